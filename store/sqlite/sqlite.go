@@ -1,0 +1,195 @@
+// Package sqlite is the embedded engine: the control plane and each tenant
+// in a SQLite file of its own under the data directory, opened with WAL,
+// foreign keys and a busy timeout, through modernc.org/sqlite (no cgo).
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"strongroom"
+	"strongroom/store"
+)
+
+//go:embed migrations
+var migrationFS embed.FS
+
+// Engine keeps databases as files under a data directory:
+//
+//	DATA/control.db          the control plane
+//	DATA/tenants/SLUG.db     one file per tenant
+type Engine struct {
+	dataDir string
+}
+
+var _ store.Engine = (*Engine)(nil)
+
+// New returns the engine for dataDir, creating the directory (0700) when
+// absent and checking that it can be written to.
+func New(dataDir string) (*Engine, error) {
+	if dataDir == "" {
+		return nil, strongroom.FieldError("data-dir", "A data directory is required.")
+	}
+	for _, dir := range []string{dataDir, filepath.Join(dataDir, "tenants")} {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, strongroom.Errorf(strongroom.EUNAVAILABLE, "Cannot create the data directory %s: %s.", dir, pathProblem(err))
+		}
+	}
+	probe, err := os.CreateTemp(dataDir, ".write-check-*")
+	if err != nil {
+		return nil, strongroom.Errorf(strongroom.EUNAVAILABLE, "The data directory %s is not writable: %s.", dataDir, pathProblem(err))
+	}
+	probe.Close()
+	os.Remove(probe.Name())
+	return &Engine{dataDir: dataDir}, nil
+}
+
+// pathProblem describes a file-system error without Go's operation prefix.
+func pathProblem(err error) string {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+func (e *Engine) Dialect() store.Dialect { return store.SQLite }
+func (e *Engine) Close() error           { return nil }
+
+// DataDir returns the directory the engine keeps its files in.
+func (e *Engine) DataDir() string { return e.dataDir }
+
+func (e *Engine) OpenControl(ctx context.Context) (*store.DB, error) {
+	path := filepath.Join(e.dataDir, "control.db")
+	if err := createFile(path, false); err != nil {
+		return nil, err
+	}
+	db, err := open(path, "control plane")
+	if err != nil {
+		return nil, err
+	}
+	if err := migrate(ctx, db, "migrations/control"); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// TenantPath returns the file of the tenant with placement p.
+func (e *Engine) TenantPath(placement string) string {
+	return filepath.Join(e.dataDir, filepath.FromSlash(placement))
+}
+
+func (e *Engine) Placement(slug string) string { return "tenants/" + slug + ".db" }
+
+func (e *Engine) CreateTenantDB(ctx context.Context, slug string) (string, error) {
+	placement := e.Placement(slug)
+	path := e.TenantPath(placement)
+	if err := createFile(path, true); err != nil {
+		return "", err
+	}
+	db, err := open(path, "tenant "+slug)
+	if err == nil {
+		err = migrate(ctx, db, "migrations/tenant")
+		if err == nil {
+			err = store.InitTenantInfo(ctx, db, slug)
+		}
+		db.Close()
+	}
+	if err != nil {
+		removeFiles(path)
+		return "", err
+	}
+	return placement, nil
+}
+
+func (e *Engine) OpenTenantDB(ctx context.Context, slug, placement string) (*store.DB, error) {
+	path := e.TenantPath(placement)
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("tenant %q database file %s: %w", slug, path, err)
+	}
+	db, err := open(path, "tenant "+slug)
+	if err != nil {
+		return nil, err
+	}
+	if err := migrate(ctx, db, "migrations/tenant"); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := store.CheckTenantInfo(ctx, db, slug); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func (e *Engine) DropTenantDB(ctx context.Context, placement string) error {
+	if placement == "" || strings.Contains(placement, "..") {
+		return nil
+	}
+	return removeFiles(e.TenantPath(placement))
+}
+
+// createFile makes an empty database file readable by its owner only, so the
+// WAL and shared-memory files SQLite makes beside it inherit mode 0600.
+// With exclusive set, an existing file is a conflict.
+func createFile(path string, exclusive bool) error {
+	flags := os.O_RDWR | os.O_CREATE
+	if exclusive {
+		flags |= os.O_EXCL
+	}
+	f, err := os.OpenFile(path, flags, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return strongroom.Errorf(strongroom.ECONFLICT, "The database file %s already exists.", path)
+	} else if err != nil {
+		return strongroom.Errorf(strongroom.EUNAVAILABLE, "Cannot create %s: %s.", path, pathProblem(err))
+	}
+	return f.Close()
+}
+
+func removeFiles(path string) error {
+	var first error
+	for _, p := range []string{path, path + "-wal", path + "-shm", path + "-journal"} {
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// open opens a single-connection write pool and a small read pool on path.
+// mode=rw: opening never creates a file, so a deleted tenant file is an
+// error instead of a fresh empty database.
+func open(path, name string) (*store.DB, error) {
+	base := "file:" + (&url.URL{Path: path}).EscapedPath() + "?mode=rw" +
+		"&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=synchronous(FULL)"
+	write, err := sql.Open("sqlite", base+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", name, err)
+	}
+	write.SetMaxOpenConns(1)
+	read, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
+	if err != nil {
+		write.Close()
+		return nil, fmt.Errorf("open %s: %w", name, err)
+	}
+	read.SetMaxOpenConns(4)
+	return store.NewDB(name, store.SQLite, write, read), nil
+}
+
+func migrate(ctx context.Context, db *store.DB, dir string) error {
+	ms, err := store.LoadMigrations(migrationFS, dir)
+	if err != nil {
+		return err
+	}
+	return store.Migrate(ctx, db, ms)
+}

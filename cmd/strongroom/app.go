@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strings"
+
+	"strongroom/keys"
+	"strongroom/store"
+	"strongroom/store/postgres"
+	"strongroom/store/sqlite"
+	"strongroom/tenancy"
+)
+
+// app is what every command needs: the engine, the control plane, the
+// master key and the tenant service.
+type app struct {
+	engine  store.Engine
+	db      *store.DB
+	control *store.Control
+	keeper  keys.Keeper
+	tenants *tenancy.Service
+	log     *slog.Logger
+}
+
+// openApp opens storage and the master key, refusing to go on when the key
+// is missing or is not this installation's.
+func openApp(ctx context.Context, cfg StorageConfig, log *slog.Logger) (*app, error) {
+	engine, err := newEngine(cfg)
+	if err != nil {
+		return nil, err
+	}
+	db, err := engine.OpenControl(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a := &app{engine: engine, db: db, control: store.NewControl(db), log: log}
+	if err := a.openKeeper(ctx, cfg); err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.tenants = tenancy.NewService(engine, a.control, a.keeper, log)
+	if err := a.tenants.CheckMasterKey(ctx); err != nil {
+		a.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func newEngine(cfg StorageConfig) (store.Engine, error) {
+	if cfg.Database != "" {
+		if !strings.HasPrefix(cfg.Database, "postgres://") && !strings.HasPrefix(cfg.Database, "postgresql://") {
+			return nil, fmt.Errorf("--database must be a postgres:// URL; leave it empty to use SQLite in the data directory")
+		}
+		return postgres.New(cfg.Database)
+	}
+	return sqlite.New(cfg.DataDir)
+}
+
+// openKeeper opens the master key. A key file is made only on the very first
+// start, when the installation has no record of a key yet; later, a missing
+// file is an error, never a silent new key that would orphan every tenant.
+func (a *app) openKeeper(ctx context.Context, cfg StorageConfig) error {
+	recorded, err := tenancy.HasMasterKeyCheck(ctx, a.control)
+	if err != nil {
+		return err
+	}
+	url := cfg.keyURL()
+	if url == "" {
+		return fmt.Errorf("no master key: set --master-key-file or --master-key")
+	}
+	if path, ok := keys.FileKeeperPath(url); ok && cfg.Database == "" && inside(path, cfg.DataDir) {
+		a.log.Warn("the master key file is inside the data directory; keep it out of the data directory's backups",
+			"master_key_file", path)
+	}
+	a.keeper, err = keys.Open(ctx, url, !recorded)
+	return err
+}
+
+// inside reports whether path lies within dir.
+func inside(path, dir string) bool {
+	ap, err1 := filepath.Abs(path)
+	ad, err2 := filepath.Abs(dir)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	rel, err := filepath.Rel(ad, ap)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, "../")
+}
+
+func (a *app) Close() {
+	if a.keeper != nil {
+		a.keeper.Close()
+	}
+	a.db.Close()
+	a.engine.Close()
+}

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// StorageConfig says where Strongroom keeps its data and its master key.
+type StorageConfig struct {
+	DataDir       string
+	Database      string // postgres://… or empty for SQLite under DataDir
+	MasterKey     string // a KMS URL (awskms://, gcpkms://, azurekeyvault://, hashivault://)
+	MasterKeyFile string // used when MasterKey is empty
+}
+
+// keyURL returns the keeper URL the configuration names.
+func (c StorageConfig) keyURL() string {
+	if c.MasterKey != "" {
+		return c.MasterKey
+	}
+	return c.MasterKeyFile
+}
+
+// newFlagSet returns a flag set whose usage lists each flag's variable.
+func newFlagSet(name string, stderr io.Writer, about string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "%s\n\nFlags:\n", about)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// envName is the variable that sets a flag: data-dir → STRONGROOM_DATA_DIR.
+func envName(flagName string) string {
+	return "STRONGROOM_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+func stringFlag(fs *flag.FlagSet, p *string, name, def, usage string) {
+	if v, ok := os.LookupEnv(envName(name)); ok {
+		def = v
+	}
+	fs.StringVar(p, name, def, usage+" ($"+envName(name)+")")
+}
+
+func boolFlag(fs *flag.FlagSet, p *bool, name string, usage string) {
+	def, _ := strconv.ParseBool(os.Getenv(envName(name)))
+	fs.BoolVar(p, name, def, usage+" ($"+envName(name)+")")
+}
+
+func durationFlag(fs *flag.FlagSet, p *time.Duration, name string, def time.Duration, usage string) {
+	if v, err := time.ParseDuration(os.Getenv(envName(name))); err == nil {
+		def = v
+	}
+	fs.DurationVar(p, name, def, usage+" ($"+envName(name)+")")
+}
+
+func (c *StorageConfig) register(fs *flag.FlagSet) {
+	stringFlag(fs, &c.DataDir, "data-dir", "strongroom-data",
+		"directory for the SQLite databases, the self-signed certificate and checkpoints")
+	stringFlag(fs, &c.Database, "database", "",
+		"PostgreSQL URL (postgres://user:pass@host:5432/strongroom) for the control plane; tenants get databases beside it. Empty: SQLite in the data directory")
+	stringFlag(fs, &c.MasterKeyFile, "master-key-file", "strongroom-master.key",
+		"file holding the master key, created 0600 on first start; keep it OUT of the data directory's backups")
+	stringFlag(fs, &c.MasterKey, "master-key", "",
+		"KMS key URL instead of a key file: awskms://…, gcpkms://…, azurekeyvault://…, hashivault://…")
+}
+
+// parse parses args and refuses stray positional arguments beyond want.
+func parse(fs *flag.FlagSet, args []string, want int) ([]string, error) {
+	if err := fs.Parse(reorder(fs, args)); err != nil {
+		return nil, err
+	}
+	if fs.NArg() != want {
+		fs.Usage()
+		return nil, errUsage
+	}
+	return fs.Args(), nil
+}
+
+// reorder moves positional arguments after the flags, so that both
+// "tenant create acme --name X" and "tenant create --name X acme" work.
+func reorder(fs *flag.FlagSet, args []string) []string {
+	var flags, positional []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			positional = append(positional, args[i+1:]...)
+			break
+		}
+		if !strings.HasPrefix(a, "-") || a == "-" {
+			positional = append(positional, a)
+			continue
+		}
+		flags = append(flags, a)
+		name := strings.TrimLeft(a, "-")
+		if strings.Contains(name, "=") {
+			continue
+		}
+		if f := fs.Lookup(name); f != nil {
+			if bf, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && bf.IsBoolFlag() {
+				continue
+			}
+			if i+1 < len(args) {
+				flags = append(flags, args[i+1])
+				i++
+			}
+		}
+	}
+	return append(flags, positional...)
+}

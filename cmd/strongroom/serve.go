@@ -1,0 +1,216 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/netip"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"strongroom"
+	"strongroom/server"
+	"strongroom/tenancy"
+	"strongroom/web"
+)
+
+// ServeConfig is everything "strongroom serve" is told.
+type ServeConfig struct {
+	Storage          StorageConfig
+	Addr             string
+	HTTPAddr         string
+	TLSCert, TLSKey  string
+	ACMEDomains      string
+	TrustedProxies   string
+	MetricsAddr      string
+	TenantHostSuffix string
+	IdleClose        time.Duration
+	LogLevel         string
+	Demo             bool
+}
+
+// Main is a running server: cmd/strongroom and end-to-end tests both use it.
+type Main struct {
+	Config ServeConfig
+	Stdout io.Writer
+	Log    *slog.Logger
+
+	app      *app
+	registry *tenancy.Registry
+	server   *server.Server
+	cancel   context.CancelFunc
+	done     chan struct{}
+}
+
+// ParseFlags reads serve's command line (and environment).
+func (m *Main) ParseFlags(args []string, stderr io.Writer) error {
+	c := &m.Config
+	fs := newFlagSet("serve", stderr, "strongroom serve [flags]\n\nServes Strongroom over HTTPS. With no certificate flags it makes a self-signed\ncertificate for localhost in the data directory and prints its SHA-256 fingerprint.")
+	c.Storage.register(fs)
+	stringFlag(fs, &c.Addr, "addr", ":8443", "HTTPS listen address")
+	stringFlag(fs, &c.HTTPAddr, "http-addr", ":8080", "plain HTTP address that only redirects to HTTPS; empty for none")
+	stringFlag(fs, &c.TLSCert, "tls-cert", "", "PEM certificate file (with --tls-key)")
+	stringFlag(fs, &c.TLSKey, "tls-key", "", "PEM private key file (with --tls-cert)")
+	stringFlag(fs, &c.ACMEDomains, "acme-domain", "", "comma-separated host names to get certificates for through ACME (needs :443 and :80 reachable)")
+	stringFlag(fs, &c.TrustedProxies, "trusted-proxies", "", "comma-separated addresses or CIDRs of proxies whose X-Forwarded-For is believed")
+	stringFlag(fs, &c.MetricsAddr, "metrics-addr", "", "address for Prometheus metrics over plain HTTP, e.g. 127.0.0.1:9090; empty: off")
+	stringFlag(fs, &c.TenantHostSuffix, "tenant-host-suffix", "", "also address tenants by host name SLUG.SUFFIX (e.g. example.com)")
+	durationFlag(fs, &c.IdleClose, "idle-close", 5*time.Minute, "close a tenant's database after it has been idle this long")
+	stringFlag(fs, &c.LogLevel, "log-level", "info", "debug, info, warn or error")
+	boolFlag(fs, &c.Demo, "demo", "create a demo tenant named \"demo\" when it does not exist")
+	_, err := parse(fs, args, 0)
+	return err
+}
+
+func parseProxies(s string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(part); err == nil {
+			out = append(out, p)
+		} else if a, err := netip.ParseAddr(part); err == nil {
+			out = append(out, netip.PrefixFrom(a, a.BitLen()))
+		} else {
+			return nil, strongroom.FieldError("trusted-proxies", "%q is neither an IP address nor a CIDR prefix.", part)
+		}
+	}
+	return out, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}
+
+// Run opens storage, removes tenants a crash left half-made, and starts
+// serving. It returns once the listeners are bound.
+func (m *Main) Run(ctx context.Context) (err error) {
+	c := m.Config
+	proxies, err := parseProxies(c.TrustedProxies)
+	if err != nil {
+		return err
+	}
+	if c.IdleClose <= 0 {
+		return strongroom.FieldError("idle-close", "The idle period must be positive.")
+	}
+	if m.app, err = openApp(ctx, c.Storage, m.Log); err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			m.Close(context.Background())
+		}
+	}()
+	if err := m.app.tenants.Sweep(ctx); err != nil {
+		return err
+	}
+	if c.Demo {
+		if err := m.ensureDemo(ctx); err != nil {
+			return err
+		}
+	}
+	m.registry = tenancy.NewRegistry(m.app.engine, m.app.control, m.app.keeper, m.Log, c.IdleClose)
+	handler, err := web.New(m.registry, m.Log, web.Config{HostSuffix: c.TenantHostSuffix})
+	if err != nil {
+		return err
+	}
+	dataDir := c.Storage.DataDir
+	m.server, err = server.New(server.Config{
+		Addr: c.Addr, HTTPAddr: c.HTTPAddr, TLSCert: c.TLSCert, TLSKey: c.TLSKey,
+		ACMEDomains: splitList(c.ACMEDomains), DataDir: filepath.Clean(dataDir),
+		TrustedProxies: proxies, MetricsAddr: c.MetricsAddr, Logger: m.Log,
+		Ready: func(ctx context.Context) error { return m.app.db.Ping(ctx) },
+	}, handler)
+	if err != nil {
+		return err
+	}
+	if err := m.server.Open(); err != nil {
+		return err
+	}
+	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	m.cancel, m.done = cancel, make(chan struct{})
+	go func() {
+		defer close(m.done)
+		m.registry.Run(bg)
+	}()
+
+	fmt.Fprintf(m.Stdout, "Strongroom is serving at %s\n", m.server.URL())
+	if fp := m.server.Fingerprint(); fp != "" && c.TLSCert == "" {
+		fmt.Fprintf(m.Stdout, "Self-signed certificate SHA-256 fingerprint:\n  %s\n", fp)
+		fmt.Fprintln(m.Stdout, "Check that your browser shows this fingerprint before you accept the certificate.")
+	}
+	m.Log.Info("serving", "url", m.server.URL(), "engine", string(m.app.engine.Dialect()))
+	return nil
+}
+
+func (m *Main) ensureDemo(ctx context.Context) error {
+	if _, err := m.app.tenants.Show(ctx, "demo"); err == nil {
+		return nil
+	} else if strongroom.ErrorCode(err) != strongroom.ENOTFOUND {
+		return err
+	}
+	t, err := m.app.tenants.Create(ctx, "demo", "Demo Law LLP")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "Created the demo tenant %q.\n", t.Slug)
+	return nil
+}
+
+// URL returns the address being served.
+func (m *Main) URL() string { return m.server.URL() }
+
+// Close stops serving, waiting for requests in flight until ctx ends, then
+// closes tenant databases and the control plane.
+func (m *Main) Close(ctx context.Context) error {
+	var err error
+	if m.server != nil {
+		err = m.server.Close(ctx)
+	}
+	if m.cancel != nil {
+		m.cancel()
+		<-m.done
+	}
+	if m.registry != nil {
+		m.registry.Close()
+	}
+	if m.app != nil {
+		m.app.Close()
+	}
+	return err
+}
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	m := &Main{Stdout: stdout}
+	if err := m.ParseFlags(args, stderr); err != nil {
+		return err
+	}
+	m.Log = newLogger(stderr, m.Config.LogLevel)
+	if err := m.Run(ctx); err != nil {
+		return err
+	}
+	<-ctx.Done()
+	m.Log.Info("shutting down")
+	shutdown, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return m.Close(shutdown)
+}
+
+// newLogger returns a JSON logger at the named level.
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}

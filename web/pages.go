@@ -1,0 +1,54 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+
+	"strongroom/tenancy"
+)
+
+func (h *Handler) front(w http.ResponseWriter, r *http.Request) error {
+	return h.render(w, http.StatusOK, "front", nil)
+}
+
+func (h *Handler) tenantHome(w http.ResponseWriter, r *http.Request, t *tenancy.Handle) error {
+	if err := t.DB.Ping(r.Context()); err != nil {
+		return err
+	}
+	return h.render(w, http.StatusOK, "tenant", map[string]any{"Tenant": t.Tenant})
+}
+
+func (h *Handler) apiStatus(w http.ResponseWriter, r *http.Request, t *tenancy.Handle) error {
+	if err := t.DB.Ping(r.Context()); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{
+		"tenant": map[string]string{"slug": t.Tenant.Slug, "display_name": t.Tenant.DisplayName},
+		"status": "ok",
+	})
+}
+
+// render executes a page into a buffer first, so that a template error
+// becomes a clean error page rather than half a page.
+func (h *Handler) render(w http.ResponseWriter, status int, page string, data any) error {
+	var buf bytes.Buffer
+	if err := h.pages[page].Execute(&buf, data); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) error {
+	body, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, err = w.Write(append(body, '\n'))
+	return err
+}

@@ -1,0 +1,157 @@
+// Package web holds Strongroom's routes: the server-rendered pages and the
+// JSON API. Handlers return errors; they are rendered in one place (errors.go)
+// so that no internal detail ever reaches a client.
+package web
+
+import (
+	"context"
+	"embed"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"strongroom"
+	"strongroom/tenancy"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Tenants hands out a tenant's database by slug (tenancy.Registry).
+type Tenants interface {
+	Get(ctx context.Context, slug string) (*tenancy.Handle, func(), error)
+}
+
+// Config holds the web layer's options.
+type Config struct {
+	// HostSuffix, when set, also addresses tenants by host name:
+	// SLUG.HostSuffix/… is served as /t/SLUG/….
+	HostSuffix string
+}
+
+// Handler serves every page and API route.
+type Handler struct {
+	tenants Tenants
+	log     *slog.Logger
+	cfg     Config
+	pages   map[string]*template.Template
+	mux     *http.ServeMux
+}
+
+// New parses the templates (failing fast on a broken one) and builds routes.
+func New(tenants Tenants, log *slog.Logger, cfg Config) (*Handler, error) {
+	pages, err := parseTemplates()
+	if err != nil {
+		return nil, err
+	}
+	h := &Handler{tenants: tenants, log: log, cfg: cfg, pages: pages, mux: http.NewServeMux()}
+	h.routes()
+	return h, nil
+}
+
+func parseTemplates() (map[string]*template.Template, error) {
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	pages := map[string]*template.Template{}
+	for _, name := range names {
+		base := strings.TrimSuffix(strings.TrimPrefix(name, "templates/"), ".html")
+		if base == "layout" {
+			continue
+		}
+		t, err := template.New("layout.html").ParseFS(templateFS, "templates/layout.html", name)
+		if err != nil {
+			return nil, err
+		}
+		pages[base] = t
+	}
+	return pages, nil
+}
+
+// handlerFunc is a handler that returns its error for central rendering.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// tenantFunc is a handler that runs with the tenant its URL names.
+type tenantFunc func(w http.ResponseWriter, r *http.Request, t *tenancy.Handle) error
+
+func (h *Handler) routes() {
+	static, _ := fs.Sub(staticFS, "static")
+	h.mux.Handle("GET /static/", http.StripPrefix("/static/", staticHandler(http.FileServerFS(static))))
+	h.mux.Handle("GET /{$}", h.page(h.front))
+	h.mux.Handle("GET /t/{slug}/{$}", h.page(h.withTenant(h.tenantHome)))
+	h.mux.Handle("GET /api/v1/t/{slug}/status", h.page(h.withTenant(h.apiStatus)))
+	h.mux.Handle("/", h.page(func(w http.ResponseWriter, r *http.Request) error {
+		return strongroom.Errorf(strongroom.ENOTFOUND, "Page not found.")
+	}))
+}
+
+// ServeHTTP addresses tenants by host name when configured, then routes.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if slug, ok := h.hostTenant(r.Host); ok && !strings.HasPrefix(r.URL.Path, "/static/") {
+		r = r.Clone(r.Context())
+		if strings.HasPrefix(r.URL.Path, "/api/v1/") {
+			r.URL.Path = "/api/v1/t/" + slug + "/" + strings.TrimPrefix(r.URL.Path, "/api/v1/")
+		} else {
+			r.URL.Path = "/t/" + slug + r.URL.Path
+		}
+		r.URL.RawPath = ""
+	}
+	h.mux.ServeHTTP(w, r)
+}
+
+// hostTenant returns the slug of a host of the form SLUG.HostSuffix.
+func (h *Handler) hostTenant(host string) (string, bool) {
+	if h.cfg.HostSuffix == "" {
+		return "", false
+	}
+	if i := strings.LastIndexByte(host, ':'); i >= 0 && !strings.Contains(host[i:], "]") {
+		host = host[:i]
+	}
+	slug, ok := strings.CutSuffix(strings.ToLower(host), "."+strings.ToLower(h.cfg.HostSuffix))
+	if !ok || strongroom.ValidateSlug(slug) != nil {
+		return "", false
+	}
+	return slug, true
+}
+
+func (h *Handler) page(fn handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := fn(w, r); err != nil {
+			h.renderError(w, r, err)
+		}
+	})
+}
+
+// withTenant resolves the tenant named in the URL and hands the handler its
+// database only; the handle is released when the handler returns.
+func (h *Handler) withTenant(fn tenantFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		slug := r.PathValue("slug")
+		if strongroom.ValidateSlug(slug) != nil {
+			return strongroom.Errorf(strongroom.ENOTFOUND, "Page not found.")
+		}
+		t, release, err := h.tenants.Get(r.Context(), slug)
+		if err != nil {
+			if strongroom.ErrorCode(err) == strongroom.ENOTFOUND {
+				// The same answer as for any unknown page: no hint of which tenants exist.
+				return strongroom.Errorf(strongroom.ENOTFOUND, "Page not found.")
+			}
+			return err
+		}
+		defer release()
+		return fn(w, r, t)
+	}
+}
+
+func staticHandler(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		next.ServeHTTP(w, r)
+	})
+}

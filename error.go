@@ -11,14 +11,16 @@ import (
 // Error codes. They are transport-neutral; the web layer maps them to HTTP
 // status codes in one place.
 const (
-	ECONFLICT     = "conflict"     // the object exists or changed underneath the caller
-	EINTERNAL     = "internal"     // anything unexpected; details are logged, never shown
-	EINVALID      = "invalid"      // bad input; Field names the input at fault
-	ENOTFOUND     = "not_found"    // absent, or present but hidden from the caller
-	EFORBIDDEN    = "forbidden"    // known caller, not allowed
-	EUNAVAILABLE  = "unavailable"  // a dependency (a tenant's database, say) cannot be reached
-	EDISABLED     = "disabled"     // the tenant has been disabled by the operator
-	EUNAUTHORIZED = "unauthorized" // no valid credentials
+	ECONFLICT     = "conflict"                 // the object exists or changed underneath the caller
+	EINTERNAL     = "internal"                 // anything unexpected; details are logged, never shown
+	EINVALID      = "invalid"                  // bad input; Field names the input at fault
+	ENOTFOUND     = "not_found"                // absent, or present but hidden from the caller
+	EFORBIDDEN    = "forbidden"                // known caller, not allowed
+	EUNAVAILABLE  = "unavailable"              // a dependency (a tenant's database, say) cannot be reached
+	EDISABLED     = "disabled"                 // the tenant has been disabled by the operator
+	EUNAUTHORIZED = "unauthorized"             // no valid credentials
+	ETOOMANY      = "too_many"                 // throttled: too many attempts from one source
+	EPASSWORD     = "password_change_required" // a temporary password must be changed first
 )
 
 // Error is an error whose Message is safe to show to the person who caused it.

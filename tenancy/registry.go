@@ -2,12 +2,16 @@ package tenancy
 
 import (
 	"bytes"
+	"cmp"
 	"context"
+	"fmt"
 	"log/slog"
+	"path/filepath"
 	"sync"
 	"time"
 
 	"strongroom"
+	"strongroom/audit"
 	"strongroom/keys"
 	"strongroom/store"
 )
@@ -17,7 +21,20 @@ import (
 type Handle struct {
 	Tenant *strongroom.Tenant
 	DB     *store.DB
-	key    []byte
+	// Audit is the tenant's audit log, in the same database: changes and
+	// their events are written in one transaction of DB.
+	Audit *audit.Log
+	key   []byte
+}
+
+// NewHandle assembles a handle: for the registry, and for code that works
+// on a tenant outside a request (creation, commands).
+func NewHandle(ctx context.Context, t *strongroom.Tenant, db *store.DB, dataKey []byte, checkpointBase string) (*Handle, error) {
+	log, err := audit.Open(ctx, db, t.Slug, dataKey, filepath.Join(checkpointBase, t.Slug))
+	if err != nil {
+		return nil, fmt.Errorf("open audit log of %q: %w", t.Slug, err)
+	}
+	return &Handle{Tenant: t, DB: db, Audit: log, key: dataKey}, nil
 }
 
 // DataKey returns the tenant's data key, for encrypting its secrets.
@@ -29,6 +46,10 @@ type entry struct {
 	users    int
 	lastUsed time.Time
 	detached bool // removed from the registry while in use: the last user closes it
+	// stopCheckpoints ends the tenant's checkpointer, which then signs
+	// once more and closes checkpointsDone.
+	stopCheckpoints context.CancelFunc
+	checkpointsDone chan struct{}
 }
 
 // Registry opens tenant databases on first use and closes them when idle.
@@ -39,6 +60,13 @@ type Registry struct {
 	log     *slog.Logger
 	idle    time.Duration
 	now     func() time.Time
+	// checkpoints is the directory under which each tenant's audit
+	// checkpoints are written, outside its database.
+	checkpoints string
+	// CheckpointEvery is how often an open tenant's audit log is signed
+	// while events arrive (audit.Log.RunCheckpointer); set it before the
+	// first Get. Default: a minute.
+	CheckpointEvery time.Duration
 
 	mu      sync.Mutex
 	entries map[string]*entry
@@ -46,9 +74,9 @@ type Registry struct {
 
 // NewRegistry returns a registry that closes a tenant's database after it
 // has been unused for idle.
-func NewRegistry(engine store.Engine, control *store.Control, keeper keys.Keeper, log *slog.Logger, idle time.Duration) *Registry {
+func NewRegistry(engine store.Engine, control *store.Control, keeper keys.Keeper, log *slog.Logger, idle time.Duration, checkpoints string) *Registry {
 	return &Registry{engine: engine, control: control, keeper: keeper, log: log, idle: idle,
-		now: time.Now, entries: map[string]*entry{}}
+		checkpoints: checkpoints, CheckpointEvery: time.Minute, now: time.Now, entries: map[string]*entry{}}
 }
 
 // Get returns the tenant named slug and its database. The caller must call
@@ -98,7 +126,20 @@ func (r *Registry) open(ctx context.Context, t *strongroom.Tenant) (*entry, erro
 		r.log.Error("open tenant database", "tenant", t.Slug, "err", err)
 		return nil, unavailable
 	}
-	return &entry{handle: &Handle{Tenant: t, DB: db, key: key}, wrapped: t.WrappedKey}, nil
+	h, err := NewHandle(ctx, t, db, key, r.checkpoints)
+	if err != nil {
+		db.Close()
+		r.log.Error("open tenant audit log", "tenant", t.Slug, "err", err)
+		return nil, unavailable
+	}
+	// The checkpointer lives as long as the handle, not the request.
+	cpCtx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		h.Audit.RunCheckpointer(cpCtx, cmp.Or(max(r.CheckpointEvery, 0), time.Minute))
+	}()
+	return &entry{handle: h, wrapped: t.WrappedKey, stopCheckpoints: stop, checkpointsDone: done}, nil
 }
 
 func (r *Registry) release(e *entry) {
@@ -111,19 +152,32 @@ func (r *Registry) release(e *entry) {
 	}
 }
 
-func (r *Registry) closeLocked(slug string, e *entry) {
+// closeLocked removes a tenant and closes its database unless it is in use;
+// the channel returned (nil when in use) is closed once the database is.
+func (r *Registry) closeLocked(slug string, e *entry) <-chan struct{} {
 	delete(r.entries, slug)
 	if e.users > 0 {
 		e.detached = true // still in use: the last release closes it
-		return
+		return nil
 	}
-	r.closeDB(e)
+	return r.closeDB(e)
 }
 
-func (r *Registry) closeDB(e *entry) {
-	if err := e.handle.DB.Close(); err != nil {
-		r.log.Warn("close tenant database", "tenant", e.handle.Tenant.Slug, "err", err)
-	}
+// closeDB stops the tenant's checkpointer and closes its database once the
+// checkpointer has signed the events since its last tick. That happens in
+// the background, so the registry's lock is not held meanwhile; the
+// channel returned is closed when the database is.
+func (r *Registry) closeDB(e *entry) <-chan struct{} {
+	e.stopCheckpoints()
+	closed := make(chan struct{})
+	go func() {
+		defer close(closed)
+		<-e.checkpointsDone
+		if err := e.handle.DB.Close(); err != nil {
+			r.log.Warn("close tenant database", "tenant", e.handle.Tenant.Slug, "err", err)
+		}
+	}()
+	return closed
 }
 
 // CloseIdle closes databases unused for the idle period and returns how many.
@@ -161,11 +215,18 @@ func (r *Registry) Run(ctx context.Context) {
 	}
 }
 
-// Close closes every open database.
+// Close closes every open database that is not in use, after a last
+// checkpoint of each, and returns when they are closed.
 func (r *Registry) Close() {
 	r.mu.Lock()
-	defer r.mu.Unlock()
+	var closing []<-chan struct{}
 	for slug, e := range r.entries {
-		r.closeLocked(slug, e)
+		if c := r.closeLocked(slug, e); c != nil {
+			closing = append(closing, c)
+		}
+	}
+	r.mu.Unlock()
+	for _, c := range closing {
+		<-c
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"time"
 
 	"strongroom"
@@ -25,6 +27,13 @@ type Service struct {
 	keeper  keys.Keeper
 	log     *slog.Logger
 	Now     func() time.Time
+
+	// Initialize, when set, fills a new tenant's database (its first
+	// administrator, say) before the tenant is activated; a failure there
+	// undoes the whole creation.
+	Initialize func(ctx context.Context, h *Handle) error
+	// Checkpoints is where tenants' audit checkpoints are written.
+	Checkpoints string
 
 	// AfterCreateDB, when set, runs after a tenant's database is made and
 	// before the tenant is activated: tests inject faults there.
@@ -92,11 +101,12 @@ func (s *Service) Create(ctx context.Context, slug, displayName string) (*strong
 	if err := s.control.InsertProvisioning(ctx, t); err != nil {
 		return nil, err
 	}
-	if err := s.provision(ctx, t); err != nil {
+	if err := s.provision(ctx, t, dataKey); err != nil {
 		cleanup := context.WithoutCancel(ctx)
 		if derr := s.engine.DropTenantDB(cleanup, t.Placement); derr != nil {
 			s.log.Error("remove database of failed tenant", "tenant", slug, "err", derr)
 		}
+		s.removeCheckpoints(slug)
 		if derr := s.control.DeleteProvisioning(cleanup, slug); derr != nil {
 			s.log.Error("remove row of failed tenant", "tenant", slug, "err", derr)
 		}
@@ -107,18 +117,47 @@ func (s *Service) Create(ctx context.Context, slug, displayName string) (*strong
 	return t, nil
 }
 
-func (s *Service) provision(ctx context.Context, t *strongroom.Tenant) error {
+func (s *Service) provision(ctx context.Context, t *strongroom.Tenant, dataKey []byte) error {
 	placement, err := s.engine.CreateTenantDB(ctx, t.Slug)
 	if err != nil {
 		return err
 	}
 	t.Placement = placement
+	if s.Initialize != nil {
+		if err := s.initialize(ctx, t, dataKey); err != nil {
+			return err
+		}
+	}
 	if s.AfterCreateDB != nil {
 		if err := s.AfterCreateDB(t.Slug); err != nil {
 			return err
 		}
 	}
 	return s.control.ActivateTenant(ctx, t.Slug, placement, s.Now())
+}
+
+// removeCheckpoints removes the audit checkpoint files of a tenant that
+// never came to be.
+func (s *Service) removeCheckpoints(slug string) {
+	if s.Checkpoints == "" || strongroom.ValidateSlug(slug) != nil {
+		return
+	}
+	if err := os.RemoveAll(filepath.Join(s.Checkpoints, slug)); err != nil {
+		s.log.Error("remove checkpoints of failed tenant", "tenant", slug, "err", err)
+	}
+}
+
+func (s *Service) initialize(ctx context.Context, t *strongroom.Tenant, dataKey []byte) error {
+	db, err := s.engine.OpenTenantDB(ctx, t.Slug, t.Placement)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	h, err := NewHandle(ctx, t, db, dataKey, s.Checkpoints)
+	if err != nil {
+		return err
+	}
+	return s.Initialize(ctx, h)
 }
 
 // Sweep removes tenants whose creation never finished (the process that
@@ -132,6 +171,7 @@ func (s *Service) Sweep(ctx context.Context) error {
 		if err := s.engine.DropTenantDB(ctx, t.Placement); err != nil {
 			return fmt.Errorf("remove unfinished tenant %q: %w", t.Slug, err)
 		}
+		s.removeCheckpoints(t.Slug)
 		if err := s.control.DeleteProvisioning(ctx, t.Slug); err != nil {
 			return err
 		}

@@ -45,7 +45,7 @@ func newFixture(t *testing.T, e store.Engine) *fixture {
 	if err := f.svc.CheckMasterKey(ctx); err != nil {
 		t.Fatal(err)
 	}
-	f.reg = tenancy.NewRegistry(e, f.control, k, discard, time.Minute)
+	f.reg = tenancy.NewRegistry(e, f.control, k, discard, time.Minute, t.TempDir())
 	t.Cleanup(f.reg.Close)
 	return f
 }
@@ -305,7 +305,7 @@ func TestMasterKey(t *testing.T) {
 		if err := tenancy.NewService(e, f.control, f.keeper, discard).CheckMasterKey(ctx); err == nil {
 			t.Fatal("old key accepted after rotation")
 		}
-		reg := tenancy.NewRegistry(e, f.control, next, discard, time.Minute)
+		reg := tenancy.NewRegistry(e, f.control, next, discard, time.Minute, t.TempDir())
 		defer reg.Close()
 		after, rel, err := reg.Get(ctx, "keyed")
 		if err != nil {

@@ -17,6 +17,8 @@ var statusOf = map[string]int{
 	strongroom.ECONFLICT:     http.StatusConflict,
 	strongroom.EUNAVAILABLE:  http.StatusServiceUnavailable,
 	strongroom.EINTERNAL:     http.StatusInternalServerError,
+	strongroom.ETOOMANY:      http.StatusTooManyRequests,
+	strongroom.EPASSWORD:     http.StatusForbidden,
 }
 
 // renderError answers with the error's safe message: JSON under /api/, a

@@ -12,13 +12,6 @@ func (h *Handler) front(w http.ResponseWriter, r *http.Request) error {
 	return h.render(w, http.StatusOK, "front", nil)
 }
 
-func (h *Handler) tenantHome(w http.ResponseWriter, r *http.Request, t *tenancy.Handle) error {
-	if err := t.DB.Ping(r.Context()); err != nil {
-		return err
-	}
-	return h.render(w, http.StatusOK, "tenant", map[string]any{"Tenant": t.Tenant})
-}
-
 func (h *Handler) apiStatus(w http.ResponseWriter, r *http.Request, t *tenancy.Handle) error {
 	if err := t.DB.Ping(r.Context()); err != nil {
 		return err

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"strongroom"
+	"strongroom/identity"
 	"strongroom/tenancy"
 )
 
@@ -36,21 +37,36 @@ type Config struct {
 
 // Handler serves every page and API route.
 type Handler struct {
-	tenants Tenants
-	log     *slog.Logger
-	cfg     Config
-	pages   map[string]*template.Template
-	mux     *http.ServeMux
+	tenants  Tenants
+	identity *identity.Service
+	svc      Services
+	log      *slog.Logger
+	cfg      Config
+	pages    map[string]*template.Template
+	mux      *http.ServeMux
+	// csrf refuses state-changing requests that a browser sent from
+	// another origin; SameSite=Lax cookies are the second line.
+	csrf *http.CrossOriginProtection
+}
+
+// Services are the domain services the routes call; cmd/strongroom builds
+// them. Each area of the product adds its service here.
+type Services struct {
+	Identity *identity.Service
 }
 
 // New parses the templates (failing fast on a broken one) and builds routes.
-func New(tenants Tenants, log *slog.Logger, cfg Config) (*Handler, error) {
+func New(tenants Tenants, svc Services, log *slog.Logger, cfg Config) (*Handler, error) {
 	pages, err := parseTemplates()
 	if err != nil {
 		return nil, err
 	}
-	h := &Handler{tenants: tenants, log: log, cfg: cfg, pages: pages, mux: http.NewServeMux()}
+	h := &Handler{tenants: tenants, identity: svc.Identity, svc: svc, log: log, cfg: cfg, pages: pages, mux: http.NewServeMux()}
 	h.routes()
+	h.csrf = http.NewCrossOriginProtection()
+	h.csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.renderError(w, r, strongroom.Errorf(strongroom.EFORBIDDEN, "This request came from another site and was refused."))
+	}))
 	return h, nil
 }
 
@@ -84,16 +100,20 @@ func (h *Handler) routes() {
 	static, _ := fs.Sub(staticFS, "static")
 	h.mux.Handle("GET /static/", http.StripPrefix("/static/", staticHandler(http.FileServerFS(static))))
 	h.mux.Handle("GET /{$}", h.page(h.front))
-	h.mux.Handle("GET /t/{slug}/{$}", h.page(h.withTenant(h.tenantHome)))
+	h.mux.Handle("GET /t/{slug}/{$}", h.page(h.authed(h.home, false)))
 	h.mux.Handle("GET /api/v1/t/{slug}/status", h.page(h.withTenant(h.apiStatus)))
+	h.apiRoutes()
 	h.mux.Handle("/", h.page(func(w http.ResponseWriter, r *http.Request) error {
 		return strongroom.Errorf(strongroom.ENOTFOUND, "Page not found.")
 	}))
+	h.pageRoutes()
+	h.auditRoutes()
 }
 
 // ServeHTTP addresses tenants by host name when configured, then routes.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if slug, ok := h.hostTenant(r.Host); ok && !strings.HasPrefix(r.URL.Path, "/static/") {
+	if slug, ok := h.hostTenant(r.Host); ok && !strings.HasPrefix(r.URL.Path, "/static/") &&
+		!strings.HasPrefix(r.URL.Path, "/t/"+slug+"/") && !strings.HasPrefix(r.URL.Path, "/api/v1/t/"+slug+"/") {
 		r = r.Clone(r.Context())
 		if strings.HasPrefix(r.URL.Path, "/api/v1/") {
 			r.URL.Path = "/api/v1/t/" + slug + "/" + strings.TrimPrefix(r.URL.Path, "/api/v1/")
@@ -102,7 +122,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		r.URL.RawPath = ""
 	}
-	h.mux.ServeHTTP(w, r)
+	h.csrf.Handler(h.mux).ServeHTTP(w, r)
 }
 
 // hostTenant returns the slug of a host of the form SLUG.HostSuffix.

@@ -6,7 +6,10 @@ import (
 	"log/slog"
 	"path/filepath"
 	"strings"
+	"time"
 
+	"strongroom/identity"
+	"strongroom/identity/password"
 	"strongroom/keys"
 	"strongroom/store"
 	"strongroom/store/postgres"
@@ -17,12 +20,18 @@ import (
 // app is what every command needs: the engine, the control plane, the
 // master key and the tenant service.
 type app struct {
-	engine  store.Engine
-	db      *store.DB
-	control *store.Control
-	keeper  keys.Keeper
-	tenants *tenancy.Service
-	log     *slog.Logger
+	engine   store.Engine
+	db       *store.DB
+	control  *store.Control
+	keeper   keys.Keeper
+	tenants  *tenancy.Service
+	identity *identity.Service
+	throttle *identity.Throttle
+	log      *slog.Logger
+	// adminPassword is the temporary password of the first administrator
+	// of the tenant created last (read from --admin-password-file or made).
+	adminPassword   string
+	adminPasswordIn string
 }
 
 // openApp opens storage and the master key, refusing to go on when the key
@@ -41,7 +50,15 @@ func openApp(ctx context.Context, cfg StorageConfig, log *slog.Logger) (*app, er
 		a.Close()
 		return nil, err
 	}
+	a.throttle = identity.NewThrottle(20, 30*time.Second)
+	a.identity = identity.New(password.NewHasher(password.DefaultParams, 0), a.throttle, log)
 	a.tenants = tenancy.NewService(engine, a.control, a.keeper, log)
+	a.tenants.Checkpoints = cfg.checkpoints()
+	a.tenants.Initialize = func(ctx context.Context, h *tenancy.Handle) error {
+		pw, err := a.identity.Bootstrap(ctx, h, a.adminPasswordIn)
+		a.adminPassword = pw
+		return err
+	}
 	if err := a.tenants.CheckMasterKey(ctx); err != nil {
 		a.Close()
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -16,6 +17,17 @@ type StorageConfig struct {
 	Database      string // postgres://… or empty for SQLite under DataDir
 	MasterKey     string // a KMS URL (awskms://, gcpkms://, azurekeyvault://, hashivault://)
 	MasterKeyFile string // used when MasterKey is empty
+	// CheckpointDir receives every tenant's signed audit checkpoints,
+	// outside the tenant databases; default DATA/checkpoints.
+	CheckpointDir string
+}
+
+// checkpoints returns where audit checkpoints are written.
+func (c StorageConfig) checkpoints() string {
+	if c.CheckpointDir != "" {
+		return c.CheckpointDir
+	}
+	return filepath.Join(c.DataDir, "checkpoints")
 }
 
 // keyURL returns the keeper URL the configuration names.
@@ -54,6 +66,13 @@ func boolFlag(fs *flag.FlagSet, p *bool, name string, usage string) {
 	fs.BoolVar(p, name, def, usage+" ($"+envName(name)+")")
 }
 
+func intFlag(fs *flag.FlagSet, p *int, name string, def int, usage string) {
+	if v, err := strconv.Atoi(os.Getenv(envName(name))); err == nil {
+		def = v
+	}
+	fs.IntVar(p, name, def, usage+" ($"+envName(name)+")")
+}
+
 func durationFlag(fs *flag.FlagSet, p *time.Duration, name string, def time.Duration, usage string) {
 	if v, err := time.ParseDuration(os.Getenv(envName(name))); err == nil {
 		def = v
@@ -68,6 +87,8 @@ func (c *StorageConfig) register(fs *flag.FlagSet) {
 		"PostgreSQL URL (postgres://user:pass@host:5432/strongroom) for the control plane; tenants get databases beside it. Empty: SQLite in the data directory")
 	stringFlag(fs, &c.MasterKeyFile, "master-key-file", "strongroom-master.key",
 		"file holding the master key, created 0600 on first start; keep it OUT of the data directory's backups")
+	stringFlag(fs, &c.CheckpointDir, "checkpoint-dir", "",
+		"where signed audit checkpoints are also written, outside the databases (default DATA-DIR/checkpoints; with PostgreSQL choose shared storage)")
 	stringFlag(fs, &c.MasterKey, "master-key", "",
 		"KMS key URL instead of a key file: awskms://…, gcpkms://…, azurekeyvault://…, hashivault://…")
 }

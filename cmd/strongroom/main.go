@@ -27,6 +27,7 @@ Usage:
   strongroom tenant disable SLUG            make a tenant answer "disabled"
   strongroom tenant enable SLUG             restore a disabled tenant
   strongroom key rotate --to URL            re-wrap tenant keys with a new master key
+  strongroom audit verify|proof|archive …   verify, prove, sign and archive a tenant's audit trail
   strongroom version                        print the version
 
 Every command takes the storage flags below; run "strongroom COMMAND --help"
@@ -62,6 +63,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runTenant(ctx, args[1:], stdout, stderr)
 	case "key":
 		err = runKey(ctx, args[1:], stdout, stderr)
+	case "audit":
+		err = runAudit(ctx, args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintf(stdout, "strongroom %s\n", Version)
 	default:

@@ -188,13 +188,15 @@ func TestServe(t *testing.T) {
 		absent           string
 	}{
 		{"front page tells nothing of tenants", "", "", 200, "To sign in", "demo"},
-		{"tenant page", "t/demo/", "", 200, "Demo Law LLP", ""},
+		{"tenant page asks to sign in", "t/demo/", "", 303, "", ""},
+		{"sign-in page", "t/demo/login", "", 200, "Demo Law LLP", ""},
 		{"unknown tenant looks like any unknown page", "t/no-such-firm/", "", 404, "Page not found.", "tenant"},
 		{"invalid slug", "t/NO/", "", 404, "Page not found.", ""},
 		{"unknown page", "nothing-here", "", 404, "Page not found.", ""},
 		{"API", "api/v1/t/demo/status", "", 200, `"slug":"demo"`, ""},
 		{"API unknown tenant", "api/v1/t/no-such-firm/status", "", 404, `{"error":{"code":"not_found","message":"Page not found."}}`, ""},
-		{"tenant by host name", "", "demo.example.test", 200, "Demo Law LLP", ""},
+		{"tenant by host name", "login", "demo.example.test", 200, "Demo Law LLP", ""},
+		{"tenant path under its host name", "t/demo/login", "demo.example.test", 200, "Demo Law LLP", ""},
 		{"API by host name", "api/v1/status", "demo.example.test", 200, `"slug":"demo"`, ""},
 		{"health", "healthz", "", 200, "ok", ""},
 		{"ready", "readyz", "", 200, "ready", ""},
@@ -213,11 +215,11 @@ func TestServe(t *testing.T) {
 		if code, _, errs := cli(t, append([]string{"tenant", "disable", "demo"}, s...)...); code != 0 {
 			t.Fatal(errs)
 		}
-		if status, body := get(t, c, u+"t/demo/", ""); status != 403 || !strings.Contains(body, "disabled") {
+		if status, body := get(t, c, u+"t/demo/login", ""); status != 403 || !strings.Contains(body, "disabled") {
 			t.Fatalf("disabled: %d %q", status, body)
 		}
 		cli(t, append([]string{"tenant", "enable", "demo"}, s...)...)
-		if status, _ := get(t, c, u+"t/demo/", ""); status != 200 {
+		if status, _ := get(t, c, u+"t/demo/login", ""); status != 200 {
 			t.Fatalf("re-enabled: %d", status)
 		}
 	})

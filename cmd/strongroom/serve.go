@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"strongroom"
+	"strongroom/identity"
 	"strongroom/server"
 	"strongroom/tenancy"
 	"strongroom/web"
@@ -29,6 +30,10 @@ type ServeConfig struct {
 	IdleClose        time.Duration
 	LogLevel         string
 	Demo             bool
+	// ThrottleBurst failed sign-ins are allowed from one address at once;
+	// one more every ThrottleRefill.
+	ThrottleBurst  int
+	ThrottleRefill time.Duration
 }
 
 // Main is a running server: cmd/strongroom and end-to-end tests both use it.
@@ -59,6 +64,8 @@ func (m *Main) ParseFlags(args []string, stderr io.Writer) error {
 	stringFlag(fs, &c.TenantHostSuffix, "tenant-host-suffix", "", "also address tenants by host name SLUG.SUFFIX (e.g. example.com)")
 	durationFlag(fs, &c.IdleClose, "idle-close", 5*time.Minute, "close a tenant's database after it has been idle this long")
 	stringFlag(fs, &c.LogLevel, "log-level", "info", "debug, info, warn or error")
+	intFlag(fs, &c.ThrottleBurst, "login-throttle-burst", 20, "failed sign-ins allowed from one address before it must wait")
+	durationFlag(fs, &c.ThrottleRefill, "login-throttle-refill", 30*time.Second, "an address regains one failed sign-in this often")
 	boolFlag(fs, &c.Demo, "demo", "create a demo tenant named \"demo\" when it does not exist")
 	_, err := parse(fs, args, 0)
 	return err
@@ -103,8 +110,17 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if c.IdleClose <= 0 {
 		return strongroom.FieldError("idle-close", "The idle period must be positive.")
 	}
+	if c.ThrottleBurst < 0 || c.ThrottleRefill < 0 {
+		return strongroom.FieldError("login-throttle-burst", "The sign-in throttle settings must not be negative.")
+	}
 	if m.app, err = openApp(ctx, c.Storage, m.Log); err != nil {
 		return err
+	}
+	if c.ThrottleBurst > 0 {
+		m.app.throttle.Burst = float64(c.ThrottleBurst)
+	}
+	if c.ThrottleRefill > 0 {
+		m.app.throttle.Refill = c.ThrottleRefill
 	}
 	defer func() {
 		if err != nil {
@@ -119,8 +135,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			return err
 		}
 	}
-	m.registry = tenancy.NewRegistry(m.app.engine, m.app.control, m.app.keeper, m.Log, c.IdleClose)
-	handler, err := web.New(m.registry, m.Log, web.Config{HostSuffix: c.TenantHostSuffix})
+	m.registry = tenancy.NewRegistry(m.app.engine, m.app.control, m.app.keeper, m.Log, c.IdleClose, c.Storage.checkpoints())
+	handler, err := web.New(m.registry, m.services(), m.Log, web.Config{HostSuffix: c.TenantHostSuffix})
 	if err != nil {
 		return err
 	}
@@ -153,6 +169,13 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	return nil
 }
 
+// services builds the domain services the web layer calls.
+func (m *Main) services() web.Services {
+	return web.Services{
+		Identity: m.app.identity,
+	}
+}
+
 func (m *Main) ensureDemo(ctx context.Context) error {
 	if _, err := m.app.tenants.Show(ctx, "demo"); err == nil {
 		return nil
@@ -163,7 +186,8 @@ func (m *Main) ensureDemo(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(m.Stdout, "Created the demo tenant %q.\n", t.Slug)
+	fmt.Fprintf(m.Stdout, "Created the demo tenant %q. Sign in at /t/demo/ as %q with the temporary password\n  %s\n(you will be asked to choose your own).\n",
+		t.Slug, identity.FirstAdminName, m.app.adminPassword)
 	return nil
 }
 

@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"strings"
 	"text/tabwriter"
 
 	"strongroom"
+	"strongroom/identity"
 )
 
 func runTenant(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -15,13 +18,14 @@ func runTenant(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return errUsage
 	}
 	var cfg StorageConfig
-	var name string
+	var name, adminPasswordFile string
 	fs := newFlagSet("tenant "+args[0], stderr, "strongroom tenant "+args[0]+" [SLUG] [flags]")
 	cfg.register(fs)
 	want := 1
 	switch args[0] {
 	case "create":
 		fs.StringVar(&name, "name", "", "the tenant's display name (default: the slug)")
+		fs.StringVar(&adminPasswordFile, "admin-password-file", "", "read the first administrator's temporary password from this file instead of making one")
 	case "list":
 		want = 0
 	case "show", "disable", "enable":
@@ -44,11 +48,25 @@ func runTenant(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if name == "" {
 			name = rest[0]
 		}
+		if adminPasswordFile != "" {
+			b, err := os.ReadFile(adminPasswordFile)
+			if err != nil {
+				return fmt.Errorf("read --admin-password-file: %w", err)
+			}
+			a.adminPasswordIn = strings.TrimRight(string(b), "\r\n")
+		}
 		t, err := a.tenants.Create(ctx, rest[0], name)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "Created tenant %s (%s), stored in %s.\n", t.Slug, t.DisplayName, t.Placement)
+		fmt.Fprintf(stdout, "Its first administrator signs in at /t/%s/ as %q", t.Slug, identity.FirstAdminName)
+		if adminPasswordFile == "" {
+			fmt.Fprintf(stdout, " with the temporary password\n  %s\n", a.adminPassword)
+		} else {
+			fmt.Fprintf(stdout, " with the password from %s\n", adminPasswordFile)
+		}
+		fmt.Fprintln(stdout, "and must choose a new password at the first sign-in.")
 		return nil
 	case "list":
 		ts, err := a.tenants.List(ctx)

@@ -1,0 +1,304 @@
+package identity
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"strongroom"
+	"strongroom/audit"
+	"strongroom/identity/password"
+	"strongroom/identity/totp"
+	"strongroom/keys"
+	"strongroom/store"
+	"strongroom/tenancy"
+)
+
+// LoginResult is a successful first step of signing in.
+type LoginResult struct {
+	Token string // the new session's secret, for the cookie
+	// SecondFactor is set when the user must still enter a code; the
+	// session can do nothing else until then.
+	SecondFactor bool
+}
+
+type credentials struct {
+	id           int64
+	hash         string
+	status       string
+	failed       int
+	lockedAt     string
+	totpEnabled  int
+	totpSecret   []byte
+	totpLastStep int64
+}
+
+func loadCredentials(ctx context.Context, q rowsQuerier, where string, arg any) (*credentials, error) {
+	var c credentials
+	err := q.QueryRowContext(ctx, `SELECT id, password_hash, status, failed_logins, locked_at, totp_enabled, totp_secret, totp_last_step
+		FROM users WHERE `+where+` = ?`, arg).Scan(&c.id, &c.hash, &c.status, &c.failed, &c.lockedAt, &c.totpEnabled, &c.totpSecret, &c.totpLastStep)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return &c, err
+}
+
+// Login checks a user name and password. Every failure gives the same
+// error, whether the name is unknown, the password wrong, or the account
+// locked or disabled, and every path spends one password hash, so neither
+// the answer nor its timing tells whether a user exists.
+func (svc *Service) Login(ctx context.Context, h *tenancy.Handle, username, pw, ip, userAgent string) (*LoginResult, error) {
+	throttleKey := h.Tenant.Slug + "|" + ip
+	if !svc.throttle.Allow(throttleKey) {
+		return nil, strongroom.Errorf(strongroom.ETOOMANY, "Too many failed sign-ins from your network address. Wait a few minutes and try again.")
+	}
+	settings, err := loadSettings(ctx, h.DB)
+	if err != nil {
+		return nil, err
+	}
+	c, err := loadCredentials(ctx, h.DB, "username_key", UsernameKey(username))
+	if err != nil {
+		return nil, err
+	}
+	if c == nil {
+		svc.hasher.DummyVerify(ctx, pw)
+		svc.throttle.Fail(throttleKey)
+		err := inTx(ctx, h, func(tx *store.Tx) error {
+			_, err := h.Audit.Append(ctx, tx, h.Audit.FailedLoginUnknownUser(ip, UsernameKey(username)))
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		return nil, errSignIn()
+	}
+	ok, rehash, err := svc.hasher.Verify(ctx, pw, c.hash)
+	if err != nil {
+		return nil, err
+	}
+	now := svc.Now()
+	locked := c.lockedAt != ""
+	if locked && settings.AutoUnlockAfter > 0 {
+		if at, err := store.ParseTime(c.lockedAt); err == nil && now.Sub(at) >= settings.AutoUnlockAfter {
+			locked = false
+			c.failed = 0
+		}
+	}
+	if !ok || locked || c.status != "active" {
+		svc.throttle.Fail(throttleKey)
+		reason := "wrong_password"
+		switch {
+		case locked:
+			reason = "locked"
+		case c.status != "active":
+			reason = "disabled"
+		}
+		if err := svc.recordFailure(ctx, h, c, reason, ip, settings, !locked && ok == false); err != nil {
+			return nil, err
+		}
+		return nil, errSignIn()
+	}
+
+	var res LoginResult
+	err = inTx(ctx, h, func(tx *store.Tx) error {
+		if rehash {
+			if hash, err := svc.hasher.Hash(ctx, pw); err == nil {
+				if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, hash, c.id); err != nil {
+					return err
+				}
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET failed_logins = 0, locked_at = '' WHERE id = ?`, c.id); err != nil {
+			return err
+		}
+		stage, lifetime, action := stageFull, settings.AbsoluteTimeout, "auth.login"
+		if c.totpEnabled == 1 {
+			stage, lifetime, action = stageSecondFactor, secondFactorWindow, "auth.password_ok"
+			res.SecondFactor = true
+		}
+		res.Token, err = newSession(ctx, tx, c.id, stage, ip, userAgent, now, lifetime)
+		if err != nil {
+			return err
+		}
+		return record(ctx, tx, h, userActor(c.id), ip, event{action: action, objectType: "user", objectID: c.id})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+func userActor(id int64) audit.Actor {
+	return audit.Actor{Kind: audit.ActorUser, ID: strconv.FormatInt(id, 10)}
+}
+
+// recordFailure counts a failed sign-in of a known user, locks the account
+// at the tenant's threshold, and writes both to the audit log. count is
+// false for attempts on an account already locked or disabled.
+func (svc *Service) recordFailure(ctx context.Context, h *tenancy.Handle, c *credentials, reason, ip string, s Settings, count bool) error {
+	now := store.FormatTime(svc.Now())
+	return inTx(ctx, h, func(tx *store.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO login_failures (user_id, at, source_ip) VALUES (?, ?, ?)`, c.id, now, ip); err != nil {
+			return err
+		}
+		if err := record(ctx, tx, h, audit.Actor{Kind: audit.ActorAnonymous}, ip, event{action: "auth.login_failed",
+			objectType: "user", objectID: c.id, details: map[string]string{"reason": reason}}); err != nil {
+			return err
+		}
+		if !count {
+			return nil
+		}
+		failed := c.failed + 1
+		lockedAt := ""
+		if failed >= s.LockoutThreshold {
+			lockedAt = now
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET failed_logins = ?, locked_at = ? WHERE id = ?`, failed, lockedAt, c.id); err != nil {
+			return err
+		}
+		if lockedAt == "" {
+			return nil
+		}
+		if err := endSessions(ctx, tx, c.id); err != nil {
+			return err
+		}
+		return record(ctx, tx, h, audit.Actor{Kind: audit.ActorSystem}, ip, event{action: "auth.lockout", objectType: "user", objectID: c.id,
+			details: map[string]string{"failed_logins": strconv.Itoa(failed)}})
+	})
+}
+
+// SecondFactor finishes a sign-in with a TOTP code or a recovery code. A
+// wrong code counts as a failed sign-in. On success the half-way session is
+// replaced by a full one with a new id.
+func (svc *Service) SecondFactor(ctx context.Context, h *tenancy.Handle, token, code, ip, userAgent string) (string, error) {
+	throttleKey := h.Tenant.Slug + "|" + ip
+	if !svc.throttle.Allow(throttleKey) {
+		return "", strongroom.Errorf(strongroom.ETOOMANY, "Too many failed sign-ins from your network address. Wait a few minutes and try again.")
+	}
+	s, err := findSession(ctx, h.DB, token)
+	now := svc.Now()
+	if err != nil || s.stage != stageSecondFactor || now.After(s.ends) {
+		return "", errSessionEnded()
+	}
+	settings, err := loadSettings(ctx, h.DB)
+	if err != nil {
+		return "", err
+	}
+	c, err := loadCredentials(ctx, h.DB, "id", s.userID)
+	if err != nil || c == nil {
+		return "", errSessionEnded()
+	}
+	step, method, ok := svc.checkCode(ctx, h, c, code)
+	if !ok || c.lockedAt != "" || c.status != "active" {
+		svc.throttle.Fail(throttleKey)
+		if err := svc.recordFailure(ctx, h, c, "wrong_code", ip, settings, c.lockedAt == ""); err != nil {
+			return "", err
+		}
+		return "", strongroom.FieldError("code", "That code is not right. Enter the current code from your authenticator app, or a recovery code.")
+	}
+	var full string
+	err = inTx(ctx, h, func(tx *store.Tx) error {
+		if method == "totp" {
+			// Only a later step may be used next: a code is accepted once.
+			res, err := tx.ExecContext(ctx, `UPDATE users SET totp_last_step = ?, failed_logins = 0 WHERE id = ? AND totp_last_step < ?`, step, c.id, step)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n != 1 {
+				return strongroom.FieldError("code", "That code has been used already. Wait for the next one.")
+			}
+		} else {
+			res, err := tx.ExecContext(ctx, `UPDATE recovery_codes SET used_at = ? WHERE user_id = ? AND code_hash = ? AND used_at = ''`,
+				store.FormatTime(now), c.id, totp.HashRecoveryCode(code))
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n != 1 {
+				return strongroom.FieldError("code", "That recovery code has been used already.")
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE id_hash = ?`, hashSecret(token)); err != nil {
+			return err
+		}
+		full, err = newSession(ctx, tx, c.id, stageFull, ip, userAgent, now, settings.AbsoluteTimeout)
+		if err != nil {
+			return err
+		}
+		return record(ctx, tx, h, userActor(c.id), ip, event{action: "auth.login", objectType: "user", objectID: c.id,
+			details: map[string]string{"second_factor": method}})
+	})
+	return full, err
+}
+
+// checkCode tries code as a TOTP code, then as a recovery code.
+func (svc *Service) checkCode(ctx context.Context, h *tenancy.Handle, c *credentials, code string) (step int64, method string, ok bool) {
+	if c.totpEnabled != 1 {
+		return 0, "", false
+	}
+	secret, err := keys.OpenSealed(h.DataKey(), c.totpSecret, totpAAD(h, c.id))
+	if err != nil {
+		svc.log.Error("open TOTP secret", "tenant", h.Tenant.Slug, "user", c.id, "err", err)
+		return 0, "", false
+	}
+	if step, ok := totp.Validate(string(secret), code, svc.Now(), c.totpLastStep); ok {
+		return step, "totp", true
+	}
+	var n int
+	err = h.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM recovery_codes WHERE user_id = ? AND code_hash = ? AND used_at = ''`,
+		c.id, totp.HashRecoveryCode(code)).Scan(&n)
+	return 0, "recovery", err == nil && n == 1
+}
+
+// totpAAD binds a sealed TOTP secret to its tenant and user, so a sealed
+// value copied to another row does not open.
+func totpAAD(h *tenancy.Handle, userID int64) []byte {
+	return fmt.Appendf(nil, "strongroom totp %s %d", h.Tenant.Slug, userID)
+}
+
+// ChangePassword sets the caller's own new password after checking the
+// current one. Every session of the user ends; a new one is returned.
+func (svc *Service) ChangePassword(ctx context.Context, h *tenancy.Handle, p *Principal, current, next, userAgent string) (string, error) {
+	c, err := loadCredentials(ctx, h.DB, "id", p.User.ID)
+	if err != nil || c == nil {
+		return "", errSessionEnded()
+	}
+	ok, _, err := svc.hasher.Verify(ctx, current, c.hash)
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		return "", strongroom.FieldError("current_password", "Your current password is not right.")
+	}
+	settings, err := loadSettings(ctx, h.DB)
+	if err != nil {
+		return "", err
+	}
+	if err := password.Check(next, p.User.Username, mfaRequired(settings, p) || p.User.TOTPEnabled); err != nil {
+		return "", &strongroom.Error{Code: strongroom.EINVALID, Field: "new_password", Message: strongroom.ErrorMessage(err)}
+	}
+	if next == current {
+		return "", strongroom.FieldError("new_password", "Choose a password different from the current one.")
+	}
+	hash, err := svc.hasher.Hash(ctx, next)
+	if err != nil {
+		return "", err
+	}
+	var token string
+	err = inTx(ctx, h, func(tx *store.Tx) error {
+		now := svc.Now()
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, password_temporary = 0, password_changed_at = ?,
+			version = version + 1 WHERE id = ?`, hash, store.FormatTime(now), p.User.ID); err != nil {
+			return err
+		}
+		if err := endSessions(ctx, tx, p.User.ID); err != nil {
+			return err
+		}
+		if token, err = newSession(ctx, tx, p.User.ID, stageFull, p.IP, userAgent, now, settings.AbsoluteTimeout); err != nil {
+			return err
+		}
+		return record(ctx, tx, h, p.actor(), p.ip(), event{action: "auth.password_change", objectType: "user", objectID: p.User.ID})
+	})
+	return token, err
+}

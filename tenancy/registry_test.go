@@ -1,0 +1,74 @@
+package tenancy_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"strongroom/audit"
+	"strongroom/store"
+	"strongroom/store/storetest"
+	"strongroom/tenancy"
+)
+
+// An open tenant's audit log is signed on the registry's tick once events
+// arrive, and once more when the registry closes the tenant.
+func TestRegistryCheckpointer(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, e store.Engine) {
+		ctx := context.Background()
+		f := newFixture(t, e)
+		if _, err := f.svc.Create(ctx, "ticking", "Ticking"); err != nil {
+			t.Fatal(err)
+		}
+		dir := t.TempDir()
+		// checkpointFile is where the note for a tree of size lands.
+		checkpointFile := func(size int64) string {
+			return filepath.Join(dir, "ticking", fmt.Sprintf("%012d.checkpoint", size))
+		}
+		open := func(every time.Duration) (*tenancy.Registry, int64) {
+			t.Helper()
+			reg := tenancy.NewRegistry(e, f.control, f.keeper, discard, time.Minute, dir)
+			reg.CheckpointEvery = every
+			h, release, err := reg.Get(ctx, "ticking")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer release()
+			var seq int64
+			err = h.DB.InTx(ctx, func(tx *store.Tx) error {
+				seq, err = h.Audit.Append(ctx, tx, audit.Event{Actor: audit.Actor{Kind: audit.ActorSystem}, Action: "test.tick"})
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return reg, seq
+		}
+
+		t.Run("Tick", func(t *testing.T) {
+			reg, seq := open(20 * time.Millisecond)
+			defer reg.Close()
+			for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+				if _, err := os.Stat(checkpointFile(seq)); err == nil {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("no checkpoint of size %d a tick after the event", seq)
+				}
+			}
+		})
+		t.Run("Close", func(t *testing.T) {
+			reg, seq := open(time.Hour) // no tick comes: only closing signs
+			if _, err := os.Stat(checkpointFile(seq)); err == nil {
+				t.Fatal("signed before any tick or close")
+			}
+			reg.Close()
+			if _, err := os.Stat(checkpointFile(seq)); err != nil {
+				t.Fatalf("the last event was not signed when the tenant closed: %v", err)
+			}
+		})
+	})
+}

@@ -1,0 +1,130 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"strongroom"
+	"strongroom/audit"
+	"strongroom/identity"
+	"strongroom/server"
+	"strongroom/store"
+	"strongroom/tenancy"
+)
+
+// sessionCookie names the session cookie of a tenant. The __Host- prefix
+// makes browsers refuse it unless it is Secure, has Path=/ and no Domain, so
+// no other host or path can set or read it; the slug keeps two tenants'
+// sessions on one host apart.
+func sessionCookie(slug string) string { return "__Host-sr-" + slug }
+
+func setSession(w http.ResponseWriter, slug, token string) {
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie(slug), Value: token, Path: "/",
+		Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+}
+
+func clearSession(w http.ResponseWriter, slug string) {
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie(slug), Value: "", Path: "/", MaxAge: -1,
+		Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+}
+
+// authFunc is a handler that runs for a signed-in principal.
+type authFunc func(w http.ResponseWriter, r *http.Request, t *tenancy.Handle, p *identity.Principal) error
+
+// clientIP is the request's source address as the server computed it.
+func clientIP(r *http.Request) string {
+	if ip := server.ClientIP(r.Context()); ip.IsValid() {
+		return ip.String()
+	}
+	return ""
+}
+
+// principal authenticates a request: an API token in the Authorization
+// header, or the tenant's session cookie.
+func (h *Handler) principal(r *http.Request, t *tenancy.Handle) (*identity.Principal, string, error) {
+	if auth := r.Header.Get("Authorization"); auth != "" {
+		secret, ok := strings.CutPrefix(auth, "Bearer ")
+		if !ok {
+			return nil, "", strongroom.Errorf(strongroom.EUNAUTHORIZED, "Send an API token as \"Authorization: Bearer <token>\".")
+		}
+		p, err := h.identity.AuthenticateToken(r.Context(), t, strings.TrimSpace(secret), clientIP(r))
+		return p, "", err
+	}
+	c, err := r.Cookie(sessionCookie(t.Tenant.Slug))
+	if err != nil {
+		return nil, "", strongroom.Errorf(strongroom.EUNAUTHORIZED, "Please sign in.")
+	}
+	p, err := h.identity.Authenticate(r.Context(), t, c.Value, clientIP(r))
+	return p, c.Value, err
+}
+
+// authed runs fn for a signed-in principal of the tenant in the URL. Pages
+// send a visitor who is not signed in to the sign-in form; a user who must
+// first change a temporary password or enrol two-factor is sent there, and
+// the API answers that it must be done first. open lists handlers that such
+// a user may still reach (the change form itself, sign-out).
+func (h *Handler) authed(fn authFunc, open bool) handlerFunc {
+	return h.withTenant(func(w http.ResponseWriter, r *http.Request, t *tenancy.Handle) error {
+		api := strings.HasPrefix(r.URL.Path, "/api/")
+		p, token, err := h.principal(r, t)
+		if err != nil {
+			if !api && strongroom.ErrorCode(err) == strongroom.EUNAUTHORIZED {
+				clearSession(w, t.Tenant.Slug)
+				return redirect(w, r, tenantPath(t, "login")+"?next="+url.QueryEscape(r.URL.Path))
+			}
+			return err
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		if !open && p.Restricted() {
+			if api {
+				return strongroom.Errorf(strongroom.EPASSWORD, "Change your temporary password (and set up two-factor sign-in if your workspace requires it) before anything else.")
+			}
+			if p.User.PasswordTemporary {
+				return redirect(w, r, tenantPath(t, "password"))
+			}
+			return redirect(w, r, tenantPath(t, "totp"))
+		}
+		err = fn(w, r.WithContext(withSessionToken(r.Context(), token)), t, p)
+		if strongroom.ErrorCode(err) == strongroom.EFORBIDDEN {
+			h.recordDenied(r, t, p)
+		}
+		return err
+	})
+}
+
+// recordDenied writes a refused request into the tenant's audit log. The
+// path is kept, not the query string or body.
+func (h *Handler) recordDenied(r *http.Request, t *tenancy.Handle, p *identity.Principal) {
+	err := t.DB.InTx(r.Context(), func(tx *store.Tx) error {
+		_, err := t.Audit.Append(r.Context(), tx, audit.Event{
+			Actor: p.AuditActor(), SourceIP: clientIP(r), Action: "auth.permission_denied",
+			ObjectType: "request", Details: map[string]string{"method": r.Method, "path": r.URL.Path},
+		})
+		return err
+	})
+	if err != nil {
+		h.log.Error("audit a refused request", "tenant", t.Tenant.Slug, "err", err)
+	}
+}
+
+// tenantPath returns the page path of a tenant: /t/SLUG/rest.
+func tenantPath(t *tenancy.Handle, rest string) string {
+	return "/t/" + t.Tenant.Slug + "/" + rest
+}
+
+// redirect answers with 303 See Other, so a POST is followed by a GET.
+func redirect(w http.ResponseWriter, r *http.Request, to string) error {
+	http.Redirect(w, r, to, http.StatusSeeOther)
+	return nil
+}
+
+// safeNext returns next when it is a path inside the tenant, else home:
+// a sign-in form must not become an open redirect.
+func safeNext(t *tenancy.Handle, next string) string {
+	prefix := "/t/" + t.Tenant.Slug + "/"
+	if strings.HasPrefix(next, prefix) && !strings.Contains(next, "//") && !strings.Contains(next, "\\") {
+		return next
+	}
+	return prefix
+}

@@ -36,6 +36,12 @@ func newView(r *http.Request, t *tenancy.Handle, p *identity.Principal) view {
 // Path is a page path of the tenant, for links and form actions.
 func (v view) Path(rest string) string { return "/t/" + v.Tenant.Slug + "/" + rest }
 
+// Can reports whether the signed-in user, past first-login steps, may read
+// the named data area: the navigation shows only what leads somewhere.
+func (v view) Can(area string) bool {
+	return v.Me != nil && !v.Me.Restricted() && v.Me.Subject.Allowed(access.Area(area), access.Read)
+}
+
 // Admin reports whether the signed-in user may see the administration pages.
 func (v view) Admin() bool {
 	return v.Me != nil && !v.Me.Restricted() && v.Me.Subject.Allowed(access.Administration, access.Read)

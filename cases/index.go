@@ -3,6 +3,8 @@ package cases
 import (
 	"context"
 	"fmt"
+	"strings"
+	"unicode/utf8"
 
 	"strongroom/store"
 )
@@ -14,9 +16,7 @@ const maxIndexedBody = 1 << 20
 // Index writes (or rewrites) the search entry of a record, in the
 // transaction that changes the record.
 func Index(ctx context.Context, tx *store.Tx, t RecordType, id, caseID int64, title, body string) error {
-	if len(body) > maxIndexedBody {
-		body = body[:maxIndexedBody]
-	}
+	title, body = indexable(title, maxIndexedBody), indexable(body, maxIndexedBody)
 	if err := Unindex(ctx, tx, t, id); err != nil {
 		return err
 	}
@@ -26,6 +26,21 @@ func Index(ctx context.Context, tx *store.Tx, t RecordType, id, caseID int64, ti
 		return fmt.Errorf("index %s %d: %w", t, id, err)
 	}
 	return nil
+}
+
+// indexable makes text safe for both engines' text columns: valid UTF-8
+// (PostgreSQL refuses anything else), no NUL bytes, at most max bytes cut
+// at a character boundary.
+func indexable(s string, max int) string {
+	s = strings.ReplaceAll(strings.ToValidUTF8(s, ""), "\x00", "")
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut]
 }
 
 // Unindex removes a record from search (on deletion).

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"strongroom"
+	"strongroom/documents"
 	"strongroom/identity"
 	"strongroom/tenancy"
 )
@@ -52,7 +53,8 @@ type Handler struct {
 // Services are the domain services the routes call; cmd/strongroom builds
 // them. Each area of the product adds its service here.
 type Services struct {
-	Identity *identity.Service
+	Identity  *identity.Service
+	Documents *documents.Service
 }
 
 // New parses the templates (failing fast on a broken one) and builds routes.
@@ -108,6 +110,7 @@ func (h *Handler) routes() {
 	}))
 	h.pageRoutes()
 	h.auditRoutes()
+	h.documentRoutes()
 }
 
 // ServeHTTP addresses tenants by host name when configured, then routes.

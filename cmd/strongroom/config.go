@@ -20,6 +20,9 @@ type StorageConfig struct {
 	// CheckpointDir receives every tenant's signed audit checkpoints,
 	// outside the tenant databases; default DATA/checkpoints.
 	CheckpointDir string
+	// FilesDir holds the tenants' document files, encrypted; default
+	// DATA/files.
+	FilesDir string
 }
 
 // checkpoints returns where audit checkpoints are written.
@@ -28,6 +31,14 @@ func (c StorageConfig) checkpoints() string {
 		return c.CheckpointDir
 	}
 	return filepath.Join(c.DataDir, "checkpoints")
+}
+
+// files returns where document files are kept.
+func (c StorageConfig) files() string {
+	if c.FilesDir != "" {
+		return c.FilesDir
+	}
+	return filepath.Join(c.DataDir, "files")
 }
 
 // keyURL returns the keeper URL the configuration names.
@@ -89,6 +100,8 @@ func (c *StorageConfig) register(fs *flag.FlagSet) {
 		"file holding the master key, created 0600 on first start; keep it OUT of the data directory's backups")
 	stringFlag(fs, &c.CheckpointDir, "checkpoint-dir", "",
 		"where signed audit checkpoints are also written, outside the databases (default DATA-DIR/checkpoints; with PostgreSQL choose shared storage)")
+	stringFlag(fs, &c.FilesDir, "files-dir", "",
+		"where document files are kept, encrypted, one directory per tenant (default DATA-DIR/files; with PostgreSQL and several nodes choose shared storage)")
 	stringFlag(fs, &c.MasterKey, "master-key", "",
 		"KMS key URL instead of a key file: awskms://…, gcpkms://…, azurekeyvault://…, hashivault://…")
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"strongroom"
+	"strongroom/documents"
 	"strongroom/identity"
 	"strongroom/server"
 	"strongroom/tenancy"
@@ -172,7 +173,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 // services builds the domain services the web layer calls.
 func (m *Main) services() web.Services {
 	return web.Services{
-		Identity: m.app.identity,
+		Identity:  m.app.identity,
+		Documents: documents.New(m.Config.Storage.files(), m.Log),
 	}
 }
 

@@ -85,7 +85,6 @@ func (s *Service) purgeOne(ctx context.Context, t *tenancy.Handle, id int64) ([]
 		}
 		for _, q := range []string{
 			`DELETE FROM document_versions WHERE document_id = ?`,
-			`DELETE FROM record_classes WHERE record_type = 'document' AND record_id = ?`,
 			`DELETE FROM documents WHERE id = ? AND deleted_at <> ''`,
 		} {
 			if _, err := tx.ExecContext(ctx, q, id); err != nil {

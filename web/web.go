@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"strongroom"
+	"strongroom/cases"
 	"strongroom/documents"
 	"strongroom/identity"
 	"strongroom/tenancy"
@@ -55,6 +56,7 @@ type Handler struct {
 type Services struct {
 	Identity  *identity.Service
 	Documents *documents.Service
+	Cases     *cases.Service
 }
 
 // New parses the templates (failing fast on a broken one) and builds routes.
@@ -111,6 +113,7 @@ func (h *Handler) routes() {
 	h.pageRoutes()
 	h.auditRoutes()
 	h.documentRoutes()
+	h.casesRoutes()
 }
 
 // ServeHTTP addresses tenants by host name when configured, then routes.

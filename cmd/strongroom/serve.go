@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"strongroom"
+	"strongroom/cases"
 	"strongroom/documents"
 	"strongroom/identity"
 	"strongroom/server"
@@ -45,6 +46,8 @@ type Main struct {
 
 	app      *app
 	registry *tenancy.Registry
+	svc      web.Services
+	purger   *cases.Purger
 	server   *server.Server
 	cancel   context.CancelFunc
 	done     chan struct{}
@@ -137,8 +140,15 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 	}
 	m.registry = tenancy.NewRegistry(m.app.engine, m.app.control, m.app.keeper, m.Log, c.IdleClose, c.Storage.checkpoints())
-	handler, err := web.New(m.registry, m.services(), m.Log, web.Config{HostSuffix: c.TenantHostSuffix})
+	m.svc = m.services()
+	handler, err := web.New(m.registry, m.svc, m.Log, web.Config{HostSuffix: c.TenantHostSuffix})
 	if err != nil {
+		return err
+	}
+	// Soft-deleted records and documents go for good after 30 days.
+	m.purger = cases.NewPurger(m.svc.Cases, m.activeTenants, m.registry.Get, time.Hour, m.Log)
+	m.purger.Before = func(ctx context.Context, t *tenancy.Handle, now time.Time) error {
+		_, err := m.svc.Documents.Purge(ctx, t, now)
 		return err
 	}
 	dataDir := c.Storage.DataDir
@@ -160,6 +170,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		defer close(m.done)
 		m.registry.Run(bg)
 	}()
+	m.purger.Run()
 
 	fmt.Fprintf(m.Stdout, "Strongroom is serving at %s\n", m.server.URL())
 	if fp := m.server.Fingerprint(); fp != "" && c.TLSCert == "" {
@@ -170,11 +181,27 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	return nil
 }
 
-// services builds the domain services the web layer calls.
+// activeTenants lists the slugs of the tenants background jobs work on.
+func (m *Main) activeTenants(ctx context.Context) ([]string, error) {
+	ts, err := m.app.tenants.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var slugs []string
+	for _, t := range ts {
+		if t.Status == strongroom.TenantActive {
+			slugs = append(slugs, t.Slug)
+		}
+	}
+	return slugs, nil
+}
+
+// services builds the domain services the web layer and jobs share.
 func (m *Main) services() web.Services {
 	return web.Services{
 		Identity:  m.app.identity,
 		Documents: documents.New(m.Config.Storage.files(), m.Log),
+		Cases:     cases.New(m.Log),
 	}
 }
 
@@ -202,6 +229,9 @@ func (m *Main) Close(ctx context.Context) error {
 	var err error
 	if m.server != nil {
 		err = m.server.Close(ctx)
+	}
+	if m.purger != nil {
+		m.purger.Close()
 	}
 	if m.cancel != nil {
 		m.cancel()

@@ -1,0 +1,346 @@
+package cases
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"strongroom"
+	"strongroom/access"
+	"strongroom/identity"
+	"strongroom/store"
+	"strongroom/tenancy"
+)
+
+// ContactRoles lists the parts a contact can play in a case.
+func ContactRoles() []string {
+	return []string{"client", "opposing_party", "witness", "counsel", "expert", "judge", "other"}
+}
+
+// ContactKinds lists the kinds of contact.
+func ContactKinds() []string { return []string{"person", "organisation"} }
+
+// Contact is a person or an organisation: personal data, kept in a table
+// of its own so that it can be erased without touching anything else.
+type Contact struct {
+	ID      int64
+	Kind    string
+	Name    string
+	Email   string
+	Phone   string
+	Address string
+}
+
+// ContactRecord is a contact's part in a case: the "contact" record of a
+// case, with the classes and version of the part.
+type ContactRecord struct {
+	RecordBase
+	Role    string
+	Contact Contact
+}
+
+// ContactInput is what a user sets on a contact's part in a case. On
+// create, ContactID names an existing contact (one the user can see in
+// some case) instead of the contact fields.
+type ContactInput struct {
+	ContactID int64
+	Kind      string
+	Name      string
+	Email     string
+	Phone     string
+	Address   string
+	Role      string
+	Classes   []int64
+	Version   int
+}
+
+// Input returns the input that would leave r as it is.
+func (r *ContactRecord) Input() ContactInput {
+	return ContactInput{Kind: r.Contact.Kind, Name: r.Contact.Name, Email: r.Contact.Email, Phone: r.Contact.Phone,
+		Address: r.Contact.Address, Role: r.Role, Classes: slices.Clone(r.OwnClassIDs()), Version: r.Version}
+}
+
+func (in *ContactInput) validate(linking bool) error {
+	if !slices.Contains(ContactRoles(), in.Role) {
+		return strongroom.FieldError("role", "The role must be one of: %s.", strings.Join(ContactRoles(), ", "))
+	}
+	var err error
+	if in.Classes, err = idSet("classes", in.Classes); err != nil {
+		return err
+	}
+	if linking {
+		return nil
+	}
+	if !slices.Contains(ContactKinds(), in.Kind) {
+		return strongroom.FieldError("kind", "The kind must be person or organisation.")
+	}
+	if err := checkText("name", in.Name, 1, 300, false); err != nil {
+		return err
+	}
+	if in.Email != "" {
+		if err := checkText("email", in.Email, 3, 254, false); err != nil {
+			return err
+		}
+		if at := strings.LastIndexByte(in.Email, '@'); at < 1 || at == len(in.Email)-1 || strings.ContainsAny(in.Email, " <>,;") {
+			return strongroom.FieldError("email", "This is not an e-mail address.")
+		}
+	}
+	if err := checkText("phone", in.Phone, 0, 50, false); err != nil {
+		return err
+	}
+	return checkText("address", in.Address, 0, 1000, true)
+}
+
+var contactSpec = listSpec{
+	typ:     TypeContact,
+	columns: `x.role, k.id, k.kind, k.name, k.email, k.phone, k.address, ` + baseColumns,
+	from:    `case_contacts x JOIN contacts k ON k.id = x.contact_id`,
+	key:     `x.created_at`,
+}
+
+func scanContact(row interface{ Scan(...any) error }) (*ContactRecord, error) {
+	var r ContactRecord
+	dest, finish := r.baseDest()
+	c := &r.Contact
+	if err := row.Scan(append([]any{&r.Role, &c.ID, &c.Kind, &c.Name, &c.Email, &c.Phone, &c.Address}, dest...)...); err != nil {
+		return nil, err
+	}
+	finish()
+	return &r, nil
+}
+
+func loadContact(ctx context.Context, q Querier, id int64) (*ContactRecord, error) {
+	r, err := scanContact(q.QueryRowContext(ctx, `SELECT `+contactSpec.columns+` FROM `+contactSpec.from+` WHERE x.id = ? AND x.deleted_at = ''`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound(TypeContact)
+	} else if err != nil {
+		return nil, fmt.Errorf("load contact %d: %w", id, err)
+	}
+	r.Classes, err = Classes(ctx, q, TypeContact, id)
+	return r, err
+}
+
+// ListContacts lists the contacts of a case the user may see, in the
+// order they were added.
+func (s *Service) ListContacts(ctx context.Context, t *tenancy.Handle, p *identity.Principal, caseID int64, opt ListOptions) ([]*ContactRecord, string, error) {
+	if err := caseReadable(ctx, t.DB, p, TypeContact, caseID); err != nil {
+		return nil, "", err
+	}
+	return listRecords(ctx, t.DB, p.Subject, contactSpec, caseID, opt, func(rows *sql.Rows) (*ContactRecord, *RecordBase, string, error) {
+		r, err := scanContact(rows)
+		if err != nil {
+			return nil, nil, "", err
+		}
+		return r, &r.RecordBase, store.FormatTime(r.CreatedAt), nil
+	})
+}
+
+// GetContact returns one contact's part in a case, if the user may see it.
+func (s *Service) GetContact(ctx context.Context, t *tenancy.Handle, p *identity.Principal, id int64) (*ContactRecord, error) {
+	if err := Visible(ctx, t.DB, p.Subject, TypeContact, id, access.Read); err != nil {
+		return nil, err
+	}
+	r, err := loadContact(ctx, t.DB, id)
+	if err != nil {
+		return nil, err
+	}
+	r.Classes = shownClasses(p.Subject, r.Classes)
+	return r, nil
+}
+
+// contactSubject is the audit subject personal values of a contact are
+// sealed under, so that erasing the contact can make them unreadable.
+func contactSubject(id int64) string { return "contact:" + strconv.FormatInt(id, 10) }
+
+// CreateContact adds a contact to a case: a new one, or (ContactID) one
+// the user can already see in some case.
+func (s *Service) CreateContact(ctx context.Context, t *tenancy.Handle, p *identity.Principal, caseID int64, in ContactInput) (*ContactRecord, error) {
+	if err := p.Subject.Require(access.Contacts, access.Edit); err != nil {
+		return nil, err
+	}
+	if err := in.validate(in.ContactID != 0); err != nil {
+		return nil, err
+	}
+	var id int64
+	err := t.DB.InTx(ctx, func(tx *store.Tx) error {
+		if err := caseReadable(ctx, tx, p, TypeContact, caseID); err != nil {
+			return err
+		}
+		var err error
+		if in.Classes, err = recordClasses(ctx, tx, p.Subject, TypeContact, caseID, nil, in.Classes); err != nil {
+			return err
+		}
+		now := s.now()
+		var d diffs
+		if in.ContactID != 0 {
+			if err := contactReachable(ctx, tx, p, in.ContactID); err != nil {
+				return err
+			}
+			if err := tx.QueryRowContext(ctx, `SELECT kind, name FROM contacts WHERE id = ?`, in.ContactID).Scan(&in.Kind, &in.Name); err != nil {
+				return fmt.Errorf("read contact %d: %w", in.ContactID, err)
+			}
+		} else {
+			err := tx.QueryRowContext(ctx, `INSERT INTO contacts (kind, name, email, phone, address, created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, in.Kind, in.Name, in.Email, in.Phone, in.Address, now, now).Scan(&in.ContactID)
+			if err != nil {
+				return fmt.Errorf("insert contact: %w", err)
+			}
+			d.add("kind", nil, in.Kind)
+			d.addPersonal("name", nil, in.Name)
+			d.addPersonal("email", nil, in.Email)
+			d.addPersonal("phone", nil, in.Phone)
+			d.addPersonal("address", nil, in.Address)
+		}
+		err = tx.QueryRowContext(ctx, `INSERT INTO case_contacts (case_id, contact_id, role, own_classes, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, caseID, in.ContactID, in.Role, boolInt(len(in.Classes) > 0), now, now).Scan(&id)
+		if err != nil {
+			return fmt.Errorf("insert contact of case %d: %w", caseID, err)
+		}
+		if _, err := SetRecordClasses(ctx, tx, TypeContact, id, caseID, in.Classes); err != nil {
+			return err
+		}
+		if err := Index(ctx, tx, TypeContact, id, caseID, in.Name, in.Role); err != nil {
+			return err
+		}
+		changes := append(created("case_id", caseID, "contact_id", in.ContactID, "role", in.Role, "classes", nonNilIDs(in.Classes)), d...)
+		return record(ctx, tx, t, p, change{action: "contact.create", objType: "contact", id: id, changes: changes,
+			subject: contactSubject(in.ContactID)})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.GetContact(ctx, t, p, id)
+}
+
+// contactReachable checks that the user can see some live part of a
+// contact in a case; otherwise the contact does not exist for them.
+func contactReachable(ctx context.Context, q Querier, p *identity.Principal, contactID int64) error {
+	pred := Predicate(p.Subject, TypeContact, access.Read, "x")
+	n, err := count(ctx, q, `SELECT COUNT(*) FROM case_contacts x JOIN cases c ON c.id = x.case_id
+		WHERE x.contact_id = ? AND x.deleted_at = '' AND c.deleted_at = '' AND `+pred.SQL, append([]any{contactID}, pred.Args...)...)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return strongroom.FieldError("contact_id", "There is no such contact.")
+	}
+	return nil
+}
+
+// UpdateContact changes a contact's part in a case and the contact's
+// details (which every case the contact is part of shows).
+func (s *Service) UpdateContact(ctx context.Context, t *tenancy.Handle, p *identity.Principal, id int64, in ContactInput) (*ContactRecord, error) {
+	if err := p.Subject.Require(access.Contacts, access.Edit); err != nil {
+		return nil, err
+	}
+	if in.ContactID != 0 {
+		return nil, strongroom.FieldError("contact_id", "The contact of a part cannot be changed; remove the part and add another.")
+	}
+	err := t.DB.InTx(ctx, func(tx *store.Tx) error {
+		if err := Visible(ctx, tx, p.Subject, TypeContact, id, access.Edit); err != nil {
+			return err
+		}
+		before, err := loadContact(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := checkVersion(TypeContact, in.Version, before.Version); err != nil {
+			return err
+		}
+		if err := in.validate(false); err != nil {
+			return err
+		}
+		if in.Classes, err = recordClasses(ctx, tx, p.Subject, TypeContact, before.CaseID, before.OwnClassIDs(), in.Classes); err != nil {
+			return err
+		}
+		now := s.now()
+		res, err := tx.ExecContext(ctx, `UPDATE case_contacts SET role = ?, own_classes = ?, updated_at = ?, version = version + 1
+			WHERE id = ? AND version = ? AND deleted_at = ''`, in.Role, boolInt(len(in.Classes) > 0), now, id, before.Version)
+		if err != nil {
+			return fmt.Errorf("update contact %d: %w", id, err)
+		}
+		if err := updated(TypeContact, res); err != nil {
+			return err
+		}
+		if _, err := SetRecordClasses(ctx, tx, TypeContact, id, before.CaseID, in.Classes); err != nil {
+			return err
+		}
+		d, err := updateContactDetails(ctx, tx, before, &in, now)
+		if err != nil {
+			return err
+		}
+		after, err := Classes(ctx, tx, TypeContact, id)
+		if err != nil {
+			return err
+		}
+		d.add("role", before.Role, in.Role)
+		d.add("classes", nonNilIDs(before.Classes), nonNilIDs(after))
+		return record(ctx, tx, t, p, change{action: "contact.update", objType: "contact", id: id, changes: d,
+			subject: contactSubject(before.Contact.ID)})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.GetContact(ctx, t, p, id)
+}
+
+// updateContactDetails writes changed contact details and re-indexes
+// every live part of the contact; it returns the changes, personal values
+// marked as such.
+func updateContactDetails(ctx context.Context, tx *store.Tx, before *ContactRecord, in *ContactInput, now string) (diffs, error) {
+	c := before.Contact
+	var d diffs
+	d.add("kind", c.Kind, in.Kind)
+	d.addPersonal("name", c.Name, in.Name)
+	d.addPersonal("email", c.Email, in.Email)
+	d.addPersonal("phone", c.Phone, in.Phone)
+	d.addPersonal("address", c.Address, in.Address)
+	if len(d) > 0 {
+		_, err := tx.ExecContext(ctx, `UPDATE contacts SET kind = ?, name = ?, email = ?, phone = ?, address = ?, updated_at = ?,
+			version = version + 1 WHERE id = ?`, in.Kind, in.Name, in.Email, in.Phone, in.Address, now, c.ID)
+		if err != nil {
+			return nil, fmt.Errorf("update contact details %d: %w", c.ID, err)
+		}
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT id, case_id, role FROM case_contacts WHERE contact_id = ? AND deleted_at = ''`, c.ID)
+	if err != nil {
+		return nil, fmt.Errorf("parts of contact %d: %w", c.ID, err)
+	}
+	type part struct {
+		id, caseID int64
+		role       string
+	}
+	var parts []part
+	for rows.Next() {
+		var p part
+		if err := rows.Scan(&p.id, &p.caseID, &p.role); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		parts = append(parts, p)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, p := range parts {
+		role := p.role
+		if p.id == before.ID {
+			role = in.Role
+		}
+		if err := Index(ctx, tx, TypeContact, p.id, p.caseID, in.Name, role); err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+// DeleteContact removes a contact's part in a case, based on its version;
+// a contact left with no part in any case is deleted with it.
+func (s *Service) DeleteContact(ctx context.Context, t *tenancy.Handle, p *identity.Principal, id int64, version int) error {
+	return s.deleteRecord(ctx, t, p, TypeContact, id, version)
+}

@@ -1,0 +1,254 @@
+package cases
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"strongroom"
+	"strongroom/access"
+	"strongroom/identity"
+	"strongroom/store"
+	"strongroom/tenancy"
+)
+
+// FinancialKinds lists the kinds of financial record.
+func FinancialKinds() []string {
+	return []string{"fee", "expense", "invoice", "payment", "settlement", "trust_deposit"}
+}
+
+// Financial is a financial record of a case. The amount is exact.
+type Financial struct {
+	RecordBase
+	Kind        string
+	AmountE4    int64 // ten-thousandths of the currency unit
+	Currency    string
+	OccurredOn  string
+	Description string
+}
+
+// Amount is the amount as a decimal string ("1234.50").
+func (f *Financial) Amount() string { return FormatAmount(f.AmountE4) }
+
+// FinancialInput is what a user sets on a financial record. Amount is a
+// decimal string; Classes are the record's own (none: it inherits its
+// case's); Version is the version an edit is based on.
+type FinancialInput struct {
+	Kind        string
+	Amount      string
+	Currency    string
+	OccurredOn  string
+	Description string
+	Classes     []int64
+	Version     int
+}
+
+// Input returns the input that would leave f as it is.
+func (f *Financial) Input() FinancialInput {
+	return FinancialInput{Kind: f.Kind, Amount: f.Amount(), Currency: f.Currency, OccurredOn: f.OccurredOn,
+		Description: f.Description, Classes: slices.Clone(f.OwnClassIDs()), Version: f.Version}
+}
+
+// validate checks the input and returns the amount in ten-thousandths.
+func (in *FinancialInput) validate() (int64, error) {
+	if !slices.Contains(FinancialKinds(), in.Kind) {
+		return 0, strongroom.FieldError("kind", "The kind must be one of: %s.", strings.Join(FinancialKinds(), ", "))
+	}
+	amount, err := ParseAmount(in.Amount)
+	if err != nil {
+		return 0, err
+	}
+	if err := CheckCurrency(in.Currency); err != nil {
+		return 0, err
+	}
+	if err := checkDate("occurred_on", in.OccurredOn, true); err != nil {
+		return 0, err
+	}
+	if err := checkText("description", in.Description, 0, 2000, false); err != nil {
+		return 0, err
+	}
+	in.Classes, err = idSet("classes", in.Classes)
+	return amount, err
+}
+
+var financialSpec = listSpec{
+	typ:     TypeFinancial,
+	columns: `x.kind, x.amount_e4, x.currency, x.occurred_on, x.description, ` + baseColumns,
+	from:    `financial_records x`,
+	key:     `x.occurred_on`,
+	desc:    true,
+}
+
+func scanFinancial(row interface{ Scan(...any) error }) (*Financial, error) {
+	var f Financial
+	dest, finish := f.baseDest()
+	if err := row.Scan(append([]any{&f.Kind, &f.AmountE4, &f.Currency, &f.OccurredOn, &f.Description}, dest...)...); err != nil {
+		return nil, err
+	}
+	finish()
+	return &f, nil
+}
+
+func loadFinancial(ctx context.Context, q Querier, id int64) (*Financial, error) {
+	f, err := scanFinancial(q.QueryRowContext(ctx, `SELECT `+financialSpec.columns+` FROM financial_records x WHERE x.id = ? AND x.deleted_at = ''`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound(TypeFinancial)
+	} else if err != nil {
+		return nil, fmt.Errorf("load financial record %d: %w", id, err)
+	}
+	f.Classes, err = Classes(ctx, q, TypeFinancial, id)
+	return f, err
+}
+
+// ListFinancial lists the financial records of a case the user may see,
+// latest first.
+func (s *Service) ListFinancial(ctx context.Context, t *tenancy.Handle, p *identity.Principal, caseID int64, opt ListOptions) ([]*Financial, string, error) {
+	if err := caseReadable(ctx, t.DB, p, TypeFinancial, caseID); err != nil {
+		return nil, "", err
+	}
+	return listRecords(ctx, t.DB, p.Subject, financialSpec, caseID, opt, func(rows *sql.Rows) (*Financial, *RecordBase, string, error) {
+		f, err := scanFinancial(rows)
+		if err != nil {
+			return nil, nil, "", err
+		}
+		return f, &f.RecordBase, f.OccurredOn, nil
+	})
+}
+
+// GetFinancial returns one financial record the user may see.
+func (s *Service) GetFinancial(ctx context.Context, t *tenancy.Handle, p *identity.Principal, id int64) (*Financial, error) {
+	if err := Visible(ctx, t.DB, p.Subject, TypeFinancial, id, access.Read); err != nil {
+		return nil, err
+	}
+	f, err := loadFinancial(ctx, t.DB, id)
+	if err != nil {
+		return nil, err
+	}
+	f.Classes = shownClasses(p.Subject, f.Classes)
+	return f, nil
+}
+
+// CreateFinancial adds a financial record to a case.
+func (s *Service) CreateFinancial(ctx context.Context, t *tenancy.Handle, p *identity.Principal, caseID int64, in FinancialInput) (*Financial, error) {
+	if err := p.Subject.Require(access.Financial, access.Edit); err != nil {
+		return nil, err
+	}
+	amount, err := in.validate()
+	if err != nil {
+		return nil, err
+	}
+	var id int64
+	err = t.DB.InTx(ctx, func(tx *store.Tx) error {
+		if err := caseReadable(ctx, tx, p, TypeFinancial, caseID); err != nil {
+			return err
+		}
+		if in.Classes, err = recordClasses(ctx, tx, p.Subject, TypeFinancial, caseID, nil, in.Classes); err != nil {
+			return err
+		}
+		if id, err = insertFinancial(ctx, tx, caseID, &in, amount, s.now()); err != nil {
+			return err
+		}
+		return record(ctx, tx, t, p, financialCreated(id, caseID, &in, amount))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.GetFinancial(ctx, t, p, id)
+}
+
+func financialCreated(id, caseID int64, in *FinancialInput, amount int64) change {
+	return change{action: "financial.create", objType: "financial", id: id, changes: created("case_id", caseID,
+		"kind", in.Kind, "amount", FormatAmount(amount), "currency", in.Currency, "occurred_on", in.OccurredOn,
+		"description", in.Description, "classes", nonNilIDs(in.Classes))}
+}
+
+// insertFinancial writes a validated record with its classes and search
+// entry; the caller writes the audit event.
+func insertFinancial(ctx context.Context, tx *store.Tx, caseID int64, in *FinancialInput, amount int64, now string) (int64, error) {
+	var id int64
+	err := tx.QueryRowContext(ctx, `INSERT INTO financial_records (case_id, kind, amount_e4, currency, occurred_on, description,
+		own_classes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		caseID, in.Kind, amount, in.Currency, in.OccurredOn, in.Description, boolInt(len(in.Classes) > 0), now, now).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("insert financial record: %w", err)
+	}
+	if _, err := SetRecordClasses(ctx, tx, TypeFinancial, id, caseID, in.Classes); err != nil {
+		return 0, err
+	}
+	return id, indexFinancial(ctx, tx, id, caseID, in)
+}
+
+// indexFinancial makes a financial record findable by its description
+// (by its kind when it has none).
+func indexFinancial(ctx context.Context, tx *store.Tx, id, caseID int64, in *FinancialInput) error {
+	title := in.Description
+	if title == "" {
+		title = in.Kind
+	}
+	return Index(ctx, tx, TypeFinancial, id, caseID, title, "")
+}
+
+// UpdateFinancial changes a financial record, based on its version.
+func (s *Service) UpdateFinancial(ctx context.Context, t *tenancy.Handle, p *identity.Principal, id int64, in FinancialInput) (*Financial, error) {
+	if err := p.Subject.Require(access.Financial, access.Edit); err != nil {
+		return nil, err
+	}
+	err := t.DB.InTx(ctx, func(tx *store.Tx) error {
+		if err := Visible(ctx, tx, p.Subject, TypeFinancial, id, access.Edit); err != nil {
+			return err
+		}
+		before, err := loadFinancial(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := checkVersion(TypeFinancial, in.Version, before.Version); err != nil {
+			return err
+		}
+		amount, err := in.validate()
+		if err != nil {
+			return err
+		}
+		if in.Classes, err = recordClasses(ctx, tx, p.Subject, TypeFinancial, before.CaseID, before.OwnClassIDs(), in.Classes); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE financial_records SET kind = ?, amount_e4 = ?, currency = ?, occurred_on = ?,
+			description = ?, own_classes = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ? AND deleted_at = ''`,
+			in.Kind, amount, in.Currency, in.OccurredOn, in.Description, boolInt(len(in.Classes) > 0), s.now(), id, before.Version)
+		if err != nil {
+			return fmt.Errorf("update financial record %d: %w", id, err)
+		}
+		if err := updated(TypeFinancial, res); err != nil {
+			return err
+		}
+		if _, err := SetRecordClasses(ctx, tx, TypeFinancial, id, before.CaseID, in.Classes); err != nil {
+			return err
+		}
+		if err := indexFinancial(ctx, tx, id, before.CaseID, &in); err != nil {
+			return err
+		}
+		after, err := Classes(ctx, tx, TypeFinancial, id)
+		if err != nil {
+			return err
+		}
+		var d diffs
+		d.add("kind", before.Kind, in.Kind)
+		d.add("amount", before.Amount(), FormatAmount(amount))
+		d.add("currency", before.Currency, in.Currency)
+		d.add("occurred_on", before.OccurredOn, in.OccurredOn)
+		d.add("description", before.Description, in.Description)
+		d.add("classes", nonNilIDs(before.Classes), nonNilIDs(after))
+		return record(ctx, tx, t, p, change{action: "financial.update", objType: "financial", id: id, changes: d})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.GetFinancial(ctx, t, p, id)
+}
+
+// DeleteFinancial soft-deletes a financial record, based on its version.
+func (s *Service) DeleteFinancial(ctx context.Context, t *tenancy.Handle, p *identity.Principal, id int64, version int) error {
+	return s.deleteRecord(ctx, t, p, TypeFinancial, id, version)
+}

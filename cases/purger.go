@@ -1,0 +1,101 @@
+package cases
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"strongroom/tenancy"
+)
+
+// Purger runs Purge on every tenant at a fixed interval in the
+// background. It owns its goroutine: Run starts it, Close stops it and
+// waits for a purge in progress to finish (or be cancelled).
+type Purger struct {
+	svc   *Service
+	list  func(ctx context.Context) ([]string, error)
+	get   func(ctx context.Context, slug string) (*tenancy.Handle, func(), error)
+	every time.Duration
+	log   *slog.Logger
+	// Now is the clock purges are measured against; tests replace it.
+	Now func() time.Time
+	// Before, when set, runs on each tenant before its cases are purged:
+	// package documents' Purge, so that a purged case's documents are gone
+	// first (a case is removed only once nothing refers to it).
+	Before func(ctx context.Context, t *tenancy.Handle, now time.Time) error
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// NewPurger returns a purger that every interval lists the tenants to
+// purge (list: the active tenants' slugs) and opens each through get (a
+// tenancy.Registry's Get).
+func NewPurger(svc *Service, list func(context.Context) ([]string, error),
+	get func(context.Context, string) (*tenancy.Handle, func(), error), every time.Duration, log *slog.Logger) *Purger {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Purger{svc: svc, list: list, get: get, every: every, log: log, Now: time.Now, ctx: ctx, cancel: cancel}
+}
+
+// Run starts purging in the background: once at once, then every interval.
+func (p *Purger) Run() {
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		tick := time.NewTicker(p.every)
+		defer tick.Stop()
+		for {
+			p.PurgeAll(p.ctx)
+			select {
+			case <-p.ctx.Done():
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+}
+
+// PurgeAll purges every listed tenant once. A tenant that fails is logged
+// and skipped; the next run tries it again.
+func (p *Purger) PurgeAll(ctx context.Context) {
+	slugs, err := p.list(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			p.log.Error("purge: list tenants", "err", err)
+		}
+		return
+	}
+	for _, slug := range slugs {
+		if ctx.Err() != nil {
+			return
+		}
+		h, release, err := p.get(ctx, slug)
+		if err != nil {
+			p.log.Error("purge: open tenant", "tenant", slug, "err", err)
+			continue
+		}
+		now := p.Now()
+		if p.Before != nil {
+			if err := p.Before(ctx, h, now); err != nil {
+				p.log.Error("purge: before cases", "tenant", slug, "err", err)
+			}
+		}
+		report, err := p.svc.Purge(ctx, h, now)
+		release()
+		if err != nil {
+			p.log.Error("purge failed", "tenant", slug, "err", err)
+			continue
+		}
+		if len(report) > 0 {
+			p.log.Info("purged deleted records", "tenant", slug, "removed", report)
+		}
+	}
+}
+
+// Close stops the purger and waits for it.
+func (p *Purger) Close() {
+	p.cancel()
+	p.wg.Wait()
+}

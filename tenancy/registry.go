@@ -108,10 +108,15 @@ func (r *Registry) Get(ctx context.Context, slug string) (h *Handle, release fun
 		}
 		r.entries[slug] = e
 	}
-	e.handle.Tenant = t
 	e.users++
 	e.lastUsed = r.now()
-	return e.handle, func() { r.release(e) }, nil
+	// Each request gets its own copy carrying the tenant row as read now
+	// (a renamed tenant shows its new name); the shared handle is never
+	// written while others use it.
+	h = new(Handle)
+	*h = *e.handle
+	h.Tenant = t
+	return h, func() { r.release(e) }, nil
 }
 
 func (r *Registry) open(ctx context.Context, t *strongroom.Tenant) (*entry, error) {

@@ -2,8 +2,6 @@ package cases
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -113,43 +111,19 @@ func scanContact(row interface{ Scan(...any) error }) (*ContactRecord, error) {
 	return &r, nil
 }
 
-func loadContact(ctx context.Context, q Querier, id int64) (*ContactRecord, error) {
-	r, err := scanContact(q.QueryRowContext(ctx, `SELECT `+contactSpec.columns+` FROM `+contactSpec.from+` WHERE x.id = ? AND x.deleted_at = ''`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNotFound(TypeContact)
-	} else if err != nil {
-		return nil, fmt.Errorf("load contact %d: %w", id, err)
-	}
-	r.Classes, err = Classes(ctx, q, TypeContact, id)
-	return r, err
-}
+var contacts = recordKind[*ContactRecord]{listSpec: contactSpec, scan: scanContact,
+	sortKey: func(r *ContactRecord) string { return store.FormatTime(r.CreatedAt) },
+	subject: func(r *ContactRecord) string { return contactSubject(r.Contact.ID) }}
 
 // ListContacts lists the contacts of a case the user may see, in the
 // order they were added.
 func (s *Service) ListContacts(ctx context.Context, t *tenancy.Handle, p *identity.Principal, caseID int64, opt ListOptions) ([]*ContactRecord, string, error) {
-	if err := caseReadable(ctx, t.DB, p, TypeContact, caseID); err != nil {
-		return nil, "", err
-	}
-	return listRecords(ctx, t.DB, p.Subject, contactSpec, caseID, opt, func(rows *sql.Rows) (*ContactRecord, *RecordBase, string, error) {
-		r, err := scanContact(rows)
-		if err != nil {
-			return nil, nil, "", err
-		}
-		return r, &r.RecordBase, store.FormatTime(r.CreatedAt), nil
-	})
+	return contacts.list(ctx, t, p, caseID, opt)
 }
 
 // GetContact returns one contact's part in a case, if the user may see it.
 func (s *Service) GetContact(ctx context.Context, t *tenancy.Handle, p *identity.Principal, id int64) (*ContactRecord, error) {
-	if err := Visible(ctx, t.DB, p.Subject, TypeContact, id, access.Read); err != nil {
-		return nil, err
-	}
-	r, err := loadContact(ctx, t.DB, id)
-	if err != nil {
-		return nil, err
-	}
-	r.Classes = shownClasses(p.Subject, r.Classes)
-	return r, nil
+	return contacts.get(ctx, t, p, id)
 }
 
 // contactSubject is the audit subject personal values of a contact are
@@ -159,61 +133,55 @@ func contactSubject(id int64) string { return "contact:" + strconv.FormatInt(id,
 // CreateContact adds a contact to a case: a new one, or (ContactID) one
 // the user can already see in some case.
 func (s *Service) CreateContact(ctx context.Context, t *tenancy.Handle, p *identity.Principal, caseID int64, in ContactInput) (*ContactRecord, error) {
-	if err := p.Subject.Require(access.Contacts, access.Edit); err != nil {
-		return nil, err
-	}
-	if err := in.validate(in.ContactID != 0); err != nil {
-		return nil, err
-	}
-	var id int64
-	err := t.DB.InTx(ctx, func(tx *store.Tx) error {
-		if err := caseReadable(ctx, tx, p, TypeContact, caseID); err != nil {
-			return err
+	validate := func() error { return in.validate(in.ContactID != 0) }
+	return contacts.create(ctx, s, t, p, caseID, &in.Classes, validate, func(tx *store.Tx, now string) (change, error) {
+		d, err := linkContact(ctx, tx, p, &in, now)
+		if err != nil {
+			return change{}, err
 		}
-		var err error
-		if in.Classes, err = recordClasses(ctx, tx, p.Subject, TypeContact, caseID, nil, in.Classes); err != nil {
-			return err
-		}
-		now := s.now()
-		var d diffs
-		if in.ContactID != 0 {
-			if err := contactReachable(ctx, tx, p, in.ContactID); err != nil {
-				return err
-			}
-			if err := tx.QueryRowContext(ctx, `SELECT kind, name FROM contacts WHERE id = ?`, in.ContactID).Scan(&in.Kind, &in.Name); err != nil {
-				return fmt.Errorf("read contact %d: %w", in.ContactID, err)
-			}
-		} else {
-			err := tx.QueryRowContext(ctx, `INSERT INTO contacts (kind, name, email, phone, address, created_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, in.Kind, in.Name, in.Email, in.Phone, in.Address, now, now).Scan(&in.ContactID)
-			if err != nil {
-				return fmt.Errorf("insert contact: %w", err)
-			}
-			d.add("kind", nil, in.Kind)
-			d.addPersonal("name", nil, in.Name)
-			d.addPersonal("email", nil, in.Email)
-			d.addPersonal("phone", nil, in.Phone)
-			d.addPersonal("address", nil, in.Address)
-		}
+		var id int64
 		err = tx.QueryRowContext(ctx, `INSERT INTO case_contacts (case_id, contact_id, role, own_classes, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, caseID, in.ContactID, in.Role, boolInt(len(in.Classes) > 0), now, now).Scan(&id)
 		if err != nil {
-			return fmt.Errorf("insert contact of case %d: %w", caseID, err)
+			return change{}, fmt.Errorf("insert contact of case %d: %w", caseID, err)
 		}
 		if _, err := SetRecordClasses(ctx, tx, TypeContact, id, caseID, in.Classes); err != nil {
-			return err
+			return change{}, err
 		}
 		if err := Index(ctx, tx, TypeContact, id, caseID, in.Name, in.Role); err != nil {
-			return err
+			return change{}, err
 		}
 		changes := append(created("case_id", caseID, "contact_id", in.ContactID, "role", in.Role, "classes", nonNilIDs(in.Classes)), d...)
-		return record(ctx, tx, t, p, change{action: "contact.create", objType: "contact", id: id, changes: changes,
-			subject: contactSubject(in.ContactID)})
+		return change{action: "contact.create", objType: "contact", id: id, changes: changes,
+			subject: contactSubject(in.ContactID)}, nil
 	})
-	if err != nil {
-		return nil, err
+}
+
+// linkContact finds the contact a new part names (in.ContactID, which the
+// user must reach) or creates it from the input; it fills in the kind and
+// name and returns the new contact's fields for the audit event.
+func linkContact(ctx context.Context, tx *store.Tx, p *identity.Principal, in *ContactInput, now string) (diffs, error) {
+	var d diffs
+	if in.ContactID != 0 {
+		if err := contactReachable(ctx, tx, p, in.ContactID); err != nil {
+			return nil, err
+		}
+		if err := tx.QueryRowContext(ctx, `SELECT kind, name FROM contacts WHERE id = ?`, in.ContactID).Scan(&in.Kind, &in.Name); err != nil {
+			return nil, fmt.Errorf("read contact %d: %w", in.ContactID, err)
+		}
+		return d, nil
 	}
-	return s.GetContact(ctx, t, p, id)
+	err := tx.QueryRowContext(ctx, `INSERT INTO contacts (kind, name, email, phone, address, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, in.Kind, in.Name, in.Email, in.Phone, in.Address, now, now).Scan(&in.ContactID)
+	if err != nil {
+		return nil, fmt.Errorf("insert contact: %w", err)
+	}
+	d.add("kind", nil, in.Kind)
+	d.addPersonal("name", nil, in.Name)
+	d.addPersonal("email", nil, in.Email)
+	d.addPersonal("phone", nil, in.Phone)
+	d.addPersonal("address", nil, in.Address)
+	return d, nil
 }
 
 // contactReachable checks that the user can see some live part of a
@@ -234,58 +202,24 @@ func contactReachable(ctx context.Context, q Querier, p *identity.Principal, con
 // UpdateContact changes a contact's part in a case and the contact's
 // details (which every case the contact is part of shows).
 func (s *Service) UpdateContact(ctx context.Context, t *tenancy.Handle, p *identity.Principal, id int64, in ContactInput) (*ContactRecord, error) {
+	// The area is checked before contact_id, as well as in update.
 	if err := p.Subject.Require(access.Contacts, access.Edit); err != nil {
 		return nil, err
 	}
 	if in.ContactID != 0 {
 		return nil, strongroom.FieldError("contact_id", "The contact of a part cannot be changed; remove the part and add another.")
 	}
-	err := t.DB.InTx(ctx, func(tx *store.Tx) error {
-		if err := Visible(ctx, tx, p.Subject, TypeContact, id, access.Edit); err != nil {
-			return err
-		}
-		before, err := loadContact(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if err := checkVersion(TypeContact, in.Version, before.Version); err != nil {
-			return err
-		}
-		if err := in.validate(false); err != nil {
-			return err
-		}
-		if in.Classes, err = recordClasses(ctx, tx, p.Subject, TypeContact, before.CaseID, before.OwnClassIDs(), in.Classes); err != nil {
-			return err
-		}
-		now := s.now()
-		res, err := tx.ExecContext(ctx, `UPDATE case_contacts SET role = ?, own_classes = ?, updated_at = ?, version = version + 1
-			WHERE id = ? AND version = ? AND deleted_at = ''`, in.Role, boolInt(len(in.Classes) > 0), now, id, before.Version)
-		if err != nil {
-			return fmt.Errorf("update contact %d: %w", id, err)
-		}
-		if err := updated(TypeContact, res); err != nil {
-			return err
-		}
-		if _, err := SetRecordClasses(ctx, tx, TypeContact, id, before.CaseID, in.Classes); err != nil {
-			return err
-		}
-		d, err := updateContactDetails(ctx, tx, before, &in, now)
-		if err != nil {
-			return err
-		}
-		after, err := Classes(ctx, tx, TypeContact, id)
-		if err != nil {
-			return err
-		}
-		d.add("role", before.Role, in.Role)
-		d.add("classes", nonNilIDs(before.Classes), nonNilIDs(after))
-		return record(ctx, tx, t, p, change{action: "contact.update", objType: "contact", id: id, changes: d,
-			subject: contactSubject(before.Contact.ID)})
-	})
-	if err != nil {
-		return nil, err
-	}
-	return s.GetContact(ctx, t, p, id)
+	return contacts.update(ctx, s, t, p, id, edit[*ContactRecord]{version: in.Version, classes: &in.Classes,
+		validate: func() error { return in.validate(false) },
+		set:      func() (string, []any) { return `role = ?`, []any{in.Role} },
+		reindex: func(tx *store.Tx, before *ContactRecord, now string) (diffs, error) {
+			d, err := updateContactDetails(ctx, tx, before, &in, now)
+			if err != nil {
+				return nil, err
+			}
+			d.add("role", before.Role, in.Role)
+			return d, nil
+		}})
 }
 
 // updateContactDetails writes changed contact details and re-indexes

@@ -2,14 +2,11 @@ package cases
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
 	"strongroom"
-	"strongroom/access"
 	"strongroom/identity"
 	"strongroom/store"
 	"strongroom/tenancy"
@@ -92,71 +89,31 @@ func scanFinancial(row interface{ Scan(...any) error }) (*Financial, error) {
 	return &f, nil
 }
 
-func loadFinancial(ctx context.Context, q Querier, id int64) (*Financial, error) {
-	f, err := scanFinancial(q.QueryRowContext(ctx, `SELECT `+financialSpec.columns+` FROM financial_records x WHERE x.id = ? AND x.deleted_at = ''`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNotFound(TypeFinancial)
-	} else if err != nil {
-		return nil, fmt.Errorf("load financial record %d: %w", id, err)
-	}
-	f.Classes, err = Classes(ctx, q, TypeFinancial, id)
-	return f, err
-}
+var financial = recordKind[*Financial]{listSpec: financialSpec, scan: scanFinancial,
+	sortKey: func(f *Financial) string { return f.OccurredOn }}
 
 // ListFinancial lists the financial records of a case the user may see,
 // latest first.
 func (s *Service) ListFinancial(ctx context.Context, t *tenancy.Handle, p *identity.Principal, caseID int64, opt ListOptions) ([]*Financial, string, error) {
-	if err := caseReadable(ctx, t.DB, p, TypeFinancial, caseID); err != nil {
-		return nil, "", err
-	}
-	return listRecords(ctx, t.DB, p.Subject, financialSpec, caseID, opt, func(rows *sql.Rows) (*Financial, *RecordBase, string, error) {
-		f, err := scanFinancial(rows)
-		if err != nil {
-			return nil, nil, "", err
-		}
-		return f, &f.RecordBase, f.OccurredOn, nil
-	})
+	return financial.list(ctx, t, p, caseID, opt)
 }
 
 // GetFinancial returns one financial record the user may see.
 func (s *Service) GetFinancial(ctx context.Context, t *tenancy.Handle, p *identity.Principal, id int64) (*Financial, error) {
-	if err := Visible(ctx, t.DB, p.Subject, TypeFinancial, id, access.Read); err != nil {
-		return nil, err
-	}
-	f, err := loadFinancial(ctx, t.DB, id)
-	if err != nil {
-		return nil, err
-	}
-	f.Classes = shownClasses(p.Subject, f.Classes)
-	return f, nil
+	return financial.get(ctx, t, p, id)
 }
 
 // CreateFinancial adds a financial record to a case.
 func (s *Service) CreateFinancial(ctx context.Context, t *tenancy.Handle, p *identity.Principal, caseID int64, in FinancialInput) (*Financial, error) {
-	if err := p.Subject.Require(access.Financial, access.Edit); err != nil {
-		return nil, err
-	}
-	amount, err := in.validate()
-	if err != nil {
-		return nil, err
-	}
-	var id int64
-	err = t.DB.InTx(ctx, func(tx *store.Tx) error {
-		if err := caseReadable(ctx, tx, p, TypeFinancial, caseID); err != nil {
-			return err
+	var amount int64
+	validate := func() (err error) { amount, err = in.validate(); return err }
+	return financial.create(ctx, s, t, p, caseID, &in.Classes, validate, func(tx *store.Tx, now string) (change, error) {
+		id, err := insertFinancial(ctx, tx, caseID, &in, amount, now)
+		if err != nil {
+			return change{}, err
 		}
-		if in.Classes, err = recordClasses(ctx, tx, p.Subject, TypeFinancial, caseID, nil, in.Classes); err != nil {
-			return err
-		}
-		if id, err = insertFinancial(ctx, tx, caseID, &in, amount, s.now()); err != nil {
-			return err
-		}
-		return record(ctx, tx, t, p, financialCreated(id, caseID, &in, amount))
+		return financialCreated(id, caseID, &in, amount), nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return s.GetFinancial(ctx, t, p, id)
 }
 
 func financialCreated(id, caseID int64, in *FinancialInput, amount int64) change {
@@ -193,59 +150,22 @@ func indexFinancial(ctx context.Context, tx *store.Tx, id, caseID int64, in *Fin
 
 // UpdateFinancial changes a financial record, based on its version.
 func (s *Service) UpdateFinancial(ctx context.Context, t *tenancy.Handle, p *identity.Principal, id int64, in FinancialInput) (*Financial, error) {
-	if err := p.Subject.Require(access.Financial, access.Edit); err != nil {
-		return nil, err
-	}
-	err := t.DB.InTx(ctx, func(tx *store.Tx) error {
-		if err := Visible(ctx, tx, p.Subject, TypeFinancial, id, access.Edit); err != nil {
-			return err
-		}
-		before, err := loadFinancial(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if err := checkVersion(TypeFinancial, in.Version, before.Version); err != nil {
-			return err
-		}
-		amount, err := in.validate()
-		if err != nil {
-			return err
-		}
-		if in.Classes, err = recordClasses(ctx, tx, p.Subject, TypeFinancial, before.CaseID, before.OwnClassIDs(), in.Classes); err != nil {
-			return err
-		}
-		res, err := tx.ExecContext(ctx, `UPDATE financial_records SET kind = ?, amount_e4 = ?, currency = ?, occurred_on = ?,
-			description = ?, own_classes = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ? AND deleted_at = ''`,
-			in.Kind, amount, in.Currency, in.OccurredOn, in.Description, boolInt(len(in.Classes) > 0), s.now(), id, before.Version)
-		if err != nil {
-			return fmt.Errorf("update financial record %d: %w", id, err)
-		}
-		if err := updated(TypeFinancial, res); err != nil {
-			return err
-		}
-		if _, err := SetRecordClasses(ctx, tx, TypeFinancial, id, before.CaseID, in.Classes); err != nil {
-			return err
-		}
-		if err := indexFinancial(ctx, tx, id, before.CaseID, &in); err != nil {
-			return err
-		}
-		after, err := Classes(ctx, tx, TypeFinancial, id)
-		if err != nil {
-			return err
-		}
-		var d diffs
-		d.add("kind", before.Kind, in.Kind)
-		d.add("amount", before.Amount(), FormatAmount(amount))
-		d.add("currency", before.Currency, in.Currency)
-		d.add("occurred_on", before.OccurredOn, in.OccurredOn)
-		d.add("description", before.Description, in.Description)
-		d.add("classes", nonNilIDs(before.Classes), nonNilIDs(after))
-		return record(ctx, tx, t, p, change{action: "financial.update", objType: "financial", id: id, changes: d})
-	})
-	if err != nil {
-		return nil, err
-	}
-	return s.GetFinancial(ctx, t, p, id)
+	var amount int64
+	validate := func() (err error) { amount, err = in.validate(); return err }
+	return financial.update(ctx, s, t, p, id, edit[*Financial]{version: in.Version, classes: &in.Classes, validate: validate,
+		set: func() (string, []any) {
+			return `kind = ?, amount_e4 = ?, currency = ?, occurred_on = ?, description = ?`,
+				[]any{in.Kind, amount, in.Currency, in.OccurredOn, in.Description}
+		},
+		reindex: func(tx *store.Tx, before *Financial, _ string) (diffs, error) {
+			var d diffs
+			d.add("kind", before.Kind, in.Kind)
+			d.add("amount", before.Amount(), FormatAmount(amount))
+			d.add("currency", before.Currency, in.Currency)
+			d.add("occurred_on", before.OccurredOn, in.OccurredOn)
+			d.add("description", before.Description, in.Description)
+			return d, indexFinancial(ctx, tx, id, before.CaseID, &in)
+		}})
 }
 
 // DeleteFinancial soft-deletes a financial record, based on its version.

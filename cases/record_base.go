@@ -121,3 +121,7 @@ func classesOf(ctx context.Context, q Querier, t RecordType, ids []int64) (map[i
 	}
 	return out, nil
 }
+
+// base lets the steps every record type shares reach a record's
+// RecordBase (every record type embeds one).
+func (b *RecordBase) base() *RecordBase { return b }

@@ -16,6 +16,8 @@ import (
 	"strongroom/cases"
 	"strongroom/documents"
 	"strongroom/identity"
+	"strongroom/reports"
+	"strongroom/search"
 	"strongroom/tenancy"
 )
 
@@ -57,6 +59,8 @@ type Services struct {
 	Identity  *identity.Service
 	Documents *documents.Service
 	Cases     *cases.Service
+	Search    *search.Service
+	Reports   *reports.Service
 }
 
 // New parses the templates (failing fast on a broken one) and builds routes.
@@ -114,6 +118,8 @@ func (h *Handler) routes() {
 	h.auditRoutes()
 	h.documentRoutes()
 	h.casesRoutes()
+	h.searchRoutes()
+	h.reportRoutes()
 }
 
 // ServeHTTP addresses tenants by host name when configured, then routes.

@@ -33,6 +33,7 @@ func engineServer(t *testing.T, engine string, configure func(*ServeConfig)) (*M
 		Addr:      "127.0.0.1:0",
 		IdleClose: time.Minute,
 		Demo:      true,
+		DemoEmpty: true, // tests start from the bare demo tenant and add what they need
 	}}
 	if engine == "postgres" {
 		m.Config.Storage.Database = storetest.PostgresDSN(t)

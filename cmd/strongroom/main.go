@@ -28,6 +28,9 @@ Usage:
   strongroom tenant enable SLUG             restore a disabled tenant
   strongroom key rotate --to URL            re-wrap tenant keys with a new master key
   strongroom audit verify|proof|archive …   verify, prove, sign and archive a tenant's audit trail
+  strongroom demo seed SLUG                 fill an empty tenant with demo data and users
+  strongroom bench seed --records N SLUG    fill a tenant with N generated records
+  strongroom bench run SLUG                 time search, case lists and reports
   strongroom version                        print the version
 
 Every command takes the storage flags below; run "strongroom COMMAND --help"
@@ -65,6 +68,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runKey(ctx, args[1:], stdout, stderr)
 	case "audit":
 		err = runAudit(ctx, args[1:], stdout, stderr)
+	case "demo":
+		err = runDemo(ctx, args[1:], stdout, stderr)
+	case "bench":
+		err = runBench(ctx, args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintf(stdout, "strongroom %s\n", Version)
 	default:

@@ -140,6 +140,7 @@ func startServer(t *testing.T, configure func(*ServeConfig)) (*Main, *http.Clien
 		Storage:   StorageConfig{DataDir: filepath.Join(dir, "data"), MasterKeyFile: filepath.Join(dir, "master.key")},
 		Addr:      "127.0.0.1:0",
 		IdleClose: time.Minute,
+		DemoEmpty: true, // tests start from the bare demo tenant and add what they need
 	}}
 	if configure != nil {
 		configure(&m.Config)
@@ -316,4 +317,15 @@ func TestHelperCreateAndHang(t *testing.T) {
 		select {} // wait for SIGKILL
 	}
 	a.tenants.Create(context.Background(), "half-made", "Half made")
+}
+
+// --demo fills the demo tenant with realistic data and prints the logins.
+func TestServeDemoData(t *testing.T) {
+	_, _, out := startServer(t, func(c *ServeConfig) { c.Demo, c.DemoEmpty = true, false })
+	s := out.String()
+	for _, want := range []string{"cases with", "temporary password", "local counsel"} {
+		if !strings.Contains(strings.ToLower(s), strings.ToLower(want)) {
+			t.Errorf("demo output lacks %q:\n%s", want, s)
+		}
+	}
 }

@@ -14,6 +14,9 @@ import (
 	"strongroom/cases"
 	"strongroom/documents"
 	"strongroom/identity"
+	"strongroom/reports"
+	"strongroom/search"
+	"strongroom/seed"
 	"strongroom/server"
 	"strongroom/tenancy"
 	"strongroom/web"
@@ -32,6 +35,8 @@ type ServeConfig struct {
 	IdleClose        time.Duration
 	LogLevel         string
 	Demo             bool
+	// DemoEmpty makes the demo tenant without its sample data.
+	DemoEmpty bool
 	// ThrottleBurst failed sign-ins are allowed from one address at once;
 	// one more every ThrottleRefill.
 	ThrottleBurst  int
@@ -70,6 +75,7 @@ func (m *Main) ParseFlags(args []string, stderr io.Writer) error {
 	stringFlag(fs, &c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	intFlag(fs, &c.ThrottleBurst, "login-throttle-burst", 20, "failed sign-ins allowed from one address before it must wait")
 	durationFlag(fs, &c.ThrottleRefill, "login-throttle-refill", 30*time.Second, "an address regains one failed sign-in this often")
+	boolFlag(fs, &c.DemoEmpty, "demo-empty", "with --demo: create the demo tenant without sample cases and users")
 	boolFlag(fs, &c.Demo, "demo", "create a demo tenant named \"demo\" when it does not exist")
 	_, err := parse(fs, args, 0)
 	return err
@@ -202,6 +208,8 @@ func (m *Main) services() web.Services {
 		Identity:  m.app.identity,
 		Documents: documents.New(m.Config.Storage.files(), m.Log),
 		Cases:     cases.New(m.Log),
+		Search:    search.New(),
+		Reports:   reports.New(),
 	}
 }
 
@@ -217,7 +225,20 @@ func (m *Main) ensureDemo(ctx context.Context) error {
 	}
 	fmt.Fprintf(m.Stdout, "Created the demo tenant %q. Sign in at /t/demo/ as %q with the temporary password\n  %s\n(you will be asked to choose your own).\n",
 		t.Slug, identity.FirstAdminName, m.app.adminPassword)
-	return nil
+	if m.Config.DemoEmpty {
+		return nil
+	}
+	// Realistic data to try it with: practice groups, an MDL with two
+	// local counsel firms restricted to their cases, a user for each role.
+	return withTenant(ctx, m.app, m.Config.Storage, t.Slug, func(h *tenancy.Handle) error {
+		res, err := seed.Demo(ctx, h, m.app.identity, seed.DemoOptions{})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(m.Stdout, "The demo tenant has %d cases with %d records in them.\n", res.Cases, res.Records-res.Cases)
+		printLogins(m.Stdout, t.Slug, res.Logins)
+		return nil
+	})
 }
 
 // URL returns the address being served.

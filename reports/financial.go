@@ -1,0 +1,141 @@
+package reports
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"strongroom"
+	"strongroom/access"
+	"strongroom/cases"
+	"strongroom/identity"
+	"strongroom/tenancy"
+)
+
+// The groupings of the financial report.
+const (
+	ByKind     = "kind"
+	ByMonth    = "month"
+	ByCase     = "case"
+	ByCurrency = "currency"
+)
+
+// Groupings lists the groupings of the financial report, the default first.
+func Groupings() []string { return []string{ByKind, ByMonth, ByCase, ByCurrency} }
+
+// FinancialRow is the total of one group in one currency. Currencies are
+// never added together.
+type FinancialRow struct {
+	Key      string // the kind, the month (YYYY-MM), the case number or the currency
+	CaseID   int64  // grouped by case: the case, or 0 for cases the user may not see
+	Label    string // grouped by case: the case's title, or "(case not shown)"
+	Currency string
+	Total    Money
+	Count    int
+}
+
+// CurrencyTotal is the total of every row in one currency.
+type CurrencyTotal struct {
+	Currency string
+	Total    Money
+	Count    int
+}
+
+// Financial is the report of financial totals.
+type Financial struct {
+	By     string
+	Rows   []FinancialRow
+	Totals []CurrencyTotal // by currency, most records first
+}
+
+// hiddenCase labels the records whose case the user may not see.
+const hiddenCase = "(case not shown)"
+
+// Financial sums the financial records the user may read, grouped by by
+// (kind when empty) and currency.
+func (s *Service) Financial(ctx context.Context, h *tenancy.Handle, p *identity.Principal, by string) (*Financial, error) {
+	if by == "" {
+		by = ByKind
+	}
+	if !slices.Contains(Groupings(), by) {
+		return nil, strongroom.FieldError("by", "Group by one of: %s.", strings.Join(Groupings(), ", "))
+	}
+	if err := require(p, access.Financial); err != nil {
+		return nil, err
+	}
+	query, args := financialSQL(p, by)
+	rows, err := h.DB.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("financial report: %w", err)
+	}
+	defer rows.Close()
+	out := &Financial{By: by, Rows: []FinancialRow{}}
+	totals := map[string]*CurrencyTotal{}
+	for rows.Next() {
+		var r FinancialRow
+		var sum string
+		if err := rows.Scan(&r.Key, &r.CaseID, &r.Label, &r.Currency, &sum, &r.Count); err != nil {
+			return nil, err
+		}
+		e4, err := parseE4(sum)
+		if err != nil {
+			return nil, err
+		}
+		r.Total = Money{Currency: r.Currency}
+		r.Total.add(e4)
+		if by == ByCase && r.CaseID == 0 {
+			r.Key, r.Label = "", hiddenCase
+		}
+		out.Rows = append(out.Rows, r)
+		t := totals[r.Currency]
+		if t == nil {
+			t = &CurrencyTotal{Currency: r.Currency, Total: Money{Currency: r.Currency}}
+			totals[r.Currency] = t
+		}
+		t.Total.add(e4)
+		t.Count += r.Count
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, t := range totals {
+		out.Totals = append(out.Totals, *t)
+	}
+	slices.SortFunc(out.Totals, func(a, b CurrencyTotal) int {
+		if a.Count != b.Count {
+			return b.Count - a.Count
+		}
+		return strings.Compare(a.Currency, b.Currency)
+	})
+	return out, nil
+}
+
+// financialSQL groups the readable, undeleted financial records of
+// undeleted cases. The inner query marks whether each record's case may be
+// seen; the outer one groups, showing a case only where it may.
+func financialSQL(p *identity.Principal, by string) (string, []any) {
+	fin := predicate(p, cases.TypeFinancial, "f")
+	// Whether each record's case may be seen matters only by case.
+	cv := access.Predicate{SQL: "1 = 1"}
+	if by == ByCase {
+		cv = predicate(p, cases.TypeCase, "c")
+	}
+	key := map[string]string{
+		ByKind:     "x.kind",
+		ByMonth:    "substr(x.occurred_on, 1, 7)",
+		ByCurrency: "x.currency",
+		ByCase:     "CASE WHEN x.v = 1 THEN x.number ELSE '' END",
+	}[by]
+	caseID, label := "0", "''"
+	if by == ByCase {
+		caseID, label = "CASE WHEN x.v = 1 THEN x.cid ELSE 0 END", "CASE WHEN x.v = 1 THEN x.title ELSE '' END"
+	}
+	query := `SELECT ` + key + `, ` + caseID + `, ` + label + `, x.currency, CAST(SUM(x.amount_e4) AS TEXT), COUNT(*)
+		FROM (SELECT f.kind, f.occurred_on, f.currency, f.amount_e4, c.id AS cid, c.number, c.title,
+			CASE WHEN ` + cv.SQL + ` THEN 1 ELSE 0 END AS v
+			FROM financial_records f JOIN cases c ON c.id = f.case_id
+			WHERE f.deleted_at = '' AND c.deleted_at = '' AND ` + fin.SQL + `) AS x
+		GROUP BY 1, 2, 3, 4 ORDER BY 1, 4`
+	return query, append(append([]any{}, cv.Args...), fin.Args...)
+}

@@ -1,0 +1,257 @@
+// Package search is full-text search across cases and the records in them:
+// titles, descriptions, notes and the text of documents, as the writers in
+// package cases and package documents keep it in search_index. SQLite ranks
+// with FTS5's bm25 (titles weigh ten times bodies); PostgreSQL with ts_rank
+// over the generated tsvector ('simple' configuration).
+//
+// Hits, totals and facet counts all come from one WHERE: for each record
+// type the user may read, that type's access predicate (package access),
+// that the record and its case are not deleted, and the filters. A record
+// the user may not see is never a hit and never counted. Case details of a
+// hit (number, title, status, practice group) are shown, filtered on and
+// counted only when the user may see that case too.
+package search
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"strongroom"
+	"strongroom/access"
+	"strongroom/audit"
+	"strongroom/cases"
+	"strongroom/identity"
+	"strongroom/store"
+	"strongroom/tenancy"
+)
+
+// Service runs searches on the tenant a request names.
+type Service struct{}
+
+// New returns the search service.
+func New() *Service { return &Service{} }
+
+// Hit is one record found.
+type Hit struct {
+	Type    cases.RecordType
+	ID      int64
+	Title   string
+	Snippet string  // a piece of the text around the first word found
+	Rank    float64 // higher is better; comparable within one search only
+	// Case is the case the record is in, when the user may see it.
+	Case *CaseRef
+}
+
+// CaseRef names a case.
+type CaseRef struct {
+	ID     int64
+	Number string
+	Title  string
+}
+
+// Count is one value of a facet and how many hits have it.
+type Count struct {
+	Value string
+	Count int
+}
+
+// Facets count the hits of a search by record type, and by the status
+// and practice group of their case (for hits whose case the user may see).
+type Facets struct {
+	Types          []Count
+	Statuses       []Count
+	PracticeGroups []Count
+}
+
+// Result is one page of a search.
+type Result struct {
+	Hits []Hit
+	// Total is the number of hits on every page together, and Facets
+	// count them. When More is set there are more than MaxCount hits: then
+	// Total (MaxCount+1) and the facets count the first MaxCount+1 hits
+	// found, and are lower bounds.
+	Total  int
+	More   bool
+	Facets Facets
+	// Next continues the search after this page; empty on the last one.
+	Next string
+}
+
+// Search runs a search for the principal. A user who may read none of the
+// searchable areas gets EFORBIDDEN; bad input gets EINVALID naming the
+// field ("q", "type", "status", "practice_group", "opened_from",
+// "opened_to", "class", "limit" or "cursor").
+func (s *Service) Search(ctx context.Context, h *tenancy.Handle, p *identity.Principal, q Query) (*Result, error) {
+	pl, err := newPlan(h, p, q)
+	if err != nil {
+		return nil, err
+	}
+	if q.Cursor == "" {
+		if err := recordSearch(ctx, h, p, q); err != nil {
+			return nil, err
+		}
+	}
+	res := &Result{Hits: []Hit{}}
+	if len(pl.types) == 0 || (p.Subject.Restricted && len(p.Subject.Classes) == 0) {
+		// Only types the user may not read were asked for, or the user is
+		// restricted to classes they do not hold: nothing can be a hit.
+		return res, nil
+	}
+	if err := pl.chooseSlice(ctx, h.DB); err != nil {
+		return nil, err
+	}
+	if err := pl.counts(ctx, h, res); err != nil {
+		return nil, err
+	}
+	if res.Total == 0 {
+		return res, nil
+	}
+	if err := pl.hits(ctx, h, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// recordSearch writes a new search, with its query, to the audit log (the
+// following pages of the same search are not written again).
+func recordSearch(ctx context.Context, h *tenancy.Handle, p *identity.Principal, q Query) error {
+	details := map[string]string{"q": q.Q}
+	for k, v := range map[string]string{"status": q.Status, "practice_group": q.PracticeGroup,
+		"opened_from": q.OpenedFrom, "opened_to": q.OpenedTo} {
+		if v != "" {
+			details[k] = v
+		}
+	}
+	if q.ClassID != 0 {
+		details["class"] = strconv.FormatInt(q.ClassID, 10)
+	}
+	if len(q.Types) > 0 {
+		types := make([]string, len(q.Types))
+		for i, t := range q.Types {
+			types[i] = string(t)
+		}
+		details["types"] = strings.Join(types, ",")
+	}
+	return h.DB.InTx(ctx, func(tx *store.Tx) error {
+		_, err := h.Audit.Append(ctx, tx, audit.Event{Actor: p.AuditActor(), SourceIP: p.IP, Action: "search.query",
+			ObjectType: "search", Details: details})
+		return err
+	})
+}
+
+func newPlan(h *tenancy.Handle, p *identity.Principal, q Query) (*plan, error) {
+	var readable []cases.RecordType
+	for _, t := range cases.RecordTypes() {
+		if p.Subject.Allowed(t.Area(), access.Read) {
+			readable = append(readable, t)
+		}
+	}
+	if len(readable) == 0 {
+		return nil, strongroom.Errorf(strongroom.EFORBIDDEN, "You do not have access to any records to search.")
+	}
+	words, err := terms(q.Q)
+	if err != nil {
+		return nil, err
+	}
+	if err := q.validate(); err != nil {
+		return nil, err
+	}
+	if q.ClassID != 0 && !p.Subject.HasClass(q.ClassID) {
+		return nil, strongroom.FieldError("class", "Choose one of your security classes.")
+	}
+	cur, err := decodeCursor(q.Cursor)
+	if err != nil {
+		return nil, err
+	}
+	pl := &plan{dialect: h.DB.Dialect, subject: p.Subject, words: words, q: q, cur: cur}
+	for _, t := range readable {
+		if len(q.Types) == 0 || slices.Contains(q.Types, t) {
+			pl.types = append(pl.types, t)
+		}
+	}
+	return pl, nil
+}
+
+// hits reads one page of hits into res.
+func (pl *plan) hits(ctx context.Context, h *tenancy.Handle, res *Result) error {
+	query, args := pl.hitsSQL()
+	rows, err := h.DB.QueryContext(ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("search: %w", err)
+	}
+	defer rows.Close()
+	var last cursor
+	for rows.Next() {
+		var hit Hit
+		var typ, body, number, title string
+		var row, caseID int64
+		var caseVisible int
+		if err := rows.Scan(&row, &typ, &hit.ID, &hit.Title, &body, &hit.Rank, &caseID, &number, &title, &caseVisible); err != nil {
+			return fmt.Errorf("search: %w", err)
+		}
+		if len(res.Hits) == pl.q.Limit {
+			res.Next = last.encode()
+			break
+		}
+		hit.Type = cases.RecordType(typ)
+		hit.Snippet = snippet(body, pl.words)
+		if caseVisible == 1 {
+			hit.Case = &CaseRef{ID: caseID, Number: number, Title: title}
+		}
+		res.Hits = append(res.Hits, hit)
+		last = cursor{rank: hit.Rank, row: row, typ: typ, id: hit.ID, valid: true}
+	}
+	return rows.Err()
+}
+
+// counts reads the total and the facets into res, from the hits counted
+// (at most MaxCount+1). On SQLite, when every hit was counted, it keeps
+// their index rows, so that only they are ranked (see from).
+func (pl *plan) counts(ctx context.Context, h *tenancy.Handle, res *Result) error {
+	query, args := pl.countsSQL()
+	rows, err := h.DB.QueryContext(ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("search counts: %w", err)
+	}
+	defer rows.Close()
+	types, statuses, groups := map[string]int{}, map[string]int{}, map[string]int{}
+	var ids []int64
+	for rows.Next() {
+		var typ, status, group string
+		var id int64
+		var caseVisible int
+		if err := rows.Scan(&id, &typ, &status, &group, &caseVisible); err != nil {
+			return fmt.Errorf("search counts: %w", err)
+		}
+		res.Total++
+		ids = append(ids, id)
+		types[typ]++
+		if caseVisible == 1 {
+			statuses[status]++
+			groups[group]++
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	res.More = res.Total > MaxCount
+	if pl.dialect == store.SQLite && !res.More {
+		pl.ranked = ids
+	}
+	res.Facets = Facets{Types: sorted(types), Statuses: sorted(statuses), PracticeGroups: sorted(groups)}
+	return nil
+}
+
+// sorted lists a facet's values, most hits first.
+func sorted(m map[string]int) []Count {
+	out := make([]Count, 0, len(m))
+	for v, n := range m {
+		out = append(out, Count{Value: v, Count: n})
+	}
+	slices.SortFunc(out, func(a, b Count) int { return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Value, b.Value)) })
+	return out
+}

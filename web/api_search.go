@@ -1,0 +1,105 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"strongroom"
+	"strongroom/cases"
+	"strongroom/identity"
+	"strongroom/search"
+	"strongroom/tenancy"
+)
+
+// searchRoutes registers full-text search: the JSON API and the page.
+func (h *Handler) searchRoutes() {
+	h.mux.Handle("GET /api/v1/t/{slug}/search", h.page(h.authed(h.apiSearch, false)))
+	h.mux.Handle("GET /t/{slug}/search", h.page(h.pageAuthed(h.searchPage, false)))
+}
+
+// searchQuery reads a search from URL parameters: q, type (repeated or
+// comma-separated), status, practice_group, opened_from, opened_to, class,
+// cursor and limit. Malformed numbers are errors naming their parameter.
+func searchQuery(v url.Values) (search.Query, error) {
+	q := search.Query{Q: v.Get("q"), Status: v.Get("status"), PracticeGroup: v.Get("practice_group"),
+		OpenedFrom: v.Get("opened_from"), OpenedTo: v.Get("opened_to"), Cursor: v.Get("cursor")}
+	for _, t := range v["type"] {
+		for _, part := range strings.Split(t, ",") {
+			if part = strings.TrimSpace(part); part != "" {
+				q.Types = append(q.Types, cases.RecordType(part))
+			}
+		}
+	}
+	for _, f := range []struct {
+		name string
+		dst  func(int64)
+	}{
+		{"class", func(n int64) { q.ClassID = n }},
+		{"limit", func(n int64) { q.Limit = int(n) }},
+	} {
+		s := strings.TrimSpace(v.Get(f.name))
+		if s == "" {
+			continue
+		}
+		n, err := strconv.ParseInt(s, 10, 32)
+		if err != nil || n <= 0 {
+			return q, strongroom.FieldError(f.name, "Expected a positive whole number.")
+		}
+		f.dst(n)
+	}
+	return q, nil
+}
+
+// hitJSON is a hit as the API shows it.
+type hitJSON struct {
+	Type    string       `json:"type"`
+	ID      int64        `json:"id"`
+	Title   string       `json:"title"`
+	Snippet string       `json:"snippet"`
+	Rank    float64      `json:"rank"`
+	Case    *caseRefJSON `json:"case"` // null when the user may not see the case
+}
+
+type caseRefJSON struct {
+	ID     int64  `json:"id"`
+	Number string `json:"number"`
+	Title  string `json:"title"`
+}
+
+type countJSON struct {
+	Value string `json:"value"`
+	Count int    `json:"count"`
+}
+
+func countsJSON(cs []search.Count) []countJSON {
+	out := make([]countJSON, len(cs))
+	for i, c := range cs {
+		out[i] = countJSON{Value: c.Value, Count: c.Count}
+	}
+	return out
+}
+
+func (h *Handler) apiSearch(w http.ResponseWriter, r *http.Request, t *tenancy.Handle, p *identity.Principal) error {
+	q, err := searchQuery(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	res, err := h.svc.Search.Search(r.Context(), t, p, q)
+	if err != nil {
+		return err
+	}
+	hits := make([]hitJSON, len(res.Hits))
+	for i, hit := range res.Hits {
+		hits[i] = hitJSON{Type: string(hit.Type), ID: hit.ID, Title: hit.Title, Snippet: hit.Snippet, Rank: hit.Rank}
+		if c := hit.Case; c != nil {
+			hits[i].Case = &caseRefJSON{ID: c.ID, Number: c.Number, Title: c.Title}
+		}
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{
+		"hits": hits, "total": res.Total, "more": res.More, "next_cursor": res.Next,
+		"facets": map[string]any{"types": countsJSON(res.Facets.Types), "statuses": countsJSON(res.Facets.Statuses),
+			"practice_groups": countsJSON(res.Facets.PracticeGroups)},
+	})
+}

@@ -27,17 +27,7 @@ func TestBrowserCases(t *testing.T) {
 	b := &browser{t: t, ctx: browsertest.NewContext(t, browsertest.Pin(pin)), base: "https://localhost:" + u.Port()}
 
 	// Sign in; the temporary password must be changed first.
-	const adminPass = "saffron glacier ledger orchard 2041"
-	b.open("/t/demo/cases/new")
-	b.wantPath("/t/demo/login")
-	b.fill("username", "admin")
-	b.fill("password", adminTemp)
-	b.submit("main button[type=submit]")
-	b.wantPath("/t/demo/password")
-	b.fill("current_password", adminTemp)
-	b.fill("new_password", adminPass)
-	b.fill("confirm", adminPass)
-	b.submit("main button[type=submit]")
+	b.firstSignIn("/t/demo/cases/new", "admin", adminTemp, "saffron glacier ledger orchard 2041")
 
 	// Create a case.
 	b.open("/t/demo/cases/new")

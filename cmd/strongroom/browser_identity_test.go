@@ -42,18 +42,7 @@ func TestBrowserIdentity(t *testing.T) {
 	var paraTemp string
 	t.Run("AdministratorCreatesUser", func(t *testing.T) {
 		b := &browser{t: t, ctx: browsertest.NewContext(t, browsertest.Pin(pin)), base: base}
-		b.open("/t/demo/admin/users/new")
-		b.wantPath("/t/demo/login")
-		b.fill("username", "admin")
-		b.fill("password", adminTemp)
-		b.submit("main button[type=submit]")
-		b.wantPath("/t/demo/password") // made to change the temporary password first
-		b.wantText("temporary password")
-		b.fill("current_password", adminTemp)
-		b.fill("new_password", adminPass)
-		b.fill("confirm", adminPass)
-		b.submit("main button[type=submit]")
-		b.wantPath("/t/demo/")
+		b.firstSignIn("/t/demo/admin/users/new", "admin", adminTemp, adminPass)
 
 		b.open("/t/demo/admin/users/new")
 		b.wantPath("/t/demo/admin/users/new")
@@ -78,17 +67,7 @@ func TestBrowserIdentity(t *testing.T) {
 	var enrolStep int64
 	t.Run("UserSetsUpTwoFactor", func(t *testing.T) {
 		b := &browser{t: t, ctx: browsertest.NewContext(t, browsertest.Pin(pin)), base: base}
-		b.open("/t/demo/sessions")
-		b.wantPath("/t/demo/login")
-		b.fill("username", "paralegal")
-		b.fill("password", paraTemp)
-		b.submit("main button[type=submit]")
-		b.wantPath("/t/demo/password")
-		b.fill("current_password", paraTemp)
-		b.fill("new_password", paraPass)
-		b.fill("confirm", paraPass)
-		b.submit("main button[type=submit]")
-		b.wantPath("/t/demo/")
+		b.firstSignIn("/t/demo/sessions", "paralegal", paraTemp, paraPass)
 
 		b.open("/t/demo/totp")
 		secret = b.text("totp-secret")
@@ -161,6 +140,25 @@ func (b *browser) do(actions ...chromedp.Action[chromedp.Void]) {
 	if err := chromedp.Do(b.ctx, actions...); err != nil {
 		b.t.Fatalf("browser: %v\npage:\n%s", err, b.body())
 	}
+}
+
+// firstSignIn opens a page that needs a session, is sent to the sign-in
+// form, signs in with a temporary password and is made to replace it
+// before anything else, ending on the tenant's home page.
+func (b *browser) firstSignIn(page, user, temp, permanent string) {
+	b.t.Helper()
+	b.open(page)
+	b.wantPath("/t/demo/login")
+	b.fill("username", user)
+	b.fill("password", temp)
+	b.submit("main button[type=submit]")
+	b.wantPath("/t/demo/password") // made to change the temporary password first
+	b.wantText("temporary password")
+	b.fill("current_password", temp)
+	b.fill("new_password", permanent)
+	b.fill("confirm", permanent)
+	b.submit("main button[type=submit]")
+	b.wantPath("/t/demo/")
 }
 
 func (b *browser) open(path string) {

@@ -35,9 +35,16 @@ type plan struct {
 	types []cases.RecordType
 	// useSlice starts from the records carrying the user's classes.
 	useSlice bool
-	// ranked, when not nil, holds the index rows of every hit (SQLite,
-	// once counted): only they are ranked, not every text match.
-	ranked []int64
+	// ranked, when not nil, holds every hit, once counted (all of them,
+	// below MaxCount): only they are ranked, not every text match.
+	ranked []hitKey
+}
+
+// hitKey names an index entry: its row on SQLite, its key on PostgreSQL.
+type hitKey struct {
+	row int64
+	typ string
+	id  int64
 }
 
 // pgWeights rank a word in a title ten times one in the body, as the bm25
@@ -66,9 +73,28 @@ func (p *plan) caseVisible() access.Predicate {
 // the same either way; the slice only spares work.
 func (p *plan) from(b *sqlBuf, ranked bool) {
 	if p.dialect == store.Postgres {
-		b.add(`FROM search_index si JOIN cases c ON c.id = si.case_id CROSS JOIN (SELECT `)
+		// The case of each match is read by a LATERAL subquery that
+		// OFFSET 0 keeps from being flattened into a join: the matches
+		// drive, and each reads its case by key. As a plain join, with a
+		// LIMIT above, the planner would sometimes walk every case and
+		// search the text index once per case (seconds to minutes).
+		b.add(`FROM search_index si CROSS JOIN (SELECT `)
 		p.tsquery(b)
-		b.add(` AS q) AS sq WHERE si.tsv @@ sq.q AND c.deleted_at = ''`)
+		b.add(` AS q) AS sq CROSS JOIN LATERAL (SELECT c.id, c.number, c.title, c.status, c.practice_group, c.opened_on, c.deleted_at
+			FROM cases c WHERE c.id = si.case_id OFFSET 0) AS c WHERE c.deleted_at = ''`)
+		switch {
+		case ranked && p.ranked != nil && len(p.ranked) == 0:
+			b.add(` AND 1 = 0`)
+		case ranked && p.ranked != nil:
+			// Every hit is known: read just those, by key, to rank them.
+			b.add(` AND (si.record_type, si.record_id) IN (VALUES ` +
+				strings.TrimSuffix(strings.Repeat("(?, CAST(? AS BIGINT)), ", len(p.ranked)), ", ") + `)`)
+			for _, k := range p.ranked {
+				b.args = append(b.args, k.typ, k.id)
+			}
+		default:
+			b.add(` AND si.tsv @@ sq.q`)
+		}
 		return
 	}
 	match := ftsQuery(p.words)
@@ -78,8 +104,8 @@ func (p *plan) from(b *sqlBuf, ranked bool) {
 		// match against them rather than look each up in the index).
 		b.add(`FROM (SELECT rowid AS id, bm25(search_fts, 10.0, 1.0) AS rank FROM search_fts WHERE search_fts MATCH ?
 			AND +rowid IN (`+placeholders(len(p.ranked))+`) ORDER BY rank, rowid LIMIT -1) AS f CROSS JOIN search_index si ON si.id = f.id`, match)
-		for _, id := range p.ranked {
-			b.args = append(b.args, id)
+		for _, k := range p.ranked {
+			b.args = append(b.args, k.row)
 		}
 	case ranked && p.slice():
 		// +rowid: test each match against the slice, rather than look
@@ -149,7 +175,7 @@ const sliceProbe = 20000
 // from the records carrying their classes or from the text matches:
 // whichever is smaller. Both are counted only up to sliceProbe, through
 // an index each, so deciding costs little next to either plan.
-func (p *plan) chooseSlice(ctx context.Context, db *store.DB) error {
+func (p *plan) chooseSlice(ctx context.Context, db cases.Querier) error {
 	if p.dialect != store.SQLite || !p.subject.Restricted || len(p.subject.Classes) == 0 {
 		return nil
 	}
@@ -287,7 +313,7 @@ func (p *plan) countsSQL() (string, []any) {
 	if p.dialect == store.Postgres {
 		row = "0"
 	}
-	b.add(`SELECT `+row+`, si.record_type, c.status, c.practice_group, CASE WHEN `+cv.SQL+` THEN 1 ELSE 0 END `, cv.Args...)
+	b.add(`SELECT `+row+`, si.record_type, si.record_id, c.status, c.practice_group, CASE WHEN `+cv.SQL+` THEN 1 ELSE 0 END `, cv.Args...)
 	p.from(&b, false)
 	p.where(&b)
 	b.add(` LIMIT ?`, MaxCount+1)

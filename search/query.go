@@ -27,6 +27,10 @@ const (
 	maxGroupLength = 100
 )
 
+// maxCount is MaxCount; tests lower it to reach its limits with few
+// records.
+var maxCount = MaxCount
+
 // caseStatuses are the statuses a case may have (as in the cases table).
 var caseStatuses = []string{"open", "pending", "closed", "archived"}
 
@@ -131,18 +135,21 @@ func (q *Query) validate() error {
 }
 
 // cursor is where a page ends: the last hit's rank and its place in the
-// order ranks tie in (the index row on SQLite; type and id on PostgreSQL).
+// order ranks tie in (the index row on SQLite; type and id on PostgreSQL),
+// and on SQLite the window of hits it is in (before: the bound of its
+// index rows, 0 for the first window).
 type cursor struct {
-	rank  float64
-	row   int64
-	typ   string
-	id    int64
-	valid bool
+	rank   float64
+	row    int64
+	typ    string
+	id     int64
+	before int64
+	valid  bool
 }
 
 func (c cursor) encode() string {
-	s := strings.Join([]string{"1", strconv.FormatFloat(c.rank, 'g', -1, 64), strconv.FormatInt(c.row, 10), c.typ,
-		strconv.FormatInt(c.id, 10)}, "|")
+	s := strings.Join([]string{"2", strconv.FormatFloat(c.rank, 'g', -1, 64), strconv.FormatInt(c.row, 10), c.typ,
+		strconv.FormatInt(c.id, 10), strconv.FormatInt(c.before, 10)}, "|")
 	return base64.RawURLEncoding.EncodeToString([]byte(s))
 }
 
@@ -159,16 +166,17 @@ func decodeCursor(s string) (cursor, error) {
 		return cursor{}, bad
 	}
 	parts := strings.Split(string(b), "|")
-	if len(parts) != 5 || parts[0] != "1" {
+	if len(parts) != 6 || parts[0] != "2" {
 		return cursor{}, bad
 	}
 	var c cursor
-	var e1, e2, e3 error
+	var e1, e2, e3, e4 error
 	c.rank, e1 = strconv.ParseFloat(parts[1], 64)
 	c.row, e2 = strconv.ParseInt(parts[2], 10, 64)
 	c.typ = parts[3]
 	c.id, e3 = strconv.ParseInt(parts[4], 10, 64)
-	if e1 != nil || e2 != nil || e3 != nil || math.IsNaN(c.rank) || math.IsInf(c.rank, 0) || !cases.RecordType(c.typ).Valid() {
+	c.before, e4 = strconv.ParseInt(parts[5], 10, 64)
+	if e1 != nil || e2 != nil || e3 != nil || e4 != nil || c.before < 0 || math.IsNaN(c.rank) || math.IsInf(c.rank, 0) || !cases.RecordType(c.typ).Valid() {
 		return cursor{}, bad
 	}
 	c.valid = true

@@ -45,7 +45,7 @@ func TestFTSQuery(t *testing.T) {
 }
 
 func TestCursor(t *testing.T) {
-	c := cursor{rank: 7.0821114673164445, row: 2897, typ: "contact", id: 311, valid: true}
+	c := cursor{rank: 7.0821114673164445, row: 2897, typ: "contact", id: 311, before: 40012, valid: true}
 	got, err := decodeCursor(c.encode())
 	if err != nil || got != c {
 		t.Fatalf("round trip: %+v, %v", got, err)

@@ -1,8 +1,7 @@
 package search
 
 import (
-	"context"
-	"fmt"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -33,10 +32,10 @@ type plan struct {
 	// types are the record types that may be hits: those the user may
 	// read, narrowed by the type filter. Never empty.
 	types []cases.RecordType
-	// useSlice starts from the records carrying the user's classes.
-	useSlice bool
-	// ranked, when not nil, holds every hit, once counted (all of them,
-	// below MaxCount): only they are ranked, not every text match.
+	// ranked, when not nil, holds the hits the hits query ranks: every hit
+	// of the search once counted (when there are at most MaxCount), or on
+	// SQLite one window of MaxCount hits (see Search). When nil
+	// (PostgreSQL, more than MaxCount hits) every text match is ranked.
 	ranked []hitKey
 }
 
@@ -63,15 +62,17 @@ func (p *plan) caseVisible() access.Predicate {
 
 // from writes the tables a search reads with the text match. On SQLite
 // the full-text table comes first and the joins are forced to follow it
-// (CROSS JOIN), so that rows are produced in rank order and the LIMIT
-// stops the work once a page is full.
+// (CROSS JOIN), so that rows come in the order the full-text subquery
+// yields them and a LIMIT stops the work once it has enough. LIMIT -1 (no
+// limit) keeps SQLite from flattening that subquery into the join, which
+// would lose its order; it stays a co-routine.
 //
-// A restricted user sees only records carrying one of their classes, a
-// thin slice of a large tenant. For them SQLite starts from that slice
-// (record_classes, indexed by class) instead of from every match: only
-// matches inside it are ranked and counted. The WHERE that follows is
-// the same either way; the slice only spares work.
-func (p *plan) from(b *sqlBuf, ranked bool) {
+// Unranked (counting, and finding a window), the matches come newest
+// index entry first, below before when it is not 0. Ranked, only the rows
+// of p.ranked are scored: FTS5 walks the part of the word lists between
+// their lowest and highest row and tests each match against them (+rowid:
+// a membership test, not a lookup of each in the index).
+func (p *plan) from(b *sqlBuf, ranked bool, before int64) {
 	if p.dialect == store.Postgres {
 		// The case of each match is read by a LATERAL subquery that
 		// OFFSET 0 keeps from being flattened into a join: the matches
@@ -97,47 +98,49 @@ func (p *plan) from(b *sqlBuf, ranked bool) {
 		}
 		return
 	}
-	match := ftsQuery(p.words)
-	switch {
-	case ranked && p.ranked != nil:
-		// Every hit is known: rank those rows only (+rowid: test each
-		// match against them rather than look each up in the index).
-		b.add(`FROM (SELECT rowid AS id, bm25(search_fts, 10.0, 1.0) AS rank FROM search_fts WHERE search_fts MATCH ?
-			AND +rowid IN (`+placeholders(len(p.ranked))+`) ORDER BY rank, rowid LIMIT -1) AS f CROSS JOIN search_index si ON si.id = f.id`, match)
+	match := p.ftsMatch()
+	if ranked {
+		lo, hi := int64(0), int64(-1) // no rows: nothing to rank
+		for i, k := range p.ranked {
+			if i == 0 || k.row < lo {
+				lo = k.row
+			}
+			if i == 0 || k.row > hi {
+				hi = k.row
+			}
+		}
+		b.add(`FROM (SELECT rowid AS id, bm25(search_fts, 10.0, 1.0, 0.0) AS rank FROM search_fts WHERE search_fts MATCH ?
+			AND rowid >= ? AND rowid <= ? AND +rowid IN (`+placeholders(len(p.ranked))+`)
+			ORDER BY rank, rowid LIMIT -1) AS f CROSS JOIN search_index si ON si.id = f.id`, match, lo, hi)
 		for _, k := range p.ranked {
 			b.args = append(b.args, k.row)
 		}
-	case ranked && p.slice():
-		// +rowid: test each match against the slice, rather than look
-		// every id of the slice up in the full-text index.
-		b.add(`FROM (SELECT rowid AS id, bm25(search_fts, 10.0, 1.0) AS rank FROM search_fts WHERE search_fts MATCH ?
-			AND +rowid IN (SELECT vi.id FROM record_classes vrc CROSS JOIN search_index vi
-				ON vi.record_type = vrc.record_type AND vi.record_id = vrc.record_id WHERE `, match)
-		p.sliceWhere(b)
-		b.add(`) ORDER BY rank, rowid LIMIT -1) AS f CROSS JOIN search_index si ON si.id = f.id`)
-	case ranked:
-		// LIMIT -1 (no limit) keeps SQLite from flattening the ranked
-		// subquery into the join, which would lose its order; it stays
-		// a co-routine that yields rows best first.
-		b.add(`FROM (SELECT rowid AS id, bm25(search_fts, 10.0, 1.0) AS rank FROM search_fts WHERE search_fts MATCH ?
-			ORDER BY rank, rowid LIMIT -1) AS f CROSS JOIN search_index si ON si.id = f.id`, match)
-	case p.slice():
-		// A record carries a class once; only with several classes may
-		// it come twice.
-		distinct := ""
-		if len(p.subject.Classes) > 1 {
-			distinct = "DISTINCT "
+	} else {
+		b.add(`FROM (SELECT rowid AS id FROM search_fts WHERE search_fts MATCH ?`, match)
+		if before > 0 {
+			b.add(` AND rowid < ?`, before)
 		}
-		b.add(`FROM (SELECT ` + distinct + `vrc.record_type AS t, vrc.record_id AS id FROM record_classes vrc WHERE `)
-		p.sliceWhere(b)
-		b.add(`) AS v CROSS JOIN search_index si ON si.record_type = v.t AND si.record_id = v.id`)
-	default:
-		b.add(`FROM (SELECT rowid AS id FROM search_fts WHERE search_fts MATCH ?) AS f CROSS JOIN search_index si ON si.id = f.id`, match)
+		b.add(` ORDER BY rowid DESC LIMIT -1) AS f CROSS JOIN search_index si ON si.id = f.id`)
 	}
 	b.add(` CROSS JOIN cases c ON c.id = si.case_id WHERE c.deleted_at = ''`)
-	if !ranked && p.slice() {
-		b.add(` AND +si.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ?)`, match)
+}
+
+// ftsMatch is the FTS5 query of a search: the words, in titles and
+// bodies only, and for a restricted user one of their classes (the
+// classes column, kept from record_classes by triggers). FTS5 intersects
+// the word lists itself, so a restricted user's search reads only the
+// matches inside their slice of the tenant. The access predicate in where
+// still decides each hit; this only spares it the rest.
+func (p *plan) ftsMatch() string {
+	m := `{title body} : (` + ftsQuery(p.words) + `)`
+	if p.subject.Restricted && len(p.subject.Classes) > 0 {
+		tokens := make([]string, len(p.subject.Classes))
+		for i, c := range p.subject.Classes {
+			tokens[i] = `"class` + strconv.FormatInt(c, 10) + `"`
+		}
+		m += ` AND classes : (` + strings.Join(tokens, " OR ") + `)`
 	}
+	return m
 }
 
 // tsquery writes the PostgreSQL query of the words, every one required,
@@ -162,54 +165,6 @@ func (p *plan) tsquery(b *sqlBuf) {
 		args = append([]any{strings.Join(plain, " ")}, args...)
 	}
 	b.add(strings.Join(parts, " && "), args...)
-}
-
-// slice reports whether the search starts from the records carrying the
-// user's classes (see from); chooseSlice decides it.
-func (p *plan) slice() bool { return p.useSlice }
-
-// sliceProbe bounds the two counts chooseSlice compares.
-const sliceProbe = 20000
-
-// chooseSlice decides, for a restricted user on SQLite, whether to start
-// from the records carrying their classes or from the text matches:
-// whichever is smaller. Both are counted only up to sliceProbe, through
-// an index each, so deciding costs little next to either plan.
-func (p *plan) chooseSlice(ctx context.Context, db cases.Querier) error {
-	if p.dialect != store.SQLite || !p.subject.Restricted || len(p.subject.Classes) == 0 {
-		return nil
-	}
-	var slice, matches int
-	var b sqlBuf
-	b.add(`SELECT COUNT(*) FROM (SELECT 1 FROM record_classes vrc WHERE `)
-	p.sliceWhere(&b)
-	b.add(` LIMIT ?)`, sliceProbe)
-	if err := db.QueryRowContext(ctx, b.String(), b.args...).Scan(&slice); err != nil {
-		return fmt.Errorf("search: size the class slice: %w", err)
-	}
-	err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM search_fts WHERE search_fts MATCH ? LIMIT ?)`,
-		ftsQuery(p.words), slice+1).Scan(&matches)
-	if err != nil {
-		return fmt.Errorf("search: count matches: %w", err)
-	}
-	p.useSlice = preferSlice(slice, matches)
-	return nil
-}
-
-// preferSlice decides between the plans; tests replace it to run both.
-var preferSlice = func(slice, matches int) bool { return slice < matches }
-
-// sliceWhere selects the record_classes rows (alias vrc) of the user's
-// classes and the searched types.
-func (p *plan) sliceWhere(b *sqlBuf) {
-	b.add(`vrc.class_id IN (` + placeholders(len(p.subject.Classes)) + `)`)
-	for _, c := range p.subject.Classes {
-		b.args = append(b.args, c)
-	}
-	b.add(` AND vrc.record_type IN (` + placeholders(len(p.types)) + `)`)
-	for _, t := range p.types {
-		b.args = append(b.args, string(t))
-	}
 }
 
 func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
@@ -271,9 +226,9 @@ func liveRecord(t cases.RecordType) string {
 	return `EXISTS (SELECT 1 FROM ` + t.Table() + ` x WHERE x.id = si.record_id AND x.deleted_at = '')`
 }
 
-// hitsSQL is the query of one page of hits, best first, one more than the
-// page holds (to tell whether another page follows).
-func (p *plan) hitsSQL() (string, []any) {
+// hitsSQL is the query of up to limit hits, best first, after the cursor
+// when it is valid.
+func (p *plan) hitsSQL(after cursor, limit int) (string, []any) {
 	var b sqlBuf
 	cv := p.caseVisible()
 	rank, row := "-f.rank", "f.id"
@@ -282,9 +237,9 @@ func (p *plan) hitsSQL() (string, []any) {
 	}
 	b.add(`SELECT `+row+`, si.record_type, si.record_id, si.title, substr(si.body, 1, 3000), `+rank+`,
 		c.id, c.number, c.title, CASE WHEN `+cv.SQL+` THEN 1 ELSE 0 END `, cv.Args...)
-	p.from(&b, true)
-	if p.cur.valid {
-		c := p.cur
+	p.from(&b, true, 0)
+	if after.valid {
+		c := after
 		if p.dialect == store.SQLite {
 			// bm25 is lower for better matches; ties go by index row.
 			b.add(` AND (f.rank > ? OR (f.rank = ? AND f.id > ?))`, -c.rank, -c.rank, c.row)
@@ -297,16 +252,17 @@ func (p *plan) hitsSQL() (string, []any) {
 	if p.dialect == store.Postgres {
 		b.add(` ORDER BY 6 DESC, si.record_type, si.record_id`)
 	}
-	b.add(` LIMIT ?`, p.q.Limit+1)
+	b.add(` LIMIT ?`, limit)
 	return b.String(), b.args
 }
 
-// countsSQL is the query of the hits behind the total and the facets:
-// each hit's index row (SQLite), type, and the status and practice group of
-// its case with whether that case may be seen. The WHERE is the hits' own,
-// without the page. At most MaxCount+1 hits are read: past that the total
-// is "more than MaxCount" and the facets count the hits read.
-func (p *plan) countsSQL() (string, []any) {
+// countsSQL is the query of the hits behind the total and the facets, and
+// of a window of hits to rank: each hit's index row (SQLite), type and id,
+// and the status and practice group of its case with whether that case may
+// be seen. The WHERE is the hits' own, without the page. At most limit hits
+// are read, on SQLite newest index entry first and only those below
+// before when it is not 0.
+func (p *plan) countsSQL(before int64, limit int) (string, []any) {
 	var b sqlBuf
 	cv := p.caseVisible()
 	row := "si.id"
@@ -314,8 +270,8 @@ func (p *plan) countsSQL() (string, []any) {
 		row = "0"
 	}
 	b.add(`SELECT `+row+`, si.record_type, si.record_id, c.status, c.practice_group, CASE WHEN `+cv.SQL+` THEN 1 ELSE 0 END `, cv.Args...)
-	p.from(&b, false)
+	p.from(&b, false, before)
 	p.where(&b)
-	b.add(` LIMIT ?`, MaxCount+1)
+	b.add(` LIMIT ?`, limit)
 	return b.String(), b.args
 }

@@ -1,0 +1,139 @@
+package search_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"strongroom/access"
+	"strongroom/cases"
+	"strongroom/identity"
+	"strongroom/search"
+	"strongroom/seed"
+	"strongroom/store"
+	"strongroom/store/storetest"
+)
+
+// TestRankWindows: on SQLite a search with more hits than it counts is
+// ranked a window at a time, the newest hits first. Records are written
+// oldest to newest with a rank that is not their age (how often the word
+// is in the title); with windows of four, the first page must be the best
+// of the newest four, and walking every page must give each hit once,
+// best first within each window, whatever the page size.
+func TestRankWindows(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, e store.Engine) {
+		if e.Dialect() != store.SQLite {
+			t.Skip("PostgreSQL ranks every match")
+		}
+		f := newFixture(t, e)
+		var ids []int64 // oldest first
+		err := seed.Write(context.Background(), f.h, func(b *seed.Builder) {
+			for i := range 11 {
+				title := strings.Repeat("wombat ", 1+(i*7)%5) + fmt.Sprint("burrow ", i)
+				ids = append(ids, b.Record(seed.Record{Type: cases.TypeNote, CaseID: f.cases[0].id, Title: title, Body: "dig"}))
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer search.SetMaxCount(4)()
+		p := f.subjects()[0].p
+		for _, limit := range []int{1, 3, 4, 5, 100} {
+			hits, res := walk(t, f, p, search.Query{Q: "wombat", Limit: limit})
+			if !res.More || !res.Windowed || res.Total != 5 {
+				t.Fatalf("limit %d: total %d more %v windowed %v", limit, res.Total, res.More, res.Windowed)
+			}
+			if len(hits) != len(ids) {
+				t.Fatalf("limit %d: %d hits, want %d", limit, len(hits), len(ids))
+			}
+			// Windows of four, newest first: ids 10–7, 6–3, 2–0.
+			for w, start := 0, 0; start < len(hits); w, start = w+1, start+4 {
+				end := min(start+4, len(hits))
+				var got, want []int64
+				for i, h := range hits[start:end] {
+					got = append(got, h.ID)
+					if i > 0 && hits[start+i-1].Rank < h.Rank {
+						t.Errorf("limit %d, window %d: rank goes up", limit, w)
+					}
+				}
+				for i := len(ids) - 1 - start; i >= 0 && i > len(ids)-1-end; i-- {
+					want = append(want, ids[i])
+				}
+				slices.Sort(got)
+				slices.Sort(want)
+				if !slices.Equal(got, want) {
+					t.Errorf("limit %d, window %d: %v, want %v", limit, w, got, want)
+				}
+			}
+		}
+	})
+}
+
+// TestClassesFollowChanges: the classes the full-text index holds for a
+// restricted user's search follow every change of a record's classes, so
+// such a user finds a record exactly while it carries one of their classes.
+func TestClassesFollowChanges(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, e store.Engine) {
+		ctx := context.Background()
+		f := newFixture(t, e)
+		var note int64
+		err := seed.Write(ctx, f.h, func(b *seed.Builder) {
+			note = b.Record(seed.Record{Type: cases.TypeNote, CaseID: f.cases[1].id, Title: "Echidna", Body: "spines"})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		user := func(restricted bool, classes ...int64) *identity.Principal {
+			return &identity.Principal{User: &identity.User{ID: 900, Username: "u900"},
+				Subject: access.NewSubject(900, restricted, classes, []access.Role{role(access.ReadOnlyRole)})}
+		}
+		finds := func(p *identity.Principal) bool {
+			t.Helper()
+			res, err := search.New().Search(ctx, f.h, p, search.Query{Q: "echidna"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return res.Total == 1 && len(res.Hits) == 1 && res.Hits[0].ID == note
+		}
+		set := func(classes ...int64) {
+			t.Helper()
+			err := f.h.DB.InTx(ctx, func(tx *store.Tx) error { return cases.SetClasses(ctx, tx, cases.TypeNote, note, classes) })
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		check := func(step string, want map[string]bool) {
+			t.Helper()
+			users := map[string]*identity.Principal{"restricted A": user(true, f.A), "restricted B": user(true, f.B),
+				"restricted AB": user(true, f.A, f.B), "unrestricted": user(false)}
+			for name, p := range users {
+				if got := finds(p); got != want[name] {
+					t.Errorf("%s: %s finds the note: %v, want %v", step, name, got, want[name])
+				}
+			}
+			if e.Dialect() == store.SQLite {
+				if _, err := f.h.DB.ExecContext(ctx, `INSERT INTO search_fts (search_fts, rank) VALUES ('integrity-check', 1)`); err != nil {
+					t.Fatalf("%s: full-text index: %v", step, err)
+				}
+			}
+		}
+		check("inherited A", map[string]bool{"restricted A": true, "restricted AB": true})
+		set(f.B)
+		check("own B", map[string]bool{"restricted B": true, "restricted AB": true})
+		set(f.A, f.B)
+		check("own A and B", map[string]bool{"restricted A": true, "restricted B": true, "restricted AB": true})
+		set()
+		check("unclassified", map[string]bool{"unrestricted": true})
+		set(f.A)
+		err = f.h.DB.InTx(ctx, func(tx *store.Tx) error {
+			_, err := tx.ExecContext(ctx, `UPDATE search_index SET title = 'Echidna burrow' WHERE record_type = 'note' AND record_id = ?`, note)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		check("retitled", map[string]bool{"restricted A": true, "restricted AB": true})
+	})
+}

@@ -98,7 +98,7 @@ func (h *Handler) apiSearch(w http.ResponseWriter, r *http.Request, t *tenancy.H
 		}
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{
-		"hits": hits, "total": res.Total, "more": res.More, "next_cursor": res.Next,
+		"hits": hits, "total": res.Total, "more": res.More, "ranked_in_windows": res.Windowed, "next_cursor": res.Next,
 		"facets": map[string]any{"types": countsJSON(res.Facets.Types), "statuses": countsJSON(res.Facets.Statuses),
 			"practice_groups": countsJSON(res.Facets.PracticeGroups)},
 	})

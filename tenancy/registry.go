@@ -45,7 +45,9 @@ type entry struct {
 	wrapped  []byte
 	users    int
 	lastUsed time.Time
-	detached bool // removed from the registry while in use: the last user closes it
+	// optimized is when the planner's statistics were last refreshed.
+	optimized time.Time
+	detached  bool // removed from the registry while in use: the last user closes it
 	// stopCheckpoints ends the tenant's checkpointer, which then signs
 	// once more and closes checkpointsDone.
 	stopCheckpoints context.CancelFunc
@@ -144,7 +146,7 @@ func (r *Registry) open(ctx context.Context, t *strongroom.Tenant) (*entry, erro
 		defer close(done)
 		h.Audit.RunCheckpointer(cpCtx, cmp.Or(max(r.CheckpointEvery, 0), time.Minute))
 	}()
-	return &entry{handle: h, wrapped: t.WrappedKey, stopCheckpoints: stop, checkpointsDone: done}, nil
+	return &entry{handle: h, wrapped: t.WrappedKey, optimized: r.now(), stopCheckpoints: stop, checkpointsDone: done}, nil
 }
 
 func (r *Registry) release(e *entry) {
@@ -199,6 +201,33 @@ func (r *Registry) CloseIdle() int {
 	return n
 }
 
+// OptimizeEvery is how often Run refreshes the planner statistics of a
+// tenant database that stays open (store.DB.Optimize); it is also done
+// each time one is opened.
+const OptimizeEvery = 6 * time.Hour
+
+// Optimize refreshes the planner statistics of every open tenant database
+// not refreshed for every, one at a time, and returns how many it did.
+func (r *Registry) Optimize(ctx context.Context, every time.Duration) int {
+	r.mu.Lock()
+	var due []*entry
+	for _, e := range r.entries {
+		if r.now().Sub(e.optimized) >= every {
+			e.users++ // kept open meanwhile
+			e.optimized = r.now()
+			due = append(due, e)
+		}
+	}
+	r.mu.Unlock()
+	for _, e := range due {
+		if err := e.handle.DB.Optimize(ctx); err != nil {
+			r.log.Warn("refresh planner statistics", "tenant", e.handle.Tenant.Slug, "err", err)
+		}
+		r.release(e)
+	}
+	return len(due)
+}
+
 // Open reports how many tenant databases are open.
 func (r *Registry) Open() int {
 	r.mu.Lock()
@@ -216,6 +245,7 @@ func (r *Registry) Run(ctx context.Context) {
 			return
 		case <-tick.C:
 			r.CloseIdle()
+			r.Optimize(ctx, OptimizeEvery)
 		}
 	}
 }

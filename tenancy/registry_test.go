@@ -72,3 +72,54 @@ func TestRegistryCheckpointer(t *testing.T) {
 		})
 	})
 }
+
+// An open SQLite tenant gets planner statistics for the tables that grew
+// since it was opened once Optimize runs, and Optimize skips a database
+// refreshed more recently than asked.
+func TestRegistryOptimize(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, e store.Engine) {
+		if e.Dialect() != store.SQLite {
+			t.Skip("PostgreSQL's autovacuum keeps its statistics")
+		}
+		ctx := context.Background()
+		f := newFixture(t, e)
+		if _, err := f.svc.Create(ctx, "growing", "Growing"); err != nil {
+			t.Fatal(err)
+		}
+		reg := tenancy.NewRegistry(e, f.control, f.keeper, discard, time.Minute, t.TempDir())
+		defer reg.Close()
+		h, release, err := reg.Get(ctx, "growing")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer release()
+		err = h.DB.InTx(ctx, func(tx *store.Tx) error {
+			for i := range 2000 {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO cases (number, title, status, opened_on, created_at, updated_at)
+					VALUES (?, 'Case', 'open', '2026-01-01', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')`, fmt.Sprintf("N-%d", i)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		stats := func() int {
+			var n int
+			if err := h.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_stat1 WHERE tbl = 'cases'`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		if n := reg.Optimize(ctx, time.Hour); n != 0 {
+			t.Fatalf("optimized %d databases refreshed when opened", n)
+		}
+		if n := reg.Optimize(ctx, 0); n != 1 {
+			t.Fatalf("optimized %d databases, want 1", n)
+		}
+		if stats() == 0 {
+			t.Fatal("no statistics for cases after Optimize")
+		}
+	})
+}

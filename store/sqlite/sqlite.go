@@ -129,6 +129,10 @@ func (e *Engine) OpenTenantDB(ctx context.Context, slug, placement string) (*sto
 		db.Close()
 		return nil, err
 	}
+	// Statistics for indexes a migration just made, or for tables that
+	// grew while the database was closed. A failure here costs only
+	// plans, not data: the database opens anyway.
+	_ = db.Optimize(ctx)
 	return db, nil
 }
 

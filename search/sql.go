@@ -125,23 +125,27 @@ func (p *plan) from(b *sqlBuf, ranked bool, before int64) {
 	b.add(` CROSS JOIN cases c ON c.id = si.case_id WHERE c.deleted_at = ''`)
 }
 
-// ftsMatch is the FTS5 query of a search: the words, in titles and
-// bodies only, and for a restricted user one of their classes (the
-// classes column, kept from record_classes by triggers). FTS5 intersects
-// the word lists itself, so a restricted user's search reads only the
-// matches inside their slice of the tenant. The access predicate in where
-// still decides each hit; this only spares it the rest.
+// ftsMatch is the FTS5 query of a search: the words, and for a restricted
+// user one of their classes (the classes column, kept from record_classes
+// by triggers: U+E000 "class" and the id, a word no search text can hold,
+// since terms keeps only letters and digits). FTS5 intersects the word
+// lists itself, so a restricted user's search reads only the matches
+// inside their slice of the tenant. The access predicate in where still
+// decides each hit; this only spares it the rest.
 func (p *plan) ftsMatch() string {
-	m := `{title body} : (` + ftsQuery(p.words) + `)`
+	m := ftsQuery(p.words)
 	if p.subject.Restricted && len(p.subject.Classes) > 0 {
 		tokens := make([]string, len(p.subject.Classes))
 		for i, c := range p.subject.Classes {
-			tokens[i] = `"class` + strconv.FormatInt(c, 10) + `"`
+			tokens[i] = `"` + classToken(c) + `"`
 		}
-		m += ` AND classes : (` + strings.Join(tokens, " OR ") + `)`
+		m = `(` + m + `) AND (` + strings.Join(tokens, " OR ") + `)`
 	}
 	return m
 }
+
+// classToken is the word the classes column holds for a class.
+func classToken(id int64) string { return "\ue000class" + strconv.FormatInt(id, 10) }
 
 // tsquery writes the PostgreSQL query of the words, every one required,
 // each given to plainto_tsquery as a bound argument. PostgreSQL's parser

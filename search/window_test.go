@@ -120,6 +120,19 @@ func TestClassesFollowChanges(t *testing.T) {
 			}
 		}
 		check("inherited A", map[string]bool{"restricted A": true, "restricted AB": true})
+		// The words of the classes column are not for searching: typed in
+		// any form, they find nothing.
+		for _, q := range []string{fmt.Sprintf("class%d", f.A), fmt.Sprintf("\ue000class%d", f.A), fmt.Sprintf("echidna \ue000class%d", f.A)} {
+			for _, p := range []*identity.Principal{user(false, f.A), user(true, f.A)} {
+				res, err := search.New().Search(ctx, f.h, p, search.Query{Q: q})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if res.Total != 0 {
+					t.Errorf("search %q (restricted %v): %d hits, want none", q, p.Subject.Restricted, res.Total)
+				}
+			}
+		}
 		set(f.B)
 		check("own B", map[string]bool{"restricted B": true, "restricted AB": true})
 		set(f.A, f.B)

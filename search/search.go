@@ -249,23 +249,38 @@ func (pl *plan) hits(ctx context.Context, q cases.Querier, res *Result) error {
 // window reads the next window of hits to rank: the newest maxCount hits
 // whose index rows are below before.
 func (pl *plan) window(ctx context.Context, q cases.Querier, before int64) ([]hitKey, error) {
-	query, args := pl.countsSQL(before, maxCount)
+	hits, err := pl.readCounted(ctx, q, before, maxCount)
+	keys := make([]hitKey, len(hits))
+	for i, h := range hits {
+		keys[i] = h.hitKey
+	}
+	return keys, err
+}
+
+// counted is a hit as countsSQL reads it.
+type counted struct {
+	hitKey
+	status, group string
+	caseVisible   bool
+}
+
+// readCounted runs countsSQL.
+func (pl *plan) readCounted(ctx context.Context, q cases.Querier, before int64, limit int) ([]counted, error) {
+	query, args := pl.countsSQL(before, limit)
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("search: %w", err)
+		return nil, fmt.Errorf("search counts: %w", err)
 	}
 	defer rows.Close()
-	keys := []hitKey{}
+	var out []counted
 	for rows.Next() {
-		var k hitKey
-		var status, group string
-		var caseVisible int
-		if err := rows.Scan(&k.row, &k.typ, &k.id, &status, &group, &caseVisible); err != nil {
-			return nil, fmt.Errorf("search: %w", err)
+		var c counted
+		if err := rows.Scan(&c.row, &c.typ, &c.id, &c.status, &c.group, &c.caseVisible); err != nil {
+			return nil, fmt.Errorf("search counts: %w", err)
 		}
-		keys = append(keys, k)
+		out = append(out, c)
 	}
-	return keys, rows.Err()
+	return out, rows.Err()
 }
 
 // rankPage ranks pl.ranked (or every match, when nil) and adds the hits
@@ -327,31 +342,20 @@ func (pl *plan) rankPage(ctx context.Context, q cases.Querier, res *Result, afte
 // (at most maxCount+1), and keeps the hits to rank: all of them, or on
 // SQLite when there are more, the first window (the newest maxCount).
 func (pl *plan) counts(ctx context.Context, q cases.Querier, res *Result) error {
-	query, args := pl.countsSQL(0, maxCount+1)
-	rows, err := q.QueryContext(ctx, query, args...)
+	hits, err := pl.readCounted(ctx, q, 0, maxCount+1)
 	if err != nil {
-		return fmt.Errorf("search counts: %w", err)
+		return err
 	}
-	defer rows.Close()
 	types, statuses, groups := map[string]int{}, map[string]int{}, map[string]int{}
 	keys := []hitKey{}
-	for rows.Next() {
-		var k hitKey
-		var status, group string
-		var caseVisible int
-		if err := rows.Scan(&k.row, &k.typ, &k.id, &status, &group, &caseVisible); err != nil {
-			return fmt.Errorf("search counts: %w", err)
-		}
+	for _, h := range hits {
 		res.Total++
-		keys = append(keys, k)
-		types[k.typ]++
-		if caseVisible == 1 {
-			statuses[status]++
-			groups[group]++
+		keys = append(keys, h.hitKey)
+		types[h.typ]++
+		if h.caseVisible {
+			statuses[h.status]++
+			groups[h.group]++
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return err
 	}
 	res.More = res.Total > maxCount
 	switch {

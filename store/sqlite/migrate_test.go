@@ -99,6 +99,10 @@ func TestSearchClassesMigration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// An UPDATE would change a record's classes behind the triggers' back.
+	if _, err := db.ExecContext(ctx, `UPDATE record_classes SET class_id = 1 WHERE record_type = 'note' AND record_id = 1`); err == nil {
+		t.Error("record_classes rows can be updated")
+	}
 	check("changed", map[string][]int64{
 		`"wallaby"`:                {1, 4},
 		`"wombat"`:                 {2},

@@ -22,12 +22,13 @@ DROP TRIGGER search_index_ad;
 DROP TRIGGER search_index_au;
 DROP TABLE search_fts;
 
-ALTER TABLE search_index ADD COLUMN classes TEXT NOT NULL DEFAULT '';
+-- The class words of each record that has classes.
+CREATE VIEW record_class_words AS
+	SELECT record_type, record_id, group_concat(char(57344) || 'class' || class_id, ' ' ORDER BY class_id) AS words
+	FROM record_classes GROUP BY record_type, record_id;
 
-UPDATE search_index SET classes = coalesce((SELECT group_concat(char(57344) || 'class' || rc.class_id, ' ' ORDER BY rc.class_id)
-		FROM record_classes rc WHERE rc.record_type = search_index.record_type AND rc.record_id = search_index.record_id), '')
-WHERE EXISTS (SELECT 1 FROM record_classes rc
-	WHERE rc.record_type = search_index.record_type AND rc.record_id = search_index.record_id);
+ALTER TABLE search_index ADD COLUMN classes TEXT NOT NULL DEFAULT '';
+UPDATE search_index SET classes = coalesce((SELECT w.words FROM record_class_words w WHERE w.record_type = search_index.record_type AND w.record_id = search_index.record_id), '');
 
 CREATE VIRTUAL TABLE search_fts USING fts5 (
 	title,
@@ -44,13 +45,10 @@ INSERT INTO search_fts (search_fts) VALUES ('rebuild');
 -- the column is set to match. Updating only the classes column fires none
 -- of these triggers: the record_classes triggers do the index's part.
 CREATE TRIGGER search_index_ai AFTER INSERT ON search_index BEGIN
-	INSERT INTO search_fts (rowid, title, body, classes) VALUES (new.id, new.title, new.body,
-		coalesce((SELECT group_concat(char(57344) || 'class' || rc.class_id, ' ' ORDER BY rc.class_id)
-		FROM record_classes rc WHERE rc.record_type = new.record_type AND rc.record_id = new.record_id), ''));
-	UPDATE search_index SET classes = coalesce((SELECT group_concat(char(57344) || 'class' || rc.class_id, ' ' ORDER BY rc.class_id)
-		FROM record_classes rc WHERE rc.record_type = new.record_type AND rc.record_id = new.record_id), '')
-	WHERE id = new.id AND classes <> coalesce((SELECT group_concat(char(57344) || 'class' || rc.class_id, ' ' ORDER BY rc.class_id)
-		FROM record_classes rc WHERE rc.record_type = new.record_type AND rc.record_id = new.record_id), '');
+	INSERT INTO search_fts (rowid, title, body, classes)
+		VALUES (new.id, new.title, new.body, coalesce((SELECT w.words FROM record_class_words w WHERE w.record_type = new.record_type AND w.record_id = new.record_id), ''));
+	UPDATE search_index SET classes = coalesce((SELECT w.words FROM record_class_words w WHERE w.record_type = new.record_type AND w.record_id = new.record_id), '')
+		WHERE id = new.id AND classes <> coalesce((SELECT w.words FROM record_class_words w WHERE w.record_type = new.record_type AND w.record_id = new.record_id), '');
 END;
 CREATE TRIGGER search_index_ad AFTER DELETE ON search_index BEGIN
 	INSERT INTO search_fts (search_fts, rowid, title, body, classes) VALUES ('delete', old.id, old.title, old.body, old.classes);
@@ -61,62 +59,29 @@ CREATE TRIGGER search_index_au AFTER UPDATE OF id, record_type, record_id, title
 END;
 
 -- A change of a record's classes re-indexes its entry, when it has one and
--- its classes words differ.
+-- its class words differ.
 CREATE TRIGGER record_classes_search_ai AFTER INSERT ON record_classes BEGIN
 	INSERT INTO search_fts (search_fts, rowid, title, body, classes)
-		SELECT 'delete', si.id, si.title, si.body, si.classes FROM search_index si
-		WHERE si.record_type = new.record_type AND si.record_id = new.record_id AND si.classes <> coalesce((SELECT group_concat(char(57344) || 'class' || rc.class_id, ' ' ORDER BY rc.class_id)
-		FROM record_classes rc WHERE rc.record_type = new.record_type AND rc.record_id = new.record_id), '');
+		SELECT 'delete', si.id, si.title, si.body, si.classes FROM search_index si WHERE si.record_type = new.record_type AND si.record_id = new.record_id
+		AND si.classes <> coalesce((SELECT w.words FROM record_class_words w WHERE w.record_type = new.record_type AND w.record_id = new.record_id), '');
 	INSERT INTO search_fts (rowid, title, body, classes)
-		SELECT si.id, si.title, si.body, coalesce((SELECT group_concat(char(57344) || 'class' || rc.class_id, ' ' ORDER BY rc.class_id)
-		FROM record_classes rc WHERE rc.record_type = new.record_type AND rc.record_id = new.record_id), '') FROM search_index si
-		WHERE si.record_type = new.record_type AND si.record_id = new.record_id AND si.classes <> coalesce((SELECT group_concat(char(57344) || 'class' || rc.class_id, ' ' ORDER BY rc.class_id)
-		FROM record_classes rc WHERE rc.record_type = new.record_type AND rc.record_id = new.record_id), '');
-	UPDATE search_index AS si SET classes = coalesce((SELECT group_concat(char(57344) || 'class' || rc.class_id, ' ' ORDER BY rc.class_id)
-		FROM record_classes rc WHERE rc.record_type = new.record_type AND rc.record_id = new.record_id), '')
-		WHERE si.record_type = new.record_type AND si.record_id = new.record_id AND si.classes <> coalesce((SELECT group_concat(char(57344) || 'class' || rc.class_id, ' ' ORDER BY rc.class_id)
-		FROM record_classes rc WHERE rc.record_type = new.record_type AND rc.record_id = new.record_id), '');
+		SELECT si.id, si.title, si.body, coalesce((SELECT w.words FROM record_class_words w WHERE w.record_type = new.record_type AND w.record_id = new.record_id), '') FROM search_index si WHERE si.record_type = new.record_type AND si.record_id = new.record_id
+		AND si.classes <> coalesce((SELECT w.words FROM record_class_words w WHERE w.record_type = new.record_type AND w.record_id = new.record_id), '');
+	UPDATE search_index AS si SET classes = coalesce((SELECT w.words FROM record_class_words w WHERE w.record_type = new.record_type AND w.record_id = new.record_id), '') WHERE si.record_type = new.record_type AND si.record_id = new.record_id
+		AND si.classes <> coalesce((SELECT w.words FROM record_class_words w WHERE w.record_type = new.record_type AND w.record_id = new.record_id), '');
 END;
 CREATE TRIGGER record_classes_search_ad AFTER DELETE ON record_classes BEGIN
 	INSERT INTO search_fts (search_fts, rowid, title, body, classes)
-		SELECT 'delete', si.id, si.title, si.body, si.classes FROM search_index si
-		WHERE si.record_type = old.record_type AND si.record_id = old.record_id AND si.classes <> coalesce((SELECT group_concat(char(57344) || 'class' || rc.class_id, ' ' ORDER BY rc.class_id)
-		FROM record_classes rc WHERE rc.record_type = old.record_type AND rc.record_id = old.record_id), '');
+		SELECT 'delete', si.id, si.title, si.body, si.classes FROM search_index si WHERE si.record_type = old.record_type AND si.record_id = old.record_id
+		AND si.classes <> coalesce((SELECT w.words FROM record_class_words w WHERE w.record_type = old.record_type AND w.record_id = old.record_id), '');
 	INSERT INTO search_fts (rowid, title, body, classes)
-		SELECT si.id, si.title, si.body, coalesce((SELECT group_concat(char(57344) || 'class' || rc.class_id, ' ' ORDER BY rc.class_id)
-		FROM record_classes rc WHERE rc.record_type = old.record_type AND rc.record_id = old.record_id), '') FROM search_index si
-		WHERE si.record_type = old.record_type AND si.record_id = old.record_id AND si.classes <> coalesce((SELECT group_concat(char(57344) || 'class' || rc.class_id, ' ' ORDER BY rc.class_id)
-		FROM record_classes rc WHERE rc.record_type = old.record_type AND rc.record_id = old.record_id), '');
-	UPDATE search_index AS si SET classes = coalesce((SELECT group_concat(char(57344) || 'class' || rc.class_id, ' ' ORDER BY rc.class_id)
-		FROM record_classes rc WHERE rc.record_type = old.record_type AND rc.record_id = old.record_id), '')
-		WHERE si.record_type = old.record_type AND si.record_id = old.record_id AND si.classes <> coalesce((SELECT group_concat(char(57344) || 'class' || rc.class_id, ' ' ORDER BY rc.class_id)
-		FROM record_classes rc WHERE rc.record_type = old.record_type AND rc.record_id = old.record_id), '');
+		SELECT si.id, si.title, si.body, coalesce((SELECT w.words FROM record_class_words w WHERE w.record_type = old.record_type AND w.record_id = old.record_id), '') FROM search_index si WHERE si.record_type = old.record_type AND si.record_id = old.record_id
+		AND si.classes <> coalesce((SELECT w.words FROM record_class_words w WHERE w.record_type = old.record_type AND w.record_id = old.record_id), '');
+	UPDATE search_index AS si SET classes = coalesce((SELECT w.words FROM record_class_words w WHERE w.record_type = old.record_type AND w.record_id = old.record_id), '') WHERE si.record_type = old.record_type AND si.record_id = old.record_id
+		AND si.classes <> coalesce((SELECT w.words FROM record_class_words w WHERE w.record_type = old.record_type AND w.record_id = old.record_id), '');
 END;
-CREATE TRIGGER record_classes_search_au AFTER UPDATE ON record_classes BEGIN
-	INSERT INTO search_fts (search_fts, rowid, title, body, classes)
-		SELECT 'delete', si.id, si.title, si.body, si.classes FROM search_index si
-		WHERE si.record_type = old.record_type AND si.record_id = old.record_id AND si.classes <> coalesce((SELECT group_concat(char(57344) || 'class' || rc.class_id, ' ' ORDER BY rc.class_id)
-		FROM record_classes rc WHERE rc.record_type = old.record_type AND rc.record_id = old.record_id), '');
-	INSERT INTO search_fts (rowid, title, body, classes)
-		SELECT si.id, si.title, si.body, coalesce((SELECT group_concat(char(57344) || 'class' || rc.class_id, ' ' ORDER BY rc.class_id)
-		FROM record_classes rc WHERE rc.record_type = old.record_type AND rc.record_id = old.record_id), '') FROM search_index si
-		WHERE si.record_type = old.record_type AND si.record_id = old.record_id AND si.classes <> coalesce((SELECT group_concat(char(57344) || 'class' || rc.class_id, ' ' ORDER BY rc.class_id)
-		FROM record_classes rc WHERE rc.record_type = old.record_type AND rc.record_id = old.record_id), '');
-	UPDATE search_index AS si SET classes = coalesce((SELECT group_concat(char(57344) || 'class' || rc.class_id, ' ' ORDER BY rc.class_id)
-		FROM record_classes rc WHERE rc.record_type = old.record_type AND rc.record_id = old.record_id), '')
-		WHERE si.record_type = old.record_type AND si.record_id = old.record_id AND si.classes <> coalesce((SELECT group_concat(char(57344) || 'class' || rc.class_id, ' ' ORDER BY rc.class_id)
-		FROM record_classes rc WHERE rc.record_type = old.record_type AND rc.record_id = old.record_id), '');
-	INSERT INTO search_fts (search_fts, rowid, title, body, classes)
-		SELECT 'delete', si.id, si.title, si.body, si.classes FROM search_index si
-		WHERE si.record_type = new.record_type AND si.record_id = new.record_id AND si.classes <> coalesce((SELECT group_concat(char(57344) || 'class' || rc.class_id, ' ' ORDER BY rc.class_id)
-		FROM record_classes rc WHERE rc.record_type = new.record_type AND rc.record_id = new.record_id), '');
-	INSERT INTO search_fts (rowid, title, body, classes)
-		SELECT si.id, si.title, si.body, coalesce((SELECT group_concat(char(57344) || 'class' || rc.class_id, ' ' ORDER BY rc.class_id)
-		FROM record_classes rc WHERE rc.record_type = new.record_type AND rc.record_id = new.record_id), '') FROM search_index si
-		WHERE si.record_type = new.record_type AND si.record_id = new.record_id AND si.classes <> coalesce((SELECT group_concat(char(57344) || 'class' || rc.class_id, ' ' ORDER BY rc.class_id)
-		FROM record_classes rc WHERE rc.record_type = new.record_type AND rc.record_id = new.record_id), '');
-	UPDATE search_index AS si SET classes = coalesce((SELECT group_concat(char(57344) || 'class' || rc.class_id, ' ' ORDER BY rc.class_id)
-		FROM record_classes rc WHERE rc.record_type = new.record_type AND rc.record_id = new.record_id), '')
-		WHERE si.record_type = new.record_type AND si.record_id = new.record_id AND si.classes <> coalesce((SELECT group_concat(char(57344) || 'class' || rc.class_id, ' ' ORDER BY rc.class_id)
-		FROM record_classes rc WHERE rc.record_type = new.record_type AND rc.record_id = new.record_id), '');
+-- Classes are changed by deleting and inserting rows (cases.SetClasses),
+-- which the two triggers above follow; an UPDATE would need both at once.
+CREATE TRIGGER record_classes_no_update BEFORE UPDATE ON record_classes BEGIN
+	SELECT RAISE(ABORT, 'record_classes rows are replaced, not updated');
 END;

@@ -112,30 +112,37 @@ func (s *Service) Financial(ctx context.Context, h *tenancy.Handle, p *identity.
 }
 
 // financialSQL groups the readable, undeleted financial records of
-// undeleted cases. The inner query marks whether each record's case may be
-// seen; the outer one groups, showing a case only where it may.
+// undeleted cases.
+//
+// The records are summed without reading their cases: the few deleted
+// cases are set aside once (NOT IN, through the index of deleted cases),
+// instead of looking up the case of each of a few hundred thousand
+// records (which was most of a report's time at a million records).
+// Grouped by case, the records are first summed per case and currency,
+// and only then is each case read, with whether the user may see it: the
+// rows of the cases they may not see come together under one key.
 func financialSQL(p *identity.Principal, by string) (string, []any) {
 	fin := predicate(p, cases.TypeFinancial, "f")
-	// Whether each record's case may be seen matters only by case.
-	cv := access.Predicate{SQL: "1 = 1"}
+	live := `f.deleted_at = '' AND f.case_id NOT IN (SELECT d.id FROM cases d WHERE d.deleted_at <> '') AND ` + fin.SQL
 	if by == ByCase {
-		cv = predicate(p, cases.TypeCase, "c")
+		cv := predicate(p, cases.TypeCase, "c")
+		visible := `CASE WHEN ` + cv.SQL + ` THEN 1 ELSE 0 END`
+		query := `SELECT CASE WHEN x.v = 1 THEN x.number ELSE '' END, CASE WHEN x.v = 1 THEN x.case_id ELSE 0 END,
+			CASE WHEN x.v = 1 THEN x.title ELSE '' END, x.currency, CAST(SUM(x.total) AS TEXT), SUM(x.n)
+			FROM (SELECT s.case_id, s.currency, s.total, s.n, c.number, c.title, ` + visible + ` AS v
+				FROM (SELECT f.case_id, f.currency, SUM(f.amount_e4) AS total, COUNT(*) AS n FROM financial_records f
+					WHERE ` + live + ` GROUP BY f.case_id, f.currency) AS s
+				JOIN cases c ON c.id = s.case_id) AS x
+			GROUP BY 1, 2, 3, 4 ORDER BY 1, 4`
+		return query, append(append([]any{}, cv.Args...), fin.Args...)
 	}
 	key := map[string]string{
-		ByKind:     "x.kind",
-		ByMonth:    "substr(x.occurred_on, 1, 7)",
-		ByCurrency: "x.currency",
-		ByCase:     "CASE WHEN x.v = 1 THEN x.number ELSE '' END",
+		ByKind:     "f.kind",
+		ByMonth:    "substr(f.occurred_on, 1, 7)",
+		ByCurrency: "f.currency",
 	}[by]
-	caseID, label := "0", "''"
-	if by == ByCase {
-		caseID, label = "CASE WHEN x.v = 1 THEN x.cid ELSE 0 END", "CASE WHEN x.v = 1 THEN x.title ELSE '' END"
-	}
-	query := `SELECT ` + key + `, ` + caseID + `, ` + label + `, x.currency, CAST(SUM(x.amount_e4) AS TEXT), COUNT(*)
-		FROM (SELECT f.kind, f.occurred_on, f.currency, f.amount_e4, c.id AS cid, c.number, c.title,
-			CASE WHEN ` + cv.SQL + ` THEN 1 ELSE 0 END AS v
-			FROM financial_records f JOIN cases c ON c.id = f.case_id
-			WHERE f.deleted_at = '' AND c.deleted_at = '' AND ` + fin.SQL + `) AS x
-		GROUP BY 1, 2, 3, 4 ORDER BY 1, 4`
-	return query, append(append([]any{}, cv.Args...), fin.Args...)
+	query := `SELECT ` + key + `, 0, '', f.currency, CAST(SUM(f.amount_e4) AS TEXT), COUNT(*)
+		FROM financial_records f WHERE ` + live + `
+		GROUP BY 1, 4 ORDER BY 1, 4`
+	return query, fin.Args
 }

@@ -110,8 +110,11 @@ func (p *plan) from(b *sqlBuf, ranked bool, before int64) {
 		}
 		return
 	}
-	match := p.ftsMatch()
 	if ranked {
+		// The rows are known hits, so the words alone are matched: class
+		// words would add nothing to a rank (their column weighs 0) but
+		// their lists to what bm25 walks to weigh each word, which is
+		// long for a user whose classes cover much of the tenant.
 		lo, hi := int64(0), int64(-1) // no rows: nothing to rank
 		for i, k := range p.ranked {
 			if i == 0 || k.row < lo {
@@ -123,12 +126,12 @@ func (p *plan) from(b *sqlBuf, ranked bool, before int64) {
 		}
 		b.add(`FROM (SELECT rowid AS id, bm25(search_fts, 10.0, 1.0, 0.0) AS rank FROM search_fts WHERE search_fts MATCH ?
 			AND rowid >= ? AND rowid <= ? AND +rowid IN (`+placeholders(len(p.ranked))+`)
-			ORDER BY rank, rowid LIMIT -1) AS f CROSS JOIN search_index si ON si.id = f.id`, match, lo, hi)
+			ORDER BY rank, rowid LIMIT -1) AS f CROSS JOIN search_index si ON si.id = f.id`, ftsQuery(p.words), lo, hi)
 		for _, k := range p.ranked {
 			b.args = append(b.args, k.row)
 		}
 	} else {
-		b.add(`FROM (SELECT rowid AS id FROM search_fts WHERE search_fts MATCH ?`, match)
+		b.add(`FROM (SELECT rowid AS id FROM search_fts WHERE search_fts MATCH ?`, p.ftsMatch())
 		if before > 0 {
 			b.add(` AND rowid < ?`, before)
 		}

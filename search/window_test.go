@@ -150,3 +150,30 @@ func TestClassesFollowChanges(t *testing.T) {
 		check("retitled", map[string]bool{"restricted A": true, "restricted AB": true})
 	})
 }
+
+// TestRanksSameForEveryUser: a record's rank depends on the words searched
+// and its text, not on who searches: a restricted user sees the ranks an
+// unrestricted one does.
+func TestRanksSameForEveryUser(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, e store.Engine) {
+		f := newFixture(t, e)
+		user := func(restricted bool) *identity.Principal {
+			return &identity.Principal{User: &identity.User{ID: 901, Username: "u901"},
+				Subject: access.NewSubject(901, restricted, []int64{f.A, f.B, f.C}, []access.Role{role(access.ReadOnlyRole)})}
+		}
+		ranks := map[string]float64{}
+		all, _ := walk(t, f, user(false), search.Query{Q: "quokka", Limit: 100})
+		for _, h := range all {
+			ranks[key(h.Type, h.ID)] = h.Rank
+		}
+		some, _ := walk(t, f, user(true), search.Query{Q: "quokka", Limit: 100})
+		if len(some) == 0 || len(some) == len(all) {
+			t.Fatalf("restricted user finds %d of %d hits: the fixture should hide some", len(some), len(all))
+		}
+		for _, h := range some {
+			if r, ok := ranks[key(h.Type, h.ID)]; !ok || r != h.Rank {
+				t.Errorf("%s: rank %v for the restricted user, %v (found %v) for the unrestricted one", key(h.Type, h.ID), h.Rank, r, ok)
+			}
+		}
+	})
+}

@@ -225,7 +225,7 @@ func (l *Log) EraseSubject(ctx context.Context, tx *store.Tx, subjectID string) 
 
 const eventColumns = `seq, at, actor_kind, actor_id, source_ip, action, object_type, object_id, subject_id, body, leaf_hash`
 
-var eventPlaceholders = "(" + strings.TrimSuffix(strings.Repeat("?, ", 11), ", ") + ")"
+var eventPlaceholders = "(" + store.Placeholders(11) + ")"
 
 // insertChunk bounds the rows per INSERT: 11 parameters each stays far
 // below SQLite's and PostgreSQL's parameter limits.

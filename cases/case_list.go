@@ -9,6 +9,7 @@ import (
 	"strongroom"
 	"strongroom/access"
 	"strongroom/identity"
+	"strongroom/store"
 	"strongroom/tenancy"
 )
 
@@ -84,7 +85,7 @@ func (s *Service) ListCases(ctx context.Context, t *tenancy.Handle, p *identity.
 		// than walk every case checking each: a restricted user's cases
 		// are a thin slice of a large tenant. The predicate still decides.
 		where = append(where, `c.id IN (SELECT n.record_id FROM record_classes n WHERE n.record_type = 'case'
-			AND n.class_id IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(s.Classes)), ", ")+`))`)
+			AND n.class_id IN (`+store.Placeholders(len(s.Classes))+`))`)
 		for _, c := range s.Classes {
 			args = append(args, c)
 		}

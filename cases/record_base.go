@@ -3,7 +3,6 @@ package cases
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"strongroom/access"
@@ -102,7 +101,7 @@ func classesOf(ctx context.Context, q Querier, t RecordType, ids []int64) (map[i
 			args = append(args, id)
 		}
 		rows, err := q.QueryContext(ctx, `SELECT record_id, class_id FROM record_classes WHERE record_type = ? AND record_id IN (`+
-			strings.TrimSuffix(strings.Repeat("?, ", len(chunk)), ", ")+`) ORDER BY record_id, class_id`, args...)
+			store.Placeholders(len(chunk))+`) ORDER BY record_id, class_id`, args...)
 		if err != nil {
 			return nil, fmt.Errorf("classes of %s records: %w", t, err)
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"strongroom/identity"
+	"strongroom/store"
 	"strongroom/tenancy"
 )
 
@@ -25,7 +26,7 @@ func (s *Service) Classes(ctx context.Context, h *tenancy.Handle, p *identity.Pr
 	for i, id := range ids {
 		args[i] = id
 	}
-	rows, err := h.DB.QueryContext(ctx, `SELECT id, name FROM security_classes WHERE id IN (`+placeholders(len(ids))+`) ORDER BY name_key`, args...)
+	rows, err := h.DB.QueryContext(ctx, `SELECT id, name FROM security_classes WHERE id IN (`+store.Placeholders(len(ids))+`) ORDER BY name_key`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("classes of user %d: %w", p.User.ID, err)
 	}

@@ -230,7 +230,7 @@ func (pl *plan) hits(ctx context.Context, q cases.Querier, res *Result) error {
 	for {
 		pl.ranked = window
 		more, err := pl.rankPage(ctx, q, res, after, before)
-		if err != nil || more || res.Next != "" || pl.dialect != store.SQLite || len(window) < maxCount {
+		if err != nil || more || pl.dialect != store.SQLite || len(window) < maxCount {
 			return err
 		}
 		// This window is done and the page is not full: go on with the

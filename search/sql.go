@@ -103,7 +103,7 @@ func (p *plan) from(b *sqlBuf, ranked bool, before int64) {
 			// every match of a common word (400 ms → 60 ms at a million
 			// records). The predicate in where still decides.
 			b.add(` AND (si.record_type, si.record_id) IN (SELECT n.record_type, n.record_id FROM record_classes n
-				WHERE n.class_id IN (` + placeholders(len(s.Classes)) + `))`)
+				WHERE n.class_id IN (` + store.Placeholders(len(s.Classes)) + `))`)
 			for _, c := range s.Classes {
 				b.args = append(b.args, c)
 			}
@@ -115,17 +115,13 @@ func (p *plan) from(b *sqlBuf, ranked bool, before int64) {
 		// words would add nothing to a rank (their column weighs 0) but
 		// their lists to what bm25 walks to weigh each word, which is
 		// long for a user whose classes cover much of the tenant.
-		lo, hi := int64(0), int64(-1) // no rows: nothing to rank
-		for i, k := range p.ranked {
-			if i == 0 || k.row < lo {
-				lo = k.row
-			}
-			if i == 0 || k.row > hi {
-				hi = k.row
-			}
+		// rankPage never asks for an empty window.
+		lo, hi := p.ranked[0].row, p.ranked[0].row
+		for _, k := range p.ranked {
+			lo, hi = min(lo, k.row), max(hi, k.row)
 		}
 		b.add(`FROM (SELECT rowid AS id, bm25(search_fts, 10.0, 1.0, 0.0) AS rank FROM search_fts WHERE search_fts MATCH ?
-			AND rowid >= ? AND rowid <= ? AND +rowid IN (`+placeholders(len(p.ranked))+`)
+			AND rowid >= ? AND rowid <= ? AND +rowid IN (`+store.Placeholders(len(p.ranked))+`)
 			ORDER BY rank, rowid LIMIT -1) AS f CROSS JOIN search_index si ON si.id = f.id`, ftsQuery(p.words), lo, hi)
 		for _, k := range p.ranked {
 			b.args = append(b.args, k.row)
@@ -185,8 +181,6 @@ func (p *plan) tsquery(b *sqlBuf) {
 	}
 	b.add(strings.Join(parts, " && "), args...)
 }
-
-func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
 
 // where writes the conditions every hit, count and facet share: the
 // access predicate of each hit's own type, that the record is not

@@ -126,7 +126,7 @@ func (w *writer) flush(ctx context.Context, tx *store.Tx) error {
 func insert(ctx context.Context, tx *store.Tx, table string, cols []string, rows [][]any) error {
 	var b strings.Builder
 	b.WriteString("INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ")
-	tuple := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
+	tuple := "(" + store.Placeholders(len(cols)) + ")"
 	args := make([]any, 0, len(rows)*len(cols))
 	for i, r := range rows {
 		if i > 0 {

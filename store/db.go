@@ -77,6 +77,10 @@ func (db *DB) Rebind(query string) string {
 	return Rebind(db.Dialect, query)
 }
 
+// Placeholders is n '?' placeholders separated by commas, for an IN list
+// or a row of values.
+func Placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
+
 // Rebind is DB.Rebind for a bare dialect.
 func Rebind(d Dialect, query string) string {
 	if d != Postgres || !strings.Contains(query, "?") {

@@ -334,7 +334,7 @@ func auditRecordClasses(ctx context.Context, db *store.DB, events []audit.Event)
 	for typ, all := range ids {
 		for chunk := range slices.Chunk(all, auditClassChunk) {
 			q := `SELECT record_id, class_id FROM record_classes WHERE record_type = ? AND record_id IN (` +
-				strings.TrimSuffix(strings.Repeat("?, ", len(chunk)), ", ") + `)`
+				store.Placeholders(len(chunk)) + `)`
 			args := []any{typ}
 			for _, id := range chunk {
 				args = append(args, id)

@@ -149,11 +149,17 @@ func (r *Registry) open(ctx context.Context, t *strongroom.Tenant) (*entry, erro
 	return &entry{handle: h, wrapped: t.WrappedKey, optimized: r.now(), stopCheckpoints: stop, checkpointsDone: done}, nil
 }
 
-func (r *Registry) release(e *entry) {
+func (r *Registry) release(e *entry) { r.letGo(e, true) }
+
+// letGo ends one hold on e, a request's when used (which restarts its idle
+// time), and closes it if it was removed meanwhile and nothing holds it.
+func (r *Registry) letGo(e *entry, used bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	e.users--
-	e.lastUsed = r.now()
+	if used {
+		e.lastUsed = r.now()
+	}
 	if e.detached && e.users == 0 {
 		r.closeDB(e)
 	}
@@ -223,7 +229,8 @@ func (r *Registry) Optimize(ctx context.Context, every time.Duration) int {
 		if err := e.handle.DB.Optimize(ctx); err != nil {
 			r.log.Warn("refresh planner statistics", "tenant", e.handle.Tenant.Slug, "err", err)
 		}
-		r.release(e)
+		// Not a use: the database still closes when its users are idle.
+		r.letGo(e, false)
 	}
 	return len(due)
 }

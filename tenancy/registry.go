@@ -139,6 +139,13 @@ func (r *Registry) open(ctx context.Context, t *strongroom.Tenant) (*entry, erro
 		r.log.Error("open tenant audit log", "tenant", t.Slug, "err", err)
 		return nil, unavailable
 	}
+	// Events a crash left unsigned are signed now rather than at the first
+	// tick; a failure is logged and the ticks retry.
+	if n, err := h.Audit.SignTail(ctx); err != nil {
+		r.log.Error("sign audit checkpoint on open", "tenant", t.Slug, "err", err)
+	} else if n > 0 {
+		r.log.Info("signed audit events left unsigned", "tenant", t.Slug, "events", n)
+	}
 	// The checkpointer lives as long as the handle, not the request.
 	cpCtx, stop := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -258,16 +265,34 @@ func (r *Registry) Run(ctx context.Context) {
 }
 
 // Close closes every open database that is not in use, after a last
-// checkpoint of each, and returns when they are closed.
+// checkpoint of each, and returns when they are closed. A database still
+// in use (a request that outlived the shutdown's grace) is signed now and
+// closed by its last user, which signs again.
 func (r *Registry) Close() {
 	r.mu.Lock()
 	var closing []<-chan struct{}
+	var busy []*entry
 	for slug, e := range r.entries {
 		if c := r.closeLocked(slug, e); c != nil {
 			closing = append(closing, c)
+		} else {
+			e.users++ // kept open while it is signed
+			busy = append(busy, e)
 		}
 	}
 	r.mu.Unlock()
+	for _, e := range busy {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if _, err := e.handle.Audit.SignTail(ctx); err != nil {
+			r.log.Error("sign audit checkpoint at shutdown", "tenant", e.handle.Tenant.Slug, "err", err)
+		}
+		cancel()
+		r.mu.Lock()
+		if e.users--; e.users == 0 { // its user left meanwhile: close it here
+			closing = append(closing, r.closeDB(e))
+		}
+		r.mu.Unlock()
+	}
 	for _, c := range closing {
 		<-c
 	}

@@ -57,6 +57,12 @@ func openApp(ctx context.Context, cfg StorageConfig, log *slog.Logger) (*app, er
 	a.tenants.Initialize = func(ctx context.Context, h *tenancy.Handle) error {
 		pw, err := a.identity.Bootstrap(ctx, h, a.adminPasswordIn)
 		a.adminPassword = pw
+		if err != nil {
+			return err
+		}
+		// The first events are signed at once, not when the tenant is
+		// first opened.
+		_, err = h.Audit.SignTail(ctx)
 		return err
 	}
 	if err := a.tenants.CheckMasterKey(ctx); err != nil {

@@ -56,6 +56,8 @@ type Main struct {
 	server   *server.Server
 	cancel   context.CancelFunc
 	done     chan struct{}
+	// recovered is closed when the start-up recovery has finished.
+	recovered chan struct{}
 }
 
 // ParseFlags reads serve's command line (and environment).
@@ -110,7 +112,8 @@ func splitList(s string) []string {
 }
 
 // Run opens storage, removes tenants a crash left half-made, and starts
-// serving. It returns once the listeners are bound.
+// serving, with the rest of what a crash leaves put right in the
+// background (recoverAtStart). It returns once the listeners are bound.
 func (m *Main) Run(ctx context.Context) (err error) {
 	c := m.Config
 	proxies, err := parseProxies(c.TrustedProxies)
@@ -171,12 +174,18 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	m.cancel, m.done = cancel, make(chan struct{})
+	m.cancel, m.done, m.recovered = cancel, make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(m.done)
 		m.registry.Run(bg)
 	}()
-	m.purger.Run()
+	go func() {
+		defer close(m.recovered)
+		m.recoverAtStart(bg)
+		if bg.Err() == nil {
+			m.purger.Run() // after the recovery, which already swept every tenant
+		}
+	}()
 
 	fmt.Fprintf(m.Stdout, "Strongroom is serving at %s\n", m.server.URL())
 	if fp := m.server.Fingerprint(); fp != "" && c.TLSCert == "" {
@@ -245,18 +254,20 @@ func (m *Main) ensureDemo(ctx context.Context) error {
 func (m *Main) URL() string { return m.server.URL() }
 
 // Close stops serving, waiting for requests in flight until ctx ends, then
-// closes tenant databases and the control plane.
+// closes tenant databases (each after signing its last audit events, also
+// those of a request still running) and the control plane.
 func (m *Main) Close(ctx context.Context) error {
 	var err error
 	if m.server != nil {
 		err = m.server.Close(ctx)
 	}
-	if m.purger != nil {
-		m.purger.Close()
-	}
 	if m.cancel != nil {
 		m.cancel()
 		<-m.done
+		<-m.recovered // before the purger: the recovery may start it
+	}
+	if m.purger != nil {
+		m.purger.Close()
 	}
 	if m.registry != nil {
 		m.registry.Close()

@@ -1,16 +1,23 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"strongroom/store"
+	"strongroom/store/sqlite"
 	"strongroom/store/storetest"
 )
 
@@ -138,4 +145,69 @@ func refuseConnections(t *testing.T, m *Main) {
 	if _, err := admin.Exec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, database); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// holdWriteLock takes, from a connection of its own, a lock on the demo
+// tenant's database that a case creation must wait for: SQLite's write
+// lock, or PostgreSQL's ACCESS EXCLUSIVE lock on the cases table. The
+// returned function lets go of it.
+func holdWriteLock(t *testing.T, m *Main) func() {
+	t.Helper()
+	ctx := context.Background()
+	var db *sql.DB
+	var err error
+	lock := "BEGIN IMMEDIATE"
+	if m.Config.Storage.Database != "" {
+		dsn, _ := url.Parse(m.Config.Storage.Database)
+		dsn.Path = "/" + m.app.engine.Placement("demo")
+		db, err = sql.Open("pgx", dsn.String())
+		lock = "BEGIN; LOCK TABLE cases IN ACCESS EXCLUSIVE MODE"
+	} else {
+		path := m.app.engine.(*sqlite.Engine).TenantPath(m.app.engine.Placement("demo"))
+		db, err = sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(0)")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.ExecContext(ctx, lock); err != nil {
+		t.Fatal(err)
+	}
+	return func() {
+		conn.ExecContext(ctx, "ROLLBACK")
+		conn.Close()
+		db.Close()
+	}
+}
+
+// A tenant database that stops answering a writer: with a short deadline
+// the request is answered 503 with a retry hint instead of waiting, and
+// nothing of it is written.
+func TestDatabaseDeadline(t *testing.T) {
+	forEachServer(t, func(c *ServeConfig) { c.Storage.DBTimeout = 300 * time.Millisecond }, func(t *testing.T, m *Main, adminTemp string) {
+		admin := newAPIClient(t, m)
+		admin.signIn("admin", adminTemp)
+		admin.must("POST", "cases", map[string]any{"title": "Before the freeze"})
+
+		release := holdWriteLock(t, m)
+		// The guard against a hang: far above the deadline, never reached
+		// when the deadline holds.
+		guarded := &http.Client{Transport: admin.http.Transport, Jar: admin.http.Jar, Timeout: 30 * time.Second}
+		body, _ := json.Marshal(map[string]any{"title": "During the freeze"})
+		a := send(t, guarded, "POST", admin.base+"cases", "", bytes.NewReader(body))
+		release()
+
+		checkUnavailable(t, "case creation", a)
+		if !strings.Contains(a.body, `"code":"unavailable"`) || !strings.Contains(a.body, store.MsgUnavailable) {
+			t.Errorf("case creation: %s", a.body)
+		}
+		list := admin.must("GET", "cases", nil)["cases"].([]any)
+		if len(list) != 1 || !strings.Contains(fmt.Sprint(list), "Before the freeze") {
+			t.Fatalf("after the freeze the cases are %v, want only the one made before", list)
+		}
+		admin.must("POST", "cases", map[string]any{"title": "After the freeze"})
+	})
 }

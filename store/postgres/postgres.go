@@ -155,7 +155,11 @@ func (e *Engine) OpenControl(ctx context.Context) (*store.DB, error) {
 // admin runs fn on a connection to the maintenance database "postgres":
 // CREATE and DROP DATABASE cannot run inside the database they name.
 func (e *Engine) admin(ctx context.Context, fn func(*sql.DB) error) error {
-	pool := stdlib.OpenDB(*e.connConfig("postgres"))
+	cfg := e.connConfig("postgres")
+	// CREATE and DROP DATABASE take as long as they take: they are the
+	// operator's, run from commands and tenant creation, not a request's.
+	cfg.RuntimeParams["statement_timeout"], cfg.RuntimeParams["lock_timeout"] = "0", "0"
+	pool := stdlib.OpenDB(*cfg)
 	defer pool.Close()
 	pool.SetMaxOpenConns(1)
 	if err := pool.PingContext(ctx); err != nil {

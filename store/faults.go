@@ -52,9 +52,11 @@ func (f *Faults) Note(err error) {
 	if f == nil || (code != strongroom.EUNAVAILABLE && code != strongroom.ESTORAGE) {
 		return
 	}
+	// A full disk is one fault however many tenants meet it; a database
+	// that does not answer is one per database.
 	key := code
 	var fl *fault
-	if errors.As(err, &fl) {
+	if errors.As(err, &fl) && code == strongroom.EUNAVAILABLE {
 		key += " " + fl.where
 	}
 	f.mu.Lock()

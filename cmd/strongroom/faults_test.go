@@ -5,12 +5,19 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -210,4 +217,188 @@ func TestDatabaseDeadline(t *testing.T) {
 		}
 		admin.must("POST", "cases", map[string]any{"title": "After the freeze"})
 	})
+}
+
+// mountSmallDisk mounts a tmpfs of size bytes on a fresh directory: a real
+// file system that fills up. It needs root; without it the test is skipped.
+func mountSmallDisk(t *testing.T, size int64) string {
+	t.Helper()
+	dir := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", fmt.Sprintf("size=%d,mode=0700", size), "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a small tmpfs to fill up (needs root): %v %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", "-l", dir).Run() })
+	return dir
+}
+
+// fillDisk writes a file into dir until the file system has no byte left,
+// and returns its path.
+func fillDisk(t *testing.T, dir string) string {
+	t.Helper()
+	path := filepath.Join(dir, "filler")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, chunk := range []int{1 << 20, 4 << 10, 1} {
+		buf := make([]byte, chunk)
+		for {
+			if _, err := f.Write(buf); err != nil {
+				if !errors.Is(err, syscall.ENOSPC) {
+					t.Fatal(err)
+				}
+				break
+			}
+		}
+	}
+	return path
+}
+
+// metric returns the value of an unlabelled metric on the metrics listener.
+func metric(t *testing.T, m *Main, name string) string {
+	t.Helper()
+	resp, err := http.Get("http://" + m.server.MetricsListenAddr().String() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// A full disk: writes and uploads are answered 507 with the storage
+// message and keep nothing; the fault is logged once, not per request;
+// readiness and a metric show it until space returns, and then writes work.
+func TestStorageFull(t *testing.T) {
+	disk := mountSmallDisk(t, 48<<20)
+	var logs syncBuffer
+	m, adminTemp := serverLogging(t, slog.New(slog.NewJSONHandler(&logs, nil)), func(c *ServeConfig) {
+		c.Storage.DataDir = filepath.Join(disk, "data")
+		c.MetricsAddr = "127.0.0.1:0"
+	})
+	admin := newAPIClient(t, m)
+	admin.signIn("admin", adminTemp)
+	caseID := num(admin.must("POST", "cases", map[string]any{"title": "Before the disk filled"})["case"].(map[string]any)["id"])
+	docs := fmt.Sprintf("cases/%d/documents", caseID)
+	upload := func() (int, string) {
+		return admin.upload(docs, filePart{name: "title", value: "Scan"},
+			filePart{name: "file", filename: "scan.txt", contentType: "text/plain", value: strings.Repeat("evidence ", 100000)})
+	}
+	if status, body := upload(); status != http.StatusCreated {
+		t.Fatalf("upload before the disk filled: %d %s", status, body)
+	}
+	files := func() []string {
+		names, _ := filepath.Glob(filepath.Join(m.Config.Storage.files(), "demo", "*"))
+		hidden, _ := filepath.Glob(filepath.Join(m.Config.Storage.files(), "demo", ".*"))
+		return append(names, hidden...)
+	}
+	before := files()
+	ready := func() (int, string) { return get(t, admin.http, m.URL()+"readyz", "") }
+	if status, _ := ready(); status != 200 || metric(t, m, "strongroom_storage_full") != "0" {
+		t.Fatalf("ready before the disk filled: %d, metric %q", status, metric(t, m, "strongroom_storage_full"))
+	}
+
+	filler := fillDisk(t, disk)
+	for i := range 3 {
+		body, _ := json.Marshal(map[string]any{"title": fmt.Sprintf("Written to a full disk %d", i)})
+		a := send(t, admin.http, "POST", admin.base+"cases", "", bytes.NewReader(body))
+		if a.status != http.StatusInsufficientStorage || a.retryAfter == "" ||
+			!strings.Contains(a.body, `"message":"The server has run out of storage space; nothing was saved."`) {
+			t.Fatalf("case on a full disk: %d (Retry-After %q) %s", a.status, a.retryAfter, a.body)
+		}
+	}
+	if status, body := upload(); status != http.StatusInsufficientStorage ||
+		!strings.Contains(body, `"message":"The server has run out of storage space; nothing was saved."`) {
+		t.Fatalf("upload on a full disk: %d %s", status, body)
+	}
+	form := strings.NewReader(url.Values{"title": {"Typed on a full disk"}, "status": {"open"}}.Encode())
+	req, _ := http.NewRequest("POST", m.URL()+"t/demo/cases/new", form)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := admin.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pageBody, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusInsufficientStorage || resp.Header.Get("Retry-After") == "" ||
+		!strings.Contains(string(pageBody), "The server has run out of storage space; nothing was saved.") {
+		t.Errorf("case form on a full disk: %d %s", resp.StatusCode, pageBody)
+	}
+	if after := files(); fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Errorf("files on the full disk: %v, before %v", after, before)
+	}
+	if status, body := ready(); status != http.StatusServiceUnavailable || !strings.Contains(body, "storage") {
+		t.Errorf("ready on a full disk: %d %q", status, body)
+	}
+	if v := metric(t, m, "strongroom_storage_full"); v != "1" {
+		t.Errorf("strongroom_storage_full on a full disk: %q", v)
+	}
+	if v := metric(t, m, "strongroom_storage_full_refusals_total"); v != "5" {
+		t.Errorf("strongroom_storage_full_refusals_total: %q, want 5", v)
+	}
+	if n := strings.Count(logs.String(), "out of storage space"); n != 1 {
+		t.Errorf("%d log lines about the full disk, want 1:\n%s", n, logs.String())
+	}
+
+	os.Remove(filler)
+	if status, body := ready(); status != 200 || metric(t, m, "strongroom_storage_full") != "0" {
+		t.Fatalf("ready once space returned: %d %q", status, body)
+	}
+	admin.must("POST", "cases", map[string]any{"title": "After space returned"})
+	if status, body := upload(); status != http.StatusCreated {
+		t.Fatalf("upload once space returned: %d %s", status, body)
+	}
+	list := fmt.Sprint(admin.must("GET", "cases", nil)["cases"])
+	if strings.Contains(list, "Written to a full disk") || !strings.Contains(list, "After space returned") {
+		t.Fatalf("cases after the full disk: %s", list)
+	}
+}
+
+// syncBuffer is a log sink that handlers may write from any goroutine.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// serverLogging runs a Main with the bare demo tenant on SQLite that logs
+// to log, and returns it with the first administrator's temporary password.
+func serverLogging(t *testing.T, log *slog.Logger, configure func(*ServeConfig)) (*Main, string) {
+	t.Helper()
+	dir := t.TempDir()
+	var out bytes.Buffer
+	m := &Main{Stdout: &out, Log: log, Config: ServeConfig{
+		Storage:   StorageConfig{DataDir: filepath.Join(dir, "data"), MasterKeyFile: filepath.Join(dir, "master.key")},
+		Addr:      "127.0.0.1:0",
+		IdleClose: time.Minute,
+		Demo:      true,
+		DemoEmpty: true,
+	}}
+	configure(&m.Config)
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close(context.Background()) })
+	temp := regexp.MustCompile(`temporary password\n  (\S+)`).FindStringSubmatch(out.String())
+	if temp == nil {
+		t.Fatalf("no temporary password printed: %q", out.String())
+	}
+	return m, temp[1]
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -401,4 +402,104 @@ func serverLogging(t *testing.T, log *slog.Logger, configure func(*ServeConfig))
 		t.Fatalf("no temporary password printed: %q", out.String())
 	}
 	return m, temp[1]
+}
+
+// freezingProxy forwards TCP connections to a server until frozen: then
+// it holds every byte in either direction, as a server that stopped
+// answering (or a network that lost it) would, until thawed.
+type freezingProxy struct {
+	ln     net.Listener
+	mu     sync.Mutex
+	frozen bool
+	thawed *sync.Cond
+}
+
+func startFreezingProxy(t *testing.T, upstream string) *freezingProxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &freezingProxy{ln: ln}
+	p.thawed = sync.NewCond(&p.mu)
+	t.Cleanup(func() { p.thaw(); ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			up, err := net.Dial("tcp", upstream)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			go p.pipe(c, up)
+			go p.pipe(up, c)
+		}
+	}()
+	return p
+}
+
+func (p *freezingProxy) pipe(from, to net.Conn) {
+	defer from.Close()
+	defer to.Close()
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := from.Read(buf)
+		p.mu.Lock()
+		for p.frozen {
+			p.thawed.Wait()
+		}
+		p.mu.Unlock()
+		if n > 0 {
+			if _, werr := to.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+func (p *freezingProxy) freeze() { p.mu.Lock(); p.frozen = true; p.mu.Unlock() }
+
+func (p *freezingProxy) thaw() {
+	p.mu.Lock()
+	p.frozen = false
+	p.thawed.Broadcast()
+	p.mu.Unlock()
+}
+
+// PostgreSQL that stops answering altogether (reached through a proxy
+// that stops forwarding): requests are answered 503 within the deadline
+// instead of hanging, and all is well once it answers again.
+func TestPostgresFrozen(t *testing.T) {
+	dsn, _ := url.Parse(storetest.PostgresDSN(t))
+	var proxy *freezingProxy
+	m, adminTemp := engineServer(t, "postgres", func(c *ServeConfig) {
+		proxy = startFreezingProxy(t, dsn.Host)
+		dsn.Host = proxy.ln.Addr().String()
+		c.Storage.Database = dsn.String()
+		c.Storage.DBTimeout = 500 * time.Millisecond
+	})
+	admin := newAPIClient(t, m)
+	admin.signIn("admin", adminTemp)
+	admin.must("POST", "cases", map[string]any{"title": "Before the freeze"})
+
+	proxy.freeze()
+	guarded := &http.Client{Transport: admin.http.Transport, Jar: admin.http.Jar, Timeout: 30 * time.Second}
+	body, _ := json.Marshal(map[string]any{"title": "During the freeze"})
+	checkUnavailable(t, "case creation", send(t, guarded, "POST", admin.base+"cases", "", bytes.NewReader(body)))
+	checkUnavailable(t, "case list", send(t, guarded, "GET", admin.base+"cases", "", nil))
+	if status, _ := get(t, guarded, m.URL()+"readyz", ""); status != http.StatusServiceUnavailable {
+		t.Errorf("ready while frozen: %d", status)
+	}
+	proxy.thaw()
+
+	list := admin.must("GET", "cases", nil)["cases"].([]any)
+	if len(list) != 1 || !strings.Contains(fmt.Sprint(list), "Before the freeze") {
+		t.Fatalf("after the freeze the cases are %v, want only the one made before", list)
+	}
 }

@@ -259,7 +259,7 @@ func (m *Main) ensureDemo(ctx context.Context) error {
 	// Realistic data to try it with: practice groups, an MDL with two
 	// local counsel firms restricted to their cases, a user for each role.
 	return withTenant(ctx, m.app, m.Config.Storage, t.Slug, func(h *tenancy.Handle) error {
-		res, err := seed.Demo(ctx, h, m.app.identity, seed.DemoOptions{})
+		res, err := seed.Demo(store.WithTimeout(ctx, 0), h, m.app.identity, seed.DemoOptions{}) // bulk loading: no request deadline
 		if err != nil {
 			return err
 		}

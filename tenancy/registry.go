@@ -233,6 +233,9 @@ func (r *Registry) Optimize(ctx context.Context, every time.Duration) int {
 	}
 	r.mu.Unlock()
 	for _, e := range due {
+		// Bounded like a request's operation (store.DB.Timeout): on SQLite
+		// it holds the one writer, and a database that stopped answering
+		// must not stall the refresh of the others.
 		if err := e.handle.DB.Optimize(ctx); err != nil {
 			r.log.Warn("refresh planner statistics", "tenant", e.handle.Tenant.Slug, "err", err)
 		}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"strongroom"
 	"strongroom/identity"
 	"strongroom/identity/password"
 	"strongroom/keys"
@@ -73,13 +74,26 @@ func openApp(ctx context.Context, cfg StorageConfig, log *slog.Logger) (*app, er
 }
 
 func newEngine(cfg StorageConfig) (store.Engine, error) {
+	if cfg.DBTimeout < 0 {
+		return nil, strongroom.FieldError("db-timeout", "The database timeout must not be negative.")
+	}
 	if cfg.Database != "" {
 		if !strings.HasPrefix(cfg.Database, "postgres://") && !strings.HasPrefix(cfg.Database, "postgresql://") {
 			return nil, fmt.Errorf("--database must be a postgres:// URL; leave it empty to use SQLite in the data directory")
 		}
-		return postgres.New(cfg.Database)
+		e, err := postgres.New(cfg.Database)
+		if err != nil {
+			return nil, err
+		}
+		e.Timeout = cfg.DBTimeout
+		return e, nil
 	}
-	return sqlite.New(cfg.DataDir)
+	e, err := sqlite.New(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	e.Timeout = cfg.DBTimeout
+	return e, nil
 }
 
 // openKeeper opens the master key. A key file is made only on the very first

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"strongroom/seed"
+	"strongroom/store"
 	"strongroom/tenancy"
 )
 
@@ -57,7 +58,9 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 func benchSeed(ctx context.Context, a *app, h *tenancy.Handle, records int, seedValue uint64, stdout io.Writer) error {
 	start := time.Now()
 	fmt.Fprintf(stdout, "Generating about %d records in tenant %s (%s)…\n", records, h.Tenant.Slug, h.DB.Dialect)
-	_, n, err := seed.Bench(ctx, h, a.identity, seed.BenchOptions{Records: records, Seed: seedValue,
+	// Bulk loading writes thousands of rows a transaction: it is bounded
+	// by the operator's patience, not by a request's database deadline.
+	_, n, err := seed.Bench(store.WithTimeout(ctx, 0), h, a.identity, seed.BenchOptions{Records: records, Seed: seedValue,
 		Progress: func(cases, written int) {
 			el := time.Since(start)
 			fmt.Fprintf(stdout, "  %9d records (%d cases)  %8s  %6.0f records/s\n", written, cases, el.Round(time.Second),

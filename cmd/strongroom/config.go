@@ -23,6 +23,9 @@ type StorageConfig struct {
 	// FilesDir holds the tenants' document files, encrypted; default
 	// DATA/files.
 	FilesDir string
+	// DBTimeout bounds each database operation of a request (a statement,
+	// or a transaction including the wait for a connection).
+	DBTimeout time.Duration
 }
 
 // checkpoints returns where audit checkpoints are written.
@@ -102,6 +105,8 @@ func (c *StorageConfig) register(fs *flag.FlagSet) {
 		"where signed audit checkpoints are also written, outside the databases (default DATA-DIR/checkpoints; with PostgreSQL choose shared storage)")
 	stringFlag(fs, &c.FilesDir, "files-dir", "",
 		"where document files are kept, encrypted, one directory per tenant (default DATA-DIR/files; with PostgreSQL and several nodes choose shared storage)")
+	durationFlag(fs, &c.DBTimeout, "db-timeout", 10*time.Second,
+		"longest a request waits for one database operation (a transaction, from the wait for a connection to its commit); past it the answer is 503 and the transaction is rolled back")
 	stringFlag(fs, &c.MasterKey, "master-key", "",
 		"KMS key URL instead of a key file: awskms://…, gcpkms://…, azurekeyvault://…, hashivault://…")
 }

@@ -18,6 +18,7 @@ import (
 	"strongroom/search"
 	"strongroom/seed"
 	"strongroom/server"
+	"strongroom/store"
 	"strongroom/tenancy"
 	"strongroom/web"
 )
@@ -53,6 +54,7 @@ type Main struct {
 	registry *tenancy.Registry
 	svc      web.Services
 	purger   *cases.Purger
+	faults   *store.Faults
 	server   *server.Server
 	cancel   context.CancelFunc
 	done     chan struct{}
@@ -150,7 +152,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	m.registry = tenancy.NewRegistry(m.app.engine, m.app.control, m.app.keeper, m.Log, c.IdleClose, c.Storage.checkpoints())
 	m.svc = m.services()
-	handler, err := web.New(m.registry, m.svc, m.Log, web.Config{HostSuffix: c.TenantHostSuffix})
+	m.faults = store.NewFaults(m.Log, c.Storage.DataDir, c.Storage.files(), c.Storage.checkpoints())
+	handler, err := web.New(m.registry, m.svc, m.Log, web.Config{HostSuffix: c.TenantHostSuffix, Faults: m.faults})
 	if err != nil {
 		return err
 	}
@@ -165,7 +168,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Addr: c.Addr, HTTPAddr: c.HTTPAddr, TLSCert: c.TLSCert, TLSKey: c.TLSKey,
 		ACMEDomains: splitList(c.ACMEDomains), DataDir: filepath.Clean(dataDir),
 		TrustedProxies: proxies, MetricsAddr: c.MetricsAddr, Logger: m.Log,
-		Ready: func(ctx context.Context) error { return m.app.db.Ping(ctx) },
+		Ready:  m.ready,
+		Gauges: m.gauges(),
 	}, handler)
 	if err != nil {
 		return err
@@ -194,6 +198,30 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	m.Log.Info("serving", "url", m.server.URL(), "engine", string(m.app.engine.Dialect()))
 	return nil
+}
+
+// ready is for /readyz: the control plane answers, and the disk has space
+// if a write found none.
+func (m *Main) ready(ctx context.Context) error {
+	if err := m.app.db.Ping(ctx); err != nil {
+		return err
+	}
+	return m.faults.Check(ctx)
+}
+
+// gauges are the figures of the faults exposed with the metrics.
+func (m *Main) gauges() []server.Gauge {
+	return []server.Gauge{
+		{Name: "storage_full", Help: "1 while writes are refused because the disk is full, until a write succeeds again.",
+			Value: func() float64 {
+				if m.faults.StorageFull() {
+					return 1
+				}
+				return 0
+			}},
+		{Name: "storage_full_refusals_total", Help: "Requests refused because the disk was full.", Counter: true,
+			Value: func() float64 { return float64(m.faults.Refused()) }},
+	}
 }
 
 // activeTenants lists the slugs of the tenants background jobs work on.
@@ -240,7 +268,7 @@ func (m *Main) ensureDemo(ctx context.Context) error {
 	// Realistic data to try it with: practice groups, an MDL with two
 	// local counsel firms restricted to their cases, a user for each role.
 	return withTenant(ctx, m.app, m.Config.Storage, t.Slug, func(h *tenancy.Handle) error {
-		res, err := seed.Demo(ctx, h, m.app.identity, seed.DemoOptions{})
+		res, err := seed.Demo(store.WithTimeout(ctx, 0), h, m.app.identity, seed.DemoOptions{}) // bulk loading: no request deadline
 		if err != nil {
 			return err
 		}

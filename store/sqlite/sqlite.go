@@ -4,6 +4,7 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"embed"
@@ -12,7 +13,9 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
@@ -29,6 +32,10 @@ var migrationFS embed.FS
 //	DATA/tenants/SLUG.db     one file per tenant
 type Engine struct {
 	dataDir string
+	// Timeout bounds each operation on the databases the engine opens
+	// (store.DB.Timeout), and is how long a writer waits for another
+	// process's lock (busy_timeout); 0 means store.DefaultTimeout.
+	Timeout time.Duration
 }
 
 var _ store.Engine = (*Engine)(nil)
@@ -73,7 +80,7 @@ func (e *Engine) OpenControl(ctx context.Context) (*store.DB, error) {
 	if err := createFile(path, false); err != nil {
 		return nil, err
 	}
-	db, err := open(path, "control plane")
+	db, err := e.open(path, "control plane")
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +104,7 @@ func (e *Engine) CreateTenantDB(ctx context.Context, slug string) (string, error
 	if err := createFile(path, true); err != nil {
 		return "", err
 	}
-	db, err := open(path, "tenant "+slug)
+	db, err := e.open(path, "tenant "+slug)
 	if err == nil {
 		err = migrate(ctx, db, "migrations/tenant")
 		if err == nil {
@@ -117,7 +124,7 @@ func (e *Engine) OpenTenantDB(ctx context.Context, slug, placement string) (*sto
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("tenant %q database file %s: %w", slug, path, err)
 	}
-	db, err := open(path, "tenant "+slug)
+	db, err := e.open(path, "tenant "+slug)
 	if err != nil {
 		return nil, err
 	}
@@ -173,9 +180,11 @@ func removeFiles(path string) error {
 // open opens a single-connection write pool and a small read pool on path.
 // mode=rw: opening never creates a file, so a deleted tenant file is an
 // error instead of a fresh empty database.
-func open(path, name string) (*store.DB, error) {
+func (e *Engine) open(path, name string) (*store.DB, error) {
+	timeout := cmp.Or(e.Timeout, store.DefaultTimeout)
 	base := "file:" + (&url.URL{Path: path}).EscapedPath() + "?mode=rw" +
-		"&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=synchronous(FULL)"
+		"&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)" +
+		"&_pragma=busy_timeout(" + strconv.FormatInt(timeout.Milliseconds(), 10) + ")"
 	write, err := sql.Open("sqlite", base+"&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", name, err)
@@ -187,7 +196,9 @@ func open(path, name string) (*store.DB, error) {
 		return nil, fmt.Errorf("open %s: %w", name, err)
 	}
 	read.SetMaxOpenConns(4)
-	return store.NewDB(name, store.SQLite, write, read), nil
+	db := store.NewDB(name, store.SQLite, write, read)
+	db.Timeout, db.Faults = timeout, faultOf
+	return db, nil
 }
 
 func migrate(ctx context.Context, db *store.DB, dir string) error {

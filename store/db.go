@@ -104,16 +104,19 @@ func Rebind(d Dialect, query string) string {
 
 // QueryContext runs a read query on the read pool.
 func (db *DB) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	note(ctx, true, query, args)
 	return db.read.QueryContext(ctx, db.Rebind(query), args...)
 }
 
 // QueryRowContext runs a single-row read query on the read pool.
 func (db *DB) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	note(ctx, true, query, args)
 	return db.read.QueryRowContext(ctx, db.Rebind(query), args...)
 }
 
 // ExecContext runs one statement on the write pool.
 func (db *DB) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	note(ctx, false, query, args)
 	return db.write.ExecContext(ctx, db.Rebind(query), args...)
 }
 
@@ -124,14 +127,17 @@ type Tx struct {
 }
 
 func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	note(ctx, false, query, args)
 	return tx.tx.QueryContext(ctx, Rebind(tx.Dialect, query), args...)
 }
 
 func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	note(ctx, false, query, args)
 	return tx.tx.QueryRowContext(ctx, Rebind(tx.Dialect, query), args...)
 }
 
 func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	note(ctx, false, query, args)
 	return tx.tx.ExecContext(ctx, Rebind(tx.Dialect, query), args...)
 }
 

@@ -171,15 +171,9 @@ func (s *Service) fillCases(ctx context.Context, t *tenancy.Handle, p *identity.
 // most MaxPageSize of them), in one query.
 func responsibleOf(ctx context.Context, q Querier, ids []int64) (map[int64][]int64, error) {
 	out := make(map[int64][]int64, len(ids))
-	if len(ids) == 0 {
-		return out, nil
-	}
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
+	in, args := store.IDList(ids)
 	rows, err := q.QueryContext(ctx, `SELECT case_id, user_id FROM case_users WHERE case_id IN (`+
-		store.Placeholders(len(ids))+`) ORDER BY case_id, user_id`, args...)
+		in+`) ORDER BY case_id, user_id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("responsible users of cases: %w", err)
 	}

@@ -29,17 +29,23 @@ type DB struct {
 	// connection so that writers queue in Go instead of failing on a lock.
 	write   *sql.DB
 	read    *sql.DB
+	stmts   *stmtCache // the read pool's prepared statements; nil on PostgreSQL
 	Dialect Dialect
 	Name    string // what the handle is, for error messages ("tenant acme")
 }
 
 // NewDB wraps the pools of an opened database. read may equal write.
 func NewDB(name string, dialect Dialect, write, read *sql.DB) *DB {
-	return &DB{write: write, read: read, Dialect: dialect, Name: name}
+	db := &DB{write: write, read: read, Dialect: dialect, Name: name}
+	if dialect == SQLite {
+		db.stmts = newStmtCache(read)
+	}
+	return db
 }
 
-// Close closes the pools.
+// Close closes the pools and the statements prepared on them.
 func (db *DB) Close() error {
+	db.stmts.close()
 	err := db.write.Close()
 	if db.read != db.write {
 		if rerr := db.read.Close(); err == nil {
@@ -105,13 +111,13 @@ func Rebind(d Dialect, query string) string {
 // QueryContext runs a read query on the read pool.
 func (db *DB) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	note(ctx, true, query, args)
-	return db.read.QueryContext(ctx, db.Rebind(query), args...)
+	return db.query(ctx, db.Rebind(query), args)
 }
 
 // QueryRowContext runs a single-row read query on the read pool.
 func (db *DB) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
 	note(ctx, true, query, args)
-	return db.read.QueryRowContext(ctx, db.Rebind(query), args...)
+	return db.queryRow(ctx, db.Rebind(query), args)
 }
 
 // ExecContext runs one statement on the write pool.

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"strongroom"
 	"strongroom/identity"
 	"strongroom/identity/password"
 	"strongroom/keys"
@@ -73,7 +74,49 @@ func newEngine(cfg StorageConfig) (store.Engine, error) {
 		}
 		return postgres.New(cfg.Database)
 	}
-	return sqlite.New(cfg.DataDir)
+	if err := cfg.checkTenantMemory(); err != nil {
+		return nil, err
+	}
+	e, err := sqlite.New(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	e.Tune(cfg.sqliteTuning())
+	return e, nil
+}
+
+func (c StorageConfig) checkTenantMemory() error {
+	switch {
+	case c.MaxOpenTenants < 0:
+		return strongroom.FieldError("max-open-tenants", "The number of open tenant databases must not be negative.")
+	case c.TenantPageCache < 0:
+		return strongroom.FieldError("tenant-page-cache", "The page cache must not be negative.")
+	case c.TenantMmap < 0:
+		return strongroom.FieldError("tenant-mmap", "The memory map must not be negative.")
+	}
+	return nil
+}
+
+// defaultMaxOpenTenants is --max-open-tenants' default.
+const defaultMaxOpenTenants = 32
+
+// maxOpenTenants is MaxOpenTenants, or its default when unset (0).
+func (c StorageConfig) maxOpenTenants() int {
+	if c.MaxOpenTenants == 0 {
+		return defaultMaxOpenTenants
+	}
+	return c.MaxOpenTenants
+}
+
+// sqliteTuning shares the page cache out over the connections of the
+// tenant databases that may be open at once, so that together they never
+// hold more than --tenant-page-cache.
+func (c StorageConfig) sqliteTuning() sqlite.Tuning {
+	const mib = 1 << 20
+	return sqlite.Tuning{
+		CacheSize: int64(c.TenantPageCache) * mib / int64(c.maxOpenTenants()*sqlite.ConnsPerTenant),
+		MmapSize:  int64(c.TenantMmap) * mib,
+	}
 }
 
 // openKeeper opens the master key. A key file is made only on the very first

@@ -23,6 +23,14 @@ type StorageConfig struct {
 	// FilesDir holds the tenants' document files, encrypted; default
 	// DATA/files.
 	FilesDir string
+	// TenantPageCache is the page cache, in MiB, of all open SQLite tenant
+	// databases together, shared out evenly: MaxOpenTenants databases of
+	// sqlite.ConnsPerTenant connections. TenantMmap is the size, in MiB,
+	// of the memory map of each (see sqlite.Tuning).
+	TenantPageCache int
+	TenantMmap      int
+	// MaxOpenTenants is how many tenant databases may be open at once.
+	MaxOpenTenants int
 }
 
 // checkpoints returns where audit checkpoints are written.
@@ -104,6 +112,12 @@ func (c *StorageConfig) register(fs *flag.FlagSet) {
 		"where document files are kept, encrypted, one directory per tenant (default DATA-DIR/files; with PostgreSQL and several nodes choose shared storage)")
 	stringFlag(fs, &c.MasterKey, "master-key", "",
 		"KMS key URL instead of a key file: awskms://…, gcpkms://…, azurekeyvault://…, hashivault://…")
+	intFlag(fs, &c.TenantPageCache, "tenant-page-cache", 1024,
+		"MiB of SQLite page cache for all open tenant databases together, shared out evenly over --max-open-tenants (0: SQLite's default of 2 MiB per connection)")
+	intFlag(fs, &c.TenantMmap, "tenant-mmap", 1024,
+		"MiB of each SQLite tenant database read through a memory map (the kernel's file cache, not this process's heap); 0: none")
+	intFlag(fs, &c.MaxOpenTenants, "max-open-tenants", defaultMaxOpenTenants,
+		"tenant databases open at once (0: the default); the least recently used idle one is closed to open another")
 }
 
 // parse parses args and refuses stray positional arguments beyond want.

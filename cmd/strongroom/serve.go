@@ -146,6 +146,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 	}
 	m.registry = tenancy.NewRegistry(m.app.engine, m.app.control, m.app.keeper, m.Log, c.IdleClose, c.Storage.checkpoints())
+	m.registry.MaxOpen = c.Storage.maxOpenTenants()
 	m.svc = m.services()
 	handler, err := web.New(m.registry, m.svc, m.Log, web.Config{HostSuffix: c.TenantHostSuffix})
 	if err != nil {

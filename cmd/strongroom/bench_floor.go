@@ -18,8 +18,17 @@ import (
 // structures) and none of its tuning (the driver's default pragmas, each
 // statement parsed afresh). It is the floor a service call is compared
 // with.
+//
+// The same queries can also be run on the service's own pool (the tenant
+// handle's DB, with its pragmas and prepared statements): what the SQL
+// costs as the service runs it, without the rest of the service.
 type floor struct {
-	db *sql.DB
+	db     querier
+	closer func() error
+}
+
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
 // openFloor opens the floor connection on a SQLite tenant's file; nil on
@@ -35,14 +44,14 @@ func openFloor(engine store.Engine, h *tenancy.Handle) (*floor, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	db.SetMaxOpenConns(1)
-	return &floor{db: db}, nil
+	return &floor{db: db, closer: db.Close}, nil
 }
 
 func (f *floor) Close() error {
-	if f == nil {
+	if f == nil || f.closer == nil {
 		return nil
 	}
-	return f.db.Close()
+	return f.closer()
 }
 
 // run runs qs one after the other, reading every row of each, and returns

@@ -20,6 +20,7 @@ import (
 type bencher struct {
 	h       *tenancy.Handle
 	floor   *floor // nil: no floor (PostgreSQL)
+	pool    *floor // the same SQL on the service's own pool
 	queries int
 	search  *search.Service
 	cases   *cases.Service
@@ -28,8 +29,8 @@ type bencher struct {
 
 // benchResult is what was measured for one user.
 type benchResult struct {
-	search, searchFloor timings
-	list, listFloor     timings
+	search, searchFloor, searchPool timings
+	list, listFloor, listPool       timings
 	// listQuery is the floor of the case list's own query alone, without
 	// the queries that fill in each listed case's classes and users.
 	listQuery timings
@@ -56,7 +57,7 @@ func (b *bencher) user(ctx context.Context, u benchUser) (benchResult, error) {
 // paired times call and the floor of the SQL it issued, in one iteration,
 // alternating which goes first so that neither is always the one to find
 // the caches warm. sqlOf is the SQL to run on the floor for this call.
-func (b *bencher) paired(ctx context.Context, first bool, call func(context.Context) error, sqlOf []store.Query) (svc, fl time.Duration, err error) {
+func (b *bencher) paired(ctx context.Context, first bool, call func(context.Context) error, sqlOf []store.Query) (svc, fl, pool time.Duration, err error) {
 	runCall := func() error {
 		start := time.Now()
 		err := call(ctx)
@@ -71,16 +72,24 @@ func (b *bencher) paired(ctx context.Context, first bool, call func(context.Cont
 		fl, err = b.floor.run(ctx, sqlOf)
 		return err
 	}
-	steps := []func() error{runCall, runFloor}
+	runPool := func() error {
+		if b.floor == nil {
+			return nil
+		}
+		var err error
+		pool, err = b.pool.run(ctx, sqlOf)
+		return err
+	}
+	steps := []func() error{runCall, runFloor, runPool}
 	if !first {
-		steps[0], steps[1] = steps[1], steps[0]
+		steps[0], steps[2] = steps[2], steps[0]
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {
-			return 0, 0, err
+			return 0, 0, 0, err
 		}
 	}
-	return svc, fl, nil
+	return svc, fl, pool, nil
 }
 
 // searches times the first page of each fixed query. One untimed round
@@ -108,14 +117,14 @@ func (b *bencher) searches(ctx context.Context, u benchUser, r *benchResult) err
 	}
 	for i := range b.queries {
 		q := qs[i%len(qs)]
-		svc, fl, err := b.paired(ctx, i%2 == 0, func(ctx context.Context) error {
+		svc, fl, pool, err := b.paired(ctx, i%2 == 0, func(ctx context.Context) error {
 			_, err := b.search.Search(ctx, b.h, u.p, search.Query{Q: q})
 			return err
 		}, reads[q])
 		if err != nil {
 			return fmt.Errorf("search %q: %w", q, err)
 		}
-		r.search, r.searchFloor = append(r.search, svc), append(r.searchFloor, fl)
+		r.search, r.searchFloor, r.searchPool = append(r.search, svc), append(r.searchFloor, fl), append(r.searchPool, pool)
 		r.perQuery[q] = append(r.perQuery[q], svc)
 	}
 	return nil
@@ -133,14 +142,14 @@ func (b *bencher) lists(ctx context.Context, u benchUser, r *benchResult) error 
 	}
 	for i := range b.queries {
 		v := i % len(benchLists)
-		svc, fl, err := b.paired(ctx, i%2 == 0, func(ctx context.Context) error {
+		svc, fl, pool, err := b.paired(ctx, i%2 == 0, func(ctx context.Context) error {
 			_, _, err := b.cases.ListCases(ctx, b.h, u.p, benchLists[v])
 			return err
 		}, reads[v])
 		if err != nil {
 			return fmt.Errorf("case list: %w", err)
 		}
-		r.list, r.listFloor = append(r.list, svc), append(r.listFloor, fl)
+		r.list, r.listFloor, r.listPool = append(r.list, svc), append(r.listFloor, fl), append(r.listPool, pool)
 		if b.floor != nil && len(reads[v]) > 0 {
 			d, err := b.floor.run(ctx, reads[v][:1])
 			if err != nil {
@@ -197,6 +206,12 @@ func printResults(w io.Writer, users []benchUser, results []benchResult, withFlo
 	if withFloor {
 		for i, u := range users {
 			line("case list; floor: its list query alone, "+u.name, results[i].list, results[i].listQuery)
+		}
+		for i, u := range users {
+			line("search's SQL on the service's pool; floor, "+u.name, results[i].searchPool, results[i].searchFloor)
+		}
+		for i, u := range users {
+			line("case list's SQL on the service's pool; floor, "+u.name, results[i].listPool, results[i].listFloor)
 		}
 	}
 	fmt.Fprintf(tw, "\t\t\t\t\t\t\t\n\t%s\t%s\t\t\t\t\t\n", users[0].name, users[1].name)

@@ -86,7 +86,7 @@ func benchRun(ctx context.Context, h *tenancy.Handle, fl *floor, queries int, ve
 	qs := seed.BenchQueries()
 	fmt.Fprintf(stdout, "Tenant %s on %s: %d records (cases included); %d searches and %d case lists per user over %d queries; %s, GOMAXPROCS %d.\n\n",
 		h.Tenant.Slug, h.DB.Dialect, records, queries, queries, len(qs), runtime.Version(), runtime.GOMAXPROCS(0))
-	b := &bencher{h: h, floor: fl, queries: queries, search: search.New(), cases: cases.New(slog.New(slog.DiscardHandler)), reports: reports.New()}
+	b := &bencher{h: h, floor: fl, pool: &floor{db: h.DB}, queries: queries, search: search.New(), cases: cases.New(slog.New(slog.DiscardHandler)), reports: reports.New()}
 	results := make([]benchResult, len(users))
 	for i, u := range users {
 		if results[i], err = b.user(ctx, u); err != nil {

@@ -114,8 +114,8 @@ func (c *StorageConfig) register(fs *flag.FlagSet) {
 		"KMS key URL instead of a key file: awskms://…, gcpkms://…, azurekeyvault://…, hashivault://…")
 	intFlag(fs, &c.TenantPageCache, "tenant-page-cache", 1024,
 		"MiB of SQLite page cache for all open tenant databases together, shared out evenly over --max-open-tenants (0: SQLite's default of 2 MiB per connection)")
-	intFlag(fs, &c.TenantMmap, "tenant-mmap", 1024,
-		"MiB of each SQLite tenant database read through a memory map (the kernel's file cache, not this process's heap); 0: none")
+	intFlag(fs, &c.TenantMmap, "tenant-mmap", 0,
+		"MiB of each SQLite tenant database read through a memory map (the kernel's file cache, not this process's heap); 0: none, the default, as every write makes readers rebuild their map")
 	intFlag(fs, &c.MaxOpenTenants, "max-open-tenants", defaultMaxOpenTenants,
 		"tenant databases open at once (0: the default); the least recently used idle one is closed to open another")
 }

@@ -43,7 +43,9 @@ type Tuning struct {
 	// memory map (PRAGMA mmap_size) instead of copying pages into its cache;
 	// 0: none. The mapped pages are the kernel's file cache, shared by the
 	// connections and given back under memory pressure; what is mapped is
-	// address space.
+	// address space. A reader unmaps the whole file when it finds that the
+	// database was written since its last read, so with frequent writes
+	// the map is rebuilt over and over.
 	MmapSize int64
 }
 

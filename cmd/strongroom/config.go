@@ -112,8 +112,8 @@ func (c *StorageConfig) register(fs *flag.FlagSet) {
 		"where document files are kept, encrypted, one directory per tenant (default DATA-DIR/files; with PostgreSQL and several nodes choose shared storage)")
 	stringFlag(fs, &c.MasterKey, "master-key", "",
 		"KMS key URL instead of a key file: awskms://…, gcpkms://…, azurekeyvault://…, hashivault://…")
-	intFlag(fs, &c.TenantPageCache, "tenant-page-cache", 1024,
-		"MiB of SQLite page cache for all open tenant databases together, shared out evenly over --max-open-tenants (0: SQLite's default of 2 MiB per connection)")
+	intFlag(fs, &c.TenantPageCache, "tenant-page-cache", defaultTenantPageCache,
+		"MiB of SQLite page cache for all open tenant databases together, shared out evenly over --max-open-tenants' connections (0: SQLite's default of 2 MiB each)")
 	intFlag(fs, &c.TenantMmap, "tenant-mmap", 0,
 		"MiB of each SQLite tenant database read through a memory map (the kernel's file cache, not this process's heap); 0: none, the default, as every write makes readers rebuild their map")
 	intFlag(fs, &c.MaxOpenTenants, "max-open-tenants", defaultMaxOpenTenants,

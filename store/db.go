@@ -46,6 +46,7 @@ type DB struct {
 	// connection so that writers queue in Go instead of failing on a lock.
 	write   *sql.DB
 	read    *sql.DB
+	stmts   *stmtCache // the read pool's prepared statements; nil on PostgreSQL
 	Dialect Dialect
 	Name    string // what the handle is, for error messages ("tenant acme")
 	// Timeout bounds each operation; 0 means DefaultTimeout. Set it
@@ -60,12 +61,18 @@ type DB struct {
 
 // NewDB wraps the pools of an opened database. read may equal write.
 func NewDB(name string, dialect Dialect, write, read *sql.DB) *DB {
-	return &DB{write: write, read: read, Dialect: dialect, Name: name}
+	db := &DB{write: write, read: read, Dialect: dialect, Name: name}
+	if dialect == SQLite {
+		db.stmts = newStmtCache(read)
+	}
+	return db
 }
 
-// Close closes the pools. Operations afterwards fail with EUNAVAILABLE.
+// Close closes the pools and the statements prepared on them. Operations
+// afterwards fail with EUNAVAILABLE.
 func (db *DB) Close() error {
 	db.closed.Store(true)
+	db.stmts.close()
 	err := db.write.Close()
 	if db.read != db.write {
 		if rerr := db.read.Close(); err == nil {
@@ -182,19 +189,22 @@ func Rebind(d Dialect, query string) string {
 
 // QueryContext runs a read query on the read pool.
 func (db *DB) QueryContext(ctx context.Context, query string, args ...any) (*Rows, error) {
+	note(ctx, true, query, args)
 	bounded, cancel := db.bound(ctx)
-	rows, err := db.read.QueryContext(bounded, db.Rebind(query), args...)
+	rows, err := db.query(bounded, db.Rebind(query), args)
 	return db.rows(ctx, bounded, cancel, rows, err)
 }
 
 // QueryRowContext runs a single-row read query on the read pool.
 func (db *DB) QueryRowContext(ctx context.Context, query string, args ...any) *Row {
+	note(ctx, true, query, args)
 	bounded, cancel := db.bound(ctx)
-	return &Row{row: db.read.QueryRowContext(bounded, db.Rebind(query), args...), op: op{db, ctx, bounded, cancel}}
+	return &Row{row: db.queryRow(bounded, db.Rebind(query), args), op: op{db, ctx, bounded, cancel}}
 }
 
 // ExecContext runs one statement on the write pool.
 func (db *DB) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	note(ctx, false, query, args)
 	bounded, cancel := db.bound(ctx)
 	defer cancel()
 	res, err := db.write.ExecContext(bounded, db.Rebind(query), args...)
@@ -269,17 +279,20 @@ func (tx *Tx) bound(ctx context.Context) (context.Context, context.CancelFunc) {
 }
 
 func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*Rows, error) {
+	note(ctx, false, query, args)
 	bounded, cancel := tx.bound(ctx)
 	rows, err := tx.tx.QueryContext(bounded, Rebind(tx.Dialect, query), args...)
 	return tx.db.rows(ctx, bounded, cancel, rows, err)
 }
 
 func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *Row {
+	note(ctx, false, query, args)
 	bounded, cancel := tx.bound(ctx)
 	return &Row{row: tx.tx.QueryRowContext(bounded, Rebind(tx.Dialect, query), args...), op: op{tx.db, ctx, bounded, cancel}}
 }
 
 func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	note(ctx, false, query, args)
 	bounded, cancel := tx.bound(ctx)
 	defer cancel()
 	res, err := tx.tx.ExecContext(bounded, Rebind(tx.Dialect, query), args...)

@@ -69,6 +69,12 @@ type Registry struct {
 	// while events arrive (audit.Log.RunCheckpointer); set it before the
 	// first Get. Default: a minute.
 	CheckpointEvery time.Duration
+	// MaxOpen is how many tenant databases may be open at once (0: no
+	// limit); set it before the first Get. The memory a SQLite tenant's
+	// connections use is sized per open tenant, so this bounds the whole.
+	// At the limit the least recently used idle tenant is closed to open
+	// another; when every open tenant is in use, Get answers EUNAVAILABLE.
+	MaxOpen int
 
 	mu      sync.Mutex
 	entries map[string]*entry
@@ -102,6 +108,9 @@ func (r *Registry) Get(ctx context.Context, slug string) (h *Handle, release fun
 		e = nil
 	}
 	if e == nil {
+		if err := r.makeRoomLocked(); err != nil {
+			return nil, nil, err
+		}
 		// Opening under the lock keeps two requests from opening the same
 		// tenant twice; it costs a few milliseconds once per idle period.
 		e, err = r.open(ctx, t)
@@ -119,6 +128,27 @@ func (r *Registry) Get(ctx context.Context, slug string) (h *Handle, release fun
 	*h = *e.handle
 	h.Tenant = t
 	return h, func() { r.release(e) }, nil
+}
+
+// makeRoomLocked closes the least recently used idle tenant when MaxOpen
+// are open, so that one more may open.
+func (r *Registry) makeRoomLocked() error {
+	if r.MaxOpen <= 0 || len(r.entries) < r.MaxOpen {
+		return nil
+	}
+	var oldest *entry
+	var slug string
+	for s, e := range r.entries {
+		if e.users == 0 && (oldest == nil || e.lastUsed.Before(oldest.lastUsed)) {
+			oldest, slug = e, s
+		}
+	}
+	if oldest == nil {
+		r.log.Warn("every open tenant database is in use; raise --max-open-tenants", "max_open", r.MaxOpen)
+		return strongroom.Errorf(strongroom.EUNAVAILABLE, "The server is busy with other workspaces. Try again in a moment.")
+	}
+	r.closeLocked(slug, oldest)
+	return nil
 }
 
 func (r *Registry) open(ctx context.Context, t *strongroom.Tenant) (*entry, error) {

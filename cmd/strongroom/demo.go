@@ -49,6 +49,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 // withTenant opens a tenant's database for a command.
 func withTenant(ctx context.Context, a *app, cfg StorageConfig, slug string, fn func(*tenancy.Handle) error) error {
 	reg := tenancy.NewRegistry(a.engine, a.control, a.keeper, a.log, time.Hour, cfg.checkpoints())
+	reg.MaxOpen = cfg.maxOpenTenants()
 	defer reg.Close()
 	h, release, err := reg.Get(ctx, slug)
 	if err != nil {

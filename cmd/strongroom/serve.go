@@ -151,6 +151,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 	}
 	m.registry = tenancy.NewRegistry(m.app.engine, m.app.control, m.app.keeper, m.Log, c.IdleClose, c.Storage.checkpoints())
+	m.registry.MaxOpen = c.Storage.maxOpenTenants()
 	m.svc = m.services()
 	m.faults = store.NewFaults(m.Log, c.Storage.DataDir, c.Storage.files(), c.Storage.checkpoints())
 	handler, err := web.New(m.registry, m.svc, m.Log, web.Config{HostSuffix: c.TenantHostSuffix, Faults: m.faults})

@@ -78,13 +78,24 @@ type Registry struct {
 
 	mu      sync.Mutex
 	entries map[string]*entry
+	// opening holds the tenants being opened. A database is opened outside
+	// the lock, so that one tenant whose database is slow to answer holds
+	// up only the requests for that tenant, and each tenant once.
+	opening map[string]*opening
+}
+
+// opening is one tenant's database being opened; done is closed when it
+// is open (entries has it) or failed (err).
+type opening struct {
+	done chan struct{}
+	err  error
 }
 
 // NewRegistry returns a registry that closes a tenant's database after it
 // has been unused for idle.
 func NewRegistry(engine store.Engine, control *store.Control, keeper keys.Keeper, log *slog.Logger, idle time.Duration, checkpoints string) *Registry {
 	return &Registry{engine: engine, control: control, keeper: keeper, log: log, idle: idle,
-		checkpoints: checkpoints, CheckpointEvery: time.Minute, now: time.Now, entries: map[string]*entry{}}
+		checkpoints: checkpoints, CheckpointEvery: time.Minute, now: time.Now, entries: map[string]*entry{}, opening: map[string]*opening{}}
 }
 
 // Get returns the tenant named slug and its database. The caller must call
@@ -100,40 +111,70 @@ func (r *Registry) Get(ctx context.Context, slug string) (h *Handle, release fun
 		return nil, nil, strongroom.Errorf(strongroom.EDISABLED, "This workspace has been disabled by its operator. Contact your administrator.")
 	}
 
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	e := r.entries[slug]
-	if e != nil && (e.handle.Tenant.ID != t.ID || e.handle.Tenant.Placement != t.Placement || !bytes.Equal(e.wrapped, t.WrappedKey)) {
-		r.closeLocked(slug, e) // the tenant was re-created or re-keyed
-		e = nil
-	}
-	if e == nil {
+	for {
+		r.mu.Lock()
+		e := r.entries[slug]
+		if e != nil && (e.handle.Tenant.ID != t.ID || e.handle.Tenant.Placement != t.Placement || !bytes.Equal(e.wrapped, t.WrappedKey)) {
+			r.closeLocked(slug, e) // the tenant was re-created or re-keyed
+			e = nil
+		}
+		if e != nil {
+			h, release = r.holdLocked(e, t)
+			r.mu.Unlock()
+			return h, release, nil
+		}
+		if o := r.opening[slug]; o != nil {
+			// Another request opens it: wait for that, then look again.
+			r.mu.Unlock()
+			select {
+			case <-o.done:
+				if o.err != nil {
+					return nil, nil, o.err
+				}
+				continue
+			case <-ctx.Done():
+				return nil, nil, strongroom.Errorf(strongroom.EUNAVAILABLE, "This workspace's data is unavailable right now. Try again in a moment.")
+			}
+		}
 		if err := r.makeRoomLocked(); err != nil {
+			r.mu.Unlock()
 			return nil, nil, err
 		}
-		// Opening under the lock keeps two requests from opening the same
-		// tenant twice; it costs a few milliseconds once per idle period.
-		e, err = r.open(ctx, t)
-		if err != nil {
-			return nil, nil, err
+		o := &opening{done: make(chan struct{})}
+		r.opening[slug] = o
+		r.mu.Unlock()
+
+		e, o.err = r.open(ctx, t)
+		r.mu.Lock()
+		delete(r.opening, slug)
+		close(o.done)
+		if o.err != nil {
+			r.mu.Unlock()
+			return nil, nil, o.err
 		}
 		r.entries[slug] = e
+		h, release = r.holdLocked(e, t)
+		r.mu.Unlock()
+		return h, release, nil
 	}
+}
+
+// holdLocked counts a request's hold on e and gives it its own copy of the
+// handle, carrying the tenant row as read now (a renamed tenant shows its
+// new name); the shared handle is never written while others use it.
+func (r *Registry) holdLocked(e *entry, t *strongroom.Tenant) (*Handle, func()) {
 	e.users++
 	e.lastUsed = r.now()
-	// Each request gets its own copy carrying the tenant row as read now
-	// (a renamed tenant shows its new name); the shared handle is never
-	// written while others use it.
-	h = new(Handle)
+	h := new(Handle)
 	*h = *e.handle
 	h.Tenant = t
-	return h, func() { r.release(e) }, nil
+	return h, func() { r.release(e) }
 }
 
 // makeRoomLocked closes the least recently used idle tenant when MaxOpen
 // are open, so that one more may open.
 func (r *Registry) makeRoomLocked() error {
-	if r.MaxOpen <= 0 || len(r.entries) < r.MaxOpen {
+	if r.MaxOpen <= 0 || len(r.entries)+len(r.opening) < r.MaxOpen {
 		return nil
 	}
 	var oldest *entry

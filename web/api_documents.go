@@ -17,6 +17,9 @@ import (
 	"strongroom/tenancy"
 )
 
+// downloadPolicy is the Content-Security-Policy of a document download.
+const downloadPolicy = "default-src 'none'; sandbox; frame-ancestors 'none'"
+
 // maxUploadFields bounds the text fields sent with a file upload.
 const maxUploadFields = 64 << 10
 
@@ -215,8 +218,9 @@ func (h *Handler) serveDownload(w http.ResponseWriter, r *http.Request, t *tenan
 	hd.Set("Content-Length", strconv.FormatInt(d.Version.Size, 10))
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("Cache-Control", "no-store")
-	// Should a browser ever render it anyway, it runs nothing.
-	hd.Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	// Should a browser ever render it anyway, it runs nothing and may not
+	// be framed (the policy replaces the one every response carries).
+	hd.Set("Content-Security-Policy", downloadPolicy)
 	// The server sets no write timeout; a download gets time by its size.
 	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(30*time.Minute + time.Duration(d.Version.Size/(100<<10))*time.Second))
 	w.WriteHeader(http.StatusOK)

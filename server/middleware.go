@@ -55,6 +55,7 @@ func (s *Server) serveHTTPS(w http.ResponseWriter, r *http.Request) {
 	r = r.WithContext(withClientIP(r.Context(), ip))
 	rec := &recorder{ResponseWriter: w}
 	setSecurityHeaders(w.Header())
+	s.limitBody(w, r)
 
 	defer func() {
 		p := recover()

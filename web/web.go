@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"strongroom"
 	"strongroom/cases"
@@ -37,6 +38,9 @@ type Config struct {
 	// HostSuffix, when set, also addresses tenants by host name:
 	// SLUG.HostSuffix/… is served as /t/SLUG/….
 	HostSuffix string
+	// BodyTimeout is the server's read deadline for a request body; an
+	// upload gets it anew for every 64 KiB it delivers (0: 30 s).
+	BodyTimeout time.Duration
 }
 
 // Handler serves every page and API route.
@@ -47,7 +51,7 @@ type Handler struct {
 	log      *slog.Logger
 	cfg      Config
 	pages    map[string]*template.Template
-	mux      *http.ServeMux
+	mux      *routeMux
 	// csrf refuses state-changing requests that a browser sent from
 	// another origin; SameSite=Lax cookies are the second line.
 	csrf *http.CrossOriginProtection
@@ -69,7 +73,8 @@ func New(tenants Tenants, svc Services, log *slog.Logger, cfg Config) (*Handler,
 	if err != nil {
 		return nil, err
 	}
-	h := &Handler{tenants: tenants, identity: svc.Identity, svc: svc, log: log, cfg: cfg, pages: pages, mux: http.NewServeMux()}
+	h := &Handler{tenants: tenants, identity: svc.Identity, svc: svc, log: log, cfg: cfg, pages: pages}
+	h.mux = newRouteMux(h)
 	h.routes()
 	h.csrf = http.NewCrossOriginProtection()
 	h.csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

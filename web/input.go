@@ -61,6 +61,10 @@ func checkRequest(r *http.Request, wildcards []string) error {
 			return err
 		}
 	}
+	// Of the headers only the User-Agent is kept (with each session).
+	if err := CheckText("User-Agent", r.UserAgent()); err != nil {
+		return err
+	}
 	if err := checkValues(r.URL.Query(), "query"); err != nil {
 		return err
 	}

@@ -351,52 +351,101 @@ func TestHostileInputEveryRoute(t *testing.T) {
 	throttle := func(c *ServeConfig) { c.ThrottleBurst = 1 << 20 }
 	forEachServer(t, throttle, func(t *testing.T, m *Main, adminTemp string) {
 		w := newHostileWorld(t, m, adminTemp)
-		routes := m.web.Routes()
-		// Sign-out and deletions go last, so that the rest find what they need.
-		last := func(p string) int {
-			switch {
-			case strings.Contains(p, "logout"):
-				return 2
-			case strings.HasPrefix(p, "DELETE") || strings.HasSuffix(p, "/delete"):
-				return 1
-			}
-			return 0
-		}
-		slices.SortStableFunc(routes, func(a, b string) int { return last(a) - last(b) })
-		if len(routes) < 100 {
-			t.Fatalf("only %d routes", len(routes))
-		}
-		// Four at a time, phase by phase; sign-outs one by one.
-		for phase := range 3 {
-			var todo []string
-			for _, p := range routes {
-				if last(p) == phase {
-					todo = append(todo, p)
-				}
-			}
-			if phase == 2 {
-				for _, p := range todo {
-					w.route(p)
-					w.signInAgain()
-				}
-				continue
-			}
-			var wg sync.WaitGroup
-			next := make(chan string)
-			for range 4 {
-				wg.Go(func() {
-					for p := range next {
-						w.route(p)
-					}
-				})
-			}
-			for _, p := range todo {
-				next <- p
-			}
-			close(next)
-			wg.Wait()
-			w.signInAgain()
-		}
-		t.Logf("%d routes, %d requests", len(routes), w.served.Load())
+		t.Run("Reported", func(t *testing.T) { w.t, w.admin.t = t, t; w.reported() })
+		t.Run("Routes", func(t *testing.T) { w.t, w.admin.t = t, t; w.everyRoute() })
 	})
+}
+
+// reported sends NUL and bad UTF-8 to the inputs known to have reached
+// the database with them, one at a time, and bad User-Agents to sign-in.
+func (w *hostileWorld) reported() {
+	t := w.t
+	for _, tt := range []struct{ method, path, field string }{
+		{"POST", "/api/v1/t/demo/login", "username"}, {"POST", "/api/v1/t/demo/login", "password"},
+		{"POST", "/t/demo/login", "username"}, {"POST", "/t/demo/login", "password"},
+		{"GET", "/api/v1/t/demo/cases", "q"}, {"GET", "/api/v1/t/demo/cases", "tag"}, {"GET", "/api/v1/t/demo/cases", "practice_group"},
+		{"GET", "/t/demo/cases", "q"}, {"GET", "/t/demo/cases", "tag"}, {"GET", "/t/demo/cases", "practice_group"},
+		{"GET", "/api/v1/t/demo/audit/events", "action"}, {"GET", "/api/v1/t/demo/audit/events", "object_type"},
+		{"GET", "/t/demo/audit", "action"}, {"GET", "/t/demo/audit", "object_type"},
+		{"GET", "/api/v1/t/demo/search", "q"}, {"GET", "/t/demo/search", "q"},
+	} {
+		for _, v := range []string{refusedInputs["NUL"], refusedInputs["invalid UTF-8"]} {
+			switch {
+			case tt.method == "GET":
+				w.request("GET", tt.path, url.Values{tt.field: {v}}, "", nil, []string{tt.field})
+			case strings.HasPrefix(tt.path, "/api/"):
+				body := `{"username":"admin","password":"x",` + jsonString(tt.field) + ":" + jsonString(v) + "}"
+				w.request("POST", tt.path, nil, "application/json", []byte(body), []string{tt.field})
+			default:
+				form := url.Values{"username": {"admin"}, "password": {"x"}, tt.field: {v}}
+				w.request("POST", tt.path, nil, "application/x-www-form-urlencoded", []byte(form.Encode()), []string{tt.field})
+			}
+		}
+	}
+	// The User-Agent is stored with each session.
+	for ua, want := range map[string]int{"caf\xe9": 400, "a" + strings.Repeat("é", 200): 200} {
+		req, _ := http.NewRequest("POST", w.admin.base+"login", strings.NewReader(`{"username":"admin","password":`+jsonString(w.pw)+`}`))
+		req.Header.Set("User-Agent", ua)
+		resp, err := w.admin.http.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != want || (want == 400 && !strings.Contains(string(b), `"field":"User-Agent"`)) {
+			t.Errorf("sign-in with User-Agent %q: %d %s, want %d", ua, resp.StatusCode, b, want)
+		}
+	}
+}
+
+// everyRoute sends the hostile strings through every registered route.
+func (w *hostileWorld) everyRoute() {
+	t := w.t
+	routes := w.m.web.Routes()
+	// Sign-out and deletions go last, so that the rest find what they need.
+	last := func(p string) int {
+		switch {
+		case strings.Contains(p, "logout"):
+			return 2
+		case strings.HasPrefix(p, "DELETE") || strings.HasSuffix(p, "/delete"):
+			return 1
+		}
+		return 0
+	}
+	slices.SortStableFunc(routes, func(a, b string) int { return last(a) - last(b) })
+	if len(routes) < 100 {
+		t.Fatalf("only %d routes", len(routes))
+	}
+	// Four at a time, phase by phase; sign-outs one by one.
+	for phase := range 3 {
+		var todo []string
+		for _, p := range routes {
+			if last(p) == phase {
+				todo = append(todo, p)
+			}
+		}
+		if phase == 2 {
+			for _, p := range todo {
+				w.route(p)
+				w.signInAgain()
+			}
+			continue
+		}
+		var wg sync.WaitGroup
+		next := make(chan string)
+		for range 4 {
+			wg.Go(func() {
+				for p := range next {
+					w.route(p)
+				}
+			})
+		}
+		for _, p := range todo {
+			next <- p
+		}
+		close(next)
+		wg.Wait()
+		w.signInAgain()
+	}
+	t.Logf("%d routes, %d requests", len(routes), w.served.Load())
 }

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strings"
 	"unicode/utf8"
 
 	"strongroom"
@@ -30,11 +31,21 @@ import (
 // passed on unread for its handler to refuse.
 const maxCheckedBody = 1 << 20
 
+// fileBodyRoutes are the routes whose body is a file (CSV imports), and
+// fileFields the multipart text fields that carry a file's content (the
+// import page carries a checked CSV on to its commit form). The importer
+// checks that text itself, cell by cell, naming line and column.
+var (
+	fileBodyRoutes = []string{"/import/cases", "/import/financial"}
+	fileFields     = map[string]bool{"csv": true}
+)
+
 // checkInput is the check put in front of every route's handler (routeMux).
 func (h *Handler) checkInput(pattern string, next http.Handler) http.Handler {
 	wildcards := pathWildcards(pattern)
+	fileBody := slices.ContainsFunc(fileBodyRoutes, func(s string) bool { return strings.HasSuffix(pattern, s) })
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := checkRequest(r, wildcards); err != nil {
+		if err := checkRequest(r, wildcards, fileBody); err != nil {
 			h.renderError(w, r, err)
 			return
 		}
@@ -55,7 +66,7 @@ func pathWildcards(pattern string) []string {
 
 // checkRequest checks the path values, the query and the body of r. A
 // body it reads is put back, whole, for the handler.
-func checkRequest(r *http.Request, wildcards []string) error {
+func checkRequest(r *http.Request, wildcards []string, fileBody bool) error {
 	for _, name := range wildcards {
 		if err := CheckText(name, r.PathValue(name)); err != nil {
 			return err
@@ -68,7 +79,7 @@ func checkRequest(r *http.Request, wildcards []string) error {
 	if err := checkValues(r.URL.Query(), "query"); err != nil {
 		return err
 	}
-	if r.Body == nil || r.Body == http.NoBody {
+	if r.Body == nil || r.Body == http.NoBody || fileBody {
 		return nil
 	}
 	mt, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
@@ -147,10 +158,10 @@ func checkMultipart(r *http.Request, boundary string) error {
 		if err != nil {
 			return nil // the end, or a form the handler refuses
 		}
-		if part.FileName() != "" {
-			return nil
-		}
 		name := part.FormName()
+		if part.FileName() != "" || fileFields[name] {
+			return nil // the file, and whatever follows it
+		}
 		v, err := io.ReadAll(part)
 		if err != nil {
 			return nil

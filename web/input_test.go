@@ -77,13 +77,14 @@ func TestCheckJSON(t *testing.T) {
 func TestCheckInput(t *testing.T) {
 	h := testHandler(t)
 	var got []byte
-	handler := h.checkInput("POST /t/{slug}/x/{id}", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	read := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		got, _ = io.ReadAll(r.Body)
 		w.WriteHeader(http.StatusNoContent)
-	}))
+	})
 	mux := http.NewServeMux()
-	mux.Handle("POST /t/{slug}/x/{id}", handler)
-	mux.Handle("POST /api/v1/t/{slug}/x/{id}", h.checkInput("POST /api/v1/t/{slug}/x/{id}", handler))
+	for _, pattern := range []string{"POST /t/{slug}/x/{id}", "POST /api/v1/t/{slug}/x/{id}", "POST /api/v1/t/{slug}/import/cases"} {
+		mux.Handle(pattern, h.checkInput(pattern, read))
+	}
 
 	var mb bytes.Buffer
 	mw := multipart.NewWriter(&mb)
@@ -116,6 +117,9 @@ func TestCheckInput(t *testing.T) {
 		{"multipart file content", "/t/demo/x/1", mw.FormDataContentType(), mb.String(), 204, ""},
 		{"multipart field", "/api/v1/t/demo/x/1", bw.FormDataContentType(), bad.String(), 400, "description"},
 		{"csv", "/api/v1/t/demo/x/1", "text/csv", "number,title\n1,a\x00b\n", 204, ""},
+		{"csv import", "/api/v1/t/demo/import/cases", "text/csv", `"a\u0000",1`, 204, ""},
+		{"csv import query", "/api/v1/t/demo/import/cases?dry_run=%00", "text/csv", `x`, 400, "dry_run"},
+		{"json on another route", "/api/v1/t/demo/x/1", "text/csv", `"a\u0000",1`, 400, "body"},
 		{"too large to check", "/api/v1/t/demo/x/1", "application/json", long, 204, ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

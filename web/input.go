@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"maps"
 	"mime"
 	"mime/multipart"
 	"net/http"
@@ -32,12 +33,13 @@ import (
 const maxCheckedBody = 1 << 20
 
 // fileBodyRoutes are the routes whose body is a file (CSV imports), and
-// fileFields the multipart text fields that carry a file's content (the
-// import page carries a checked CSV on to its commit form). The importer
-// checks that text itself, cell by cell, naming line and column.
+// fileFields the multipart fields that are a file even when sent without
+// a file name: "file" (uploads take it by name) and "csv" (the import
+// page carries a checked CSV on to its commit form). Documents are stored
+// as sent; the importer checks CSV text itself, naming line and column.
 var (
 	fileBodyRoutes = []string{"/import/cases", "/import/financial"}
-	fileFields     = map[string]bool{"csv": true}
+	fileFields     = map[string]bool{"file": true, "csv": true}
 )
 
 // checkInput is the check put in front of every route's handler (routeMux).
@@ -118,7 +120,7 @@ type readCloser struct {
 // checkValues checks query parameters or form fields, in name order so
 // that the field named is always the same.
 func checkValues(vs url.Values, where string) error {
-	for _, name := range slices.Sorted(mapKeys(vs)) {
+	for _, name := range slices.Sorted(maps.Keys(vs)) {
 		if err := checkName(name, where); err != nil {
 			return err
 		}
@@ -129,16 +131,6 @@ func checkValues(vs url.Values, where string) error {
 		}
 	}
 	return nil
-}
-
-func mapKeys(vs url.Values) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range vs {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // checkMultipart checks the text fields of a multipart form up to its

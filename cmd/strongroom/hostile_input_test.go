@@ -115,9 +115,10 @@ func newHostileWorld(t *testing.T, m *Main, adminTemp string) *hostileWorld {
 		Document struct{ ID int64 } `json:"document"`
 	}
 	json.Unmarshal([]byte(b), &doc)
+	note := num(w.admin.must("POST", fmt.Sprintf("cases/%d/notes", kase), map[string]any{"title": "Note", "body": "Words"})["note"].(map[string]any)["id"])
 	id := func(n int64) string { return strconv.FormatInt(n, 10) }
 	w.ids = map[string]string{"cases": id(kase), "documents": id(doc.Document.ID), "users": id(user), "roles": id(role),
-		"classes": id(class), "tokens": id(token), "sessions": "no-such-session", "records": id(kase)}
+		"classes": id(class), "tokens": id(token), "sessions": "no-such-session", "notes": id(note)}
 	return w
 }
 
@@ -135,7 +136,7 @@ func (w *hostileWorld) fill(pattern, wildcard, value string) (method, path strin
 		}
 		name := strings.Trim(s, "{}.$")
 		v := map[string]string{"slug": "demo", "seq": "1", "type": "case", "name": "cases", "action": "unlock", "rid": "1", "": ""}[name]
-		if name == "id" && i > 0 {
+		if (name == "id" || name == "rid") && i > 0 {
 			if v = w.ids[segs[i-1]]; v == "" {
 				v = "1"
 			}

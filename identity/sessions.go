@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"strongroom"
@@ -43,7 +44,7 @@ func newSession(ctx context.Context, tx *store.Tx, userID int64, stage, ip, ua s
 	token = randomToken(32) // 256 bits
 	t := store.FormatTime(now)
 	if len(ua) > 300 {
-		ua = ua[:300]
+		ua = strings.ToValidUTF8(ua[:300], "") // never half a character: PostgreSQL refuses it
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO sessions (id_hash, public_id, user_id, stage, created_at, last_seen_at, expires_at, source_ip, user_agent)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,

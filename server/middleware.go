@@ -34,6 +34,21 @@ func setSecurityHeaders(h http.Header) {
 	h.Set("Cache-Control", "no-store")
 }
 
+// forbidFraming keeps the promise that no response may be framed: a
+// handler that sets a Content-Security-Policy of its own (downloads do)
+// or removes it gets frame-ancestors 'none' added back as the headers go
+// out.
+func forbidFraming(h http.Header) {
+	csp := h.Get("Content-Security-Policy")
+	switch {
+	case csp == "":
+		h.Set("Content-Security-Policy", "frame-ancestors 'none'")
+	case !strings.Contains(csp, "frame-ancestors"):
+		h.Set("Content-Security-Policy", strings.TrimRight(csp, "; ")+"; frame-ancestors 'none'")
+	}
+	h.Set("X-Frame-Options", "DENY")
+}
+
 // serveHTTPS is the HTTPS front: client IP, security headers, health checks,
 // the wrapped handler, panic recovery, the access log and metrics.
 func (s *Server) serveHTTPS(w http.ResponseWriter, r *http.Request) {
@@ -42,6 +57,7 @@ func (s *Server) serveHTTPS(w http.ResponseWriter, r *http.Request) {
 	r = r.WithContext(withClientIP(r.Context(), ip))
 	rec := &recorder{ResponseWriter: w}
 	setSecurityHeaders(w.Header())
+	s.limitBody(w, r)
 
 	defer func() {
 		p := recover()
@@ -140,6 +156,7 @@ type recorder struct {
 
 func (rec *recorder) WriteHeader(code int) {
 	if !rec.wroteHeader && code >= 200 {
+		forbidFraming(rec.Header())
 		rec.status, rec.wroteHeader = code, true
 	}
 	rec.ResponseWriter.WriteHeader(code)
@@ -147,6 +164,7 @@ func (rec *recorder) WriteHeader(code int) {
 
 func (rec *recorder) Write(p []byte) (int, error) {
 	if !rec.wroteHeader {
+		forbidFraming(rec.Header())
 		rec.status, rec.wroteHeader = http.StatusOK, true
 	}
 	n, err := rec.ResponseWriter.Write(p)
@@ -158,6 +176,7 @@ func (rec *recorder) Unwrap() http.ResponseWriter { return rec.ResponseWriter }
 
 func (rec *recorder) Flush() {
 	if !rec.wroteHeader {
+		forbidFraming(rec.Header())
 		rec.status, rec.wroteHeader = http.StatusOK, true
 	}
 	_ = http.NewResponseController(rec.ResponseWriter).Flush()

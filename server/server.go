@@ -45,7 +45,18 @@ type Config struct {
 	Ready           func(ctx context.Context) error // for /readyz; nil = always ready
 	Logger          *slog.Logger                    // nil = discard
 	Gauges          []Gauge                         // more figures to expose with the metrics
+	// BodyTimeout is how long a request body may take to arrive once its
+	// headers have (0 = DefaultBodyTimeout). Handlers that take uploads
+	// extend it as the upload makes progress.
+	BodyTimeout time.Duration
+	// MaxConnsPerAddr caps the open connections from one client address
+	// (IPv6: one /64); 0 = no cap. TrustedProxies are exempt: a proxy
+	// carries many clients, and has to cap them itself.
+	MaxConnsPerAddr int
 }
+
+// DefaultBodyTimeout is the time a request body gets when Config says none.
+const DefaultBodyTimeout = 30 * time.Second
 
 // Server serves a handler over HTTPS. Create it with New, start it with Open
 // and stop it with Close.
@@ -56,6 +67,8 @@ type Server struct {
 	trusted []netip.Prefix
 	ready   func(ctx context.Context) error
 	metrics *metrics // nil when metrics are off
+
+	bodyTimeout time.Duration
 
 	opened      bool
 	https       *http.Server
@@ -84,7 +97,13 @@ func New(cfg Config, h http.Handler) (*Server, error) {
 	if cfg.TLSCert == "" && cfg.DataDir == "" {
 		return nil, strongroom.FieldError("DataDir", "A data directory is required for the self-signed or ACME certificate.")
 	}
-	s := &Server{cfg: cfg, handler: h, logger: cfg.Logger, ready: cfg.Ready}
+	if cfg.BodyTimeout < 0 || cfg.MaxConnsPerAddr < 0 {
+		return nil, strongroom.FieldError("BodyTimeout", "The body timeout and the connection cap must not be negative.")
+	}
+	s := &Server{cfg: cfg, handler: h, logger: cfg.Logger, ready: cfg.Ready, bodyTimeout: cfg.BodyTimeout}
+	if s.bodyTimeout == 0 {
+		s.bodyTimeout = DefaultBodyTimeout
+	}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
 	}
@@ -123,11 +142,11 @@ func (s *Server) Open() (err error) {
 			s.ln, s.httpLn, s.metricsLn = nil, nil, nil
 		}
 	}()
-	if s.ln, err = listen("HTTPS", s.cfg.Addr); err != nil {
+	if s.ln, err = s.listenCapped("HTTPS", s.cfg.Addr); err != nil {
 		return err
 	}
 	if s.cfg.HTTPAddr != "" {
-		if s.httpLn, err = listen("HTTP redirect", s.cfg.HTTPAddr); err != nil {
+		if s.httpLn, err = s.listenCapped("HTTP redirect", s.cfg.HTTPAddr); err != nil {
 			return err
 		}
 	}
@@ -140,7 +159,7 @@ func (s *Server) Open() (err error) {
 
 	s.https = s.newHTTPServer(http.HandlerFunc(s.serveHTTPS))
 	s.https.TLSConfig = tlsConfig
-	s.https.ReadTimeout, s.https.WriteTimeout = 0, 0 // uploads and downloads may be long; handlers set deadlines
+	s.https.ReadTimeout, s.https.WriteTimeout = 0, 0 // uploads and downloads may be long; bodies get deadlines of their own (conn.go)
 	s.serve("HTTPS", func() error { return s.https.ServeTLS(s.ln, "", "") })
 
 	if s.httpLn != nil {
@@ -218,6 +237,15 @@ func listen(name, addr string) (net.Listener, error) {
 		return nil, fmt.Errorf("listen for %s on %s: %w", name, addr, err)
 	}
 	return ln, nil
+}
+
+// listenCapped listens with the per-address connection cap, if any.
+func (s *Server) listenCapped(name, addr string) (net.Listener, error) {
+	ln, err := listen(name, addr)
+	if err != nil || s.cfg.MaxConnsPerAddr == 0 {
+		return ln, err
+	}
+	return newLimitListener(ln, s.cfg.MaxConnsPerAddr, s.trusted, s.logger), nil
 }
 
 func closeAll(lns ...net.Listener) {

@@ -17,6 +17,9 @@ import (
 	"strongroom/tenancy"
 )
 
+// downloadPolicy is the Content-Security-Policy of a document download.
+const downloadPolicy = "default-src 'none'; sandbox; frame-ancestors 'none'"
+
 // maxUploadFields bounds the text fields sent with a file upload.
 const maxUploadFields = 64 << 10
 
@@ -215,8 +218,9 @@ func (h *Handler) serveDownload(w http.ResponseWriter, r *http.Request, t *tenan
 	hd.Set("Content-Length", strconv.FormatInt(d.Version.Size, 10))
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("Cache-Control", "no-store")
-	// Should a browser ever render it anyway, it runs nothing.
-	hd.Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	// Should a browser ever render it anyway, it runs nothing and may not
+	// be framed (the policy replaces the one every response carries).
+	hd.Set("Content-Security-Policy", downloadPolicy)
 	// The server sets no write timeout; a download gets time by its size.
 	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(30*time.Minute + time.Duration(d.Version.Size/(100<<10))*time.Second))
 	w.WriteHeader(http.StatusOK)
@@ -264,10 +268,11 @@ func (h *Handler) readUpload(w http.ResponseWriter, r *http.Request, t *tenancy.
 	if err != nil {
 		return nil, err
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, limit+2*maxUploadFields)
-	// The server sets no read timeout; an upload gets time by the limit,
-	// so that a trickling client cannot hold a connection for ever.
-	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(15*time.Minute + time.Duration(limit/(64<<10))*time.Second))
+	// An upload may take as long as it keeps coming, up to a ceiling set
+	// by the limit, so that a trickling client cannot hold a connection.
+	ceiling := time.Now().Add(15*time.Minute + time.Duration(limit/(64<<10))*time.Second)
+	body := newUploadBody(w, r.Body, h.bodyTimeout(), ceiling)
+	r.Body = http.MaxBytesReader(w, body, limit+2*maxUploadFields)
 	mr, err := r.MultipartReader()
 	if err != nil {
 		return nil, strongroom.FieldError("body", "Send the document as multipart/form-data.")
@@ -283,7 +288,7 @@ func (h *Handler) readUpload(w http.ResponseWriter, r *http.Request, t *tenancy.
 		}
 		name := part.FormName()
 		if name == "file" {
-			form.file = &documents.Upload{Filename: part.FileName(), Body: &lastPart{part: part, mr: mr}}
+			form.file = &documents.Upload{Filename: part.FileName(), Body: &lastPart{part: part, mr: mr, finish: body.finish}}
 			return form, nil
 		}
 		if !slices.Contains(allowed, name) {
@@ -308,9 +313,10 @@ func errMalformedUpload() error {
 // follows it: fields after the file would be read only once the file is
 // stored, so they are refused.
 type lastPart struct {
-	part *multipart.Part
-	mr   *multipart.Reader
-	done bool
+	part   *multipart.Part
+	mr     *multipart.Reader
+	finish func() // the body is read: its deadline goes
+	done   bool
 }
 
 func (l *lastPart) Read(p []byte) (int, error) {
@@ -320,6 +326,7 @@ func (l *lastPart) Read(p []byte) (int, error) {
 	n, err := l.part.Read(p)
 	if err == io.EOF {
 		l.done = true
+		defer l.finish()
 		if _, next := l.mr.NextPart(); next == nil {
 			return n, strongroom.FieldError("file", "Send the file as the last field of the form.")
 		} else if next != io.EOF {

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"strongroom"
 	"strongroom/cases"
@@ -41,6 +42,9 @@ type Config struct {
 	// Faults hears of the faults requests meet (logged once per interval,
 	// a full disk remembered for readiness); nil: a Faults of its own.
 	Faults *store.Faults
+	// BodyTimeout is the server's read deadline for a request body; an
+	// upload gets it anew for every 64 KiB it delivers (0: 30 s).
+	BodyTimeout time.Duration
 }
 
 // Handler serves every page and API route.
@@ -51,7 +55,7 @@ type Handler struct {
 	log      *slog.Logger
 	cfg      Config
 	pages    map[string]*template.Template
-	mux      *http.ServeMux
+	mux      *routeMux
 	// csrf refuses state-changing requests that a browser sent from
 	// another origin; SameSite=Lax cookies are the second line.
 	csrf *http.CrossOriginProtection
@@ -76,7 +80,8 @@ func New(tenants Tenants, svc Services, log *slog.Logger, cfg Config) (*Handler,
 	if cfg.Faults == nil {
 		cfg.Faults = store.NewFaults(log)
 	}
-	h := &Handler{tenants: tenants, identity: svc.Identity, svc: svc, log: log, cfg: cfg, pages: pages, mux: http.NewServeMux()}
+	h := &Handler{tenants: tenants, identity: svc.Identity, svc: svc, log: log, cfg: cfg, pages: pages}
+	h.mux = newRouteMux(h)
 	h.routes()
 	h.csrf = http.NewCrossOriginProtection()
 	h.csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

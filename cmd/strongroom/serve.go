@@ -42,6 +42,12 @@ type ServeConfig struct {
 	// one more every ThrottleRefill.
 	ThrottleBurst  int
 	ThrottleRefill time.Duration
+	// BodyTimeout bounds the time a request body may take (0: 30 s);
+	// uploads get it anew for every 64 KiB they deliver.
+	BodyTimeout time.Duration
+	// MaxConnsPerAddr caps the connections open from one client address
+	// (0: no cap); trusted proxies are exempt.
+	MaxConnsPerAddr int
 }
 
 // Main is a running server: cmd/strongroom and end-to-end tests both use it.
@@ -56,6 +62,7 @@ type Main struct {
 	purger   *cases.Purger
 	faults   *store.Faults
 	server   *server.Server
+	web      *web.Handler
 	cancel   context.CancelFunc
 	done     chan struct{}
 	// recovered is closed when the start-up recovery has finished.
@@ -79,6 +86,8 @@ func (m *Main) ParseFlags(args []string, stderr io.Writer) error {
 	stringFlag(fs, &c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	intFlag(fs, &c.ThrottleBurst, "login-throttle-burst", 20, "failed sign-ins allowed from one address before it must wait")
 	durationFlag(fs, &c.ThrottleRefill, "login-throttle-refill", 30*time.Second, "an address regains one failed sign-in this often")
+	durationFlag(fs, &c.BodyTimeout, "body-timeout", server.DefaultBodyTimeout, "time a request body may take to arrive; an upload gets it anew for every 64 KiB it delivers")
+	intFlag(fs, &c.MaxConnsPerAddr, "max-conns-per-addr", 256, "connections one client address may hold open (IPv6: one /64); trusted proxies are exempt; 0: no cap")
 	boolFlag(fs, &c.DemoEmpty, "demo-empty", "with --demo: create the demo tenant without sample cases and users")
 	boolFlag(fs, &c.Demo, "demo", "create a demo tenant named \"demo\" when it does not exist")
 	_, err := parse(fs, args, 0)
@@ -125,6 +134,12 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if c.IdleClose <= 0 {
 		return strongroom.FieldError("idle-close", "The idle period must be positive.")
 	}
+	if c.BodyTimeout < 0 {
+		return strongroom.FieldError("body-timeout", "The body timeout must not be negative.")
+	}
+	if c.MaxConnsPerAddr < 0 {
+		return strongroom.FieldError("max-conns-per-addr", "The connection cap must not be negative (0 turns it off).")
+	}
 	if c.ThrottleBurst < 0 || c.ThrottleRefill < 0 {
 		return strongroom.FieldError("login-throttle-burst", "The sign-in throttle settings must not be negative.")
 	}
@@ -154,10 +169,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.registry.MaxOpen = c.Storage.maxOpenTenants()
 	m.svc = m.services()
 	m.faults = store.NewFaults(m.Log, c.Storage.DataDir, c.Storage.files(), c.Storage.checkpoints())
-	handler, err := web.New(m.registry, m.svc, m.Log, web.Config{HostSuffix: c.TenantHostSuffix, Faults: m.faults})
+	handler, err := web.New(m.registry, m.svc, m.Log, web.Config{HostSuffix: c.TenantHostSuffix, Faults: m.faults, BodyTimeout: c.BodyTimeout})
 	if err != nil {
 		return err
 	}
+	m.web = handler
 	// Soft-deleted records and documents go for good after 30 days.
 	m.purger = cases.NewPurger(m.svc.Cases, m.activeTenants, m.registry.Get, time.Hour, m.Log)
 	m.purger.Before = func(ctx context.Context, t *tenancy.Handle, now time.Time) error {
@@ -169,6 +185,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Addr: c.Addr, HTTPAddr: c.HTTPAddr, TLSCert: c.TLSCert, TLSKey: c.TLSKey,
 		ACMEDomains: splitList(c.ACMEDomains), DataDir: filepath.Clean(dataDir),
 		TrustedProxies: proxies, MetricsAddr: c.MetricsAddr, Logger: m.Log,
+		BodyTimeout: c.BodyTimeout, MaxConnsPerAddr: c.MaxConnsPerAddr,
 		Ready:  m.ready,
 		Gauges: m.gauges(),
 	}, handler)

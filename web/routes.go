@@ -1,0 +1,27 @@
+package web
+
+import (
+	"net/http"
+	"slices"
+)
+
+// routeMux is the ServeMux every route is registered on. It remembers the
+// patterns, so that tests can walk every route, and puts the input check
+// (input.go) in front of each handler, where the path values are known.
+type routeMux struct {
+	*http.ServeMux
+	h        *Handler
+	patterns []string
+}
+
+func newRouteMux(h *Handler) *routeMux { return &routeMux{ServeMux: http.NewServeMux(), h: h} }
+
+// Handle registers handler for pattern behind the input check.
+func (m *routeMux) Handle(pattern string, handler http.Handler) {
+	m.patterns = append(m.patterns, pattern)
+	m.ServeMux.Handle(pattern, m.h.checkInput(pattern, handler))
+}
+
+// Routes returns the pattern of every registered route, in the order
+// they were registered.
+func (h *Handler) Routes() []string { return slices.Clone(h.mux.patterns) }

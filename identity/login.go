@@ -45,38 +45,76 @@ func loadCredentials(ctx context.Context, q rowsQuerier, where string, arg any) 
 	return &c, err
 }
 
+// Attempt is one sign-in with a user name and password, as it arrived.
+type Attempt struct {
+	Username, Password string
+	IP, UserAgent      string
+}
+
+// outcome is what checking an attempt found; it decides whether the tokens
+// the attempt took stay spent.
+type outcome int
+
+const (
+	unchecked outcome = iota // a fault came before any hash was computed
+	rejected                 // a failed sign-in: it stays charged
+	accepted                 // the password was right: nothing is charged
+)
+
 // Login checks a user name and password. Every failure gives the same
 // error, whether the name is unknown, the password wrong, or the account
 // locked or disabled, and every path spends one password hash, so neither
 // the answer nor its timing tells whether a user exists.
 func (svc *Service) Login(ctx context.Context, h *tenancy.Handle, username, pw, ip, userAgent string) (*LoginResult, error) {
-	throttleKey := h.Tenant.Slug + "|" + ip
-	if !svc.throttle.Allow(throttleKey) {
-		return nil, strongroom.Errorf(strongroom.ETOOMANY, "Too many failed sign-ins from your network address. Wait a few minutes and try again.")
+	return svc.SignIn(ctx, h, Attempt{Username: username, Password: pw, IP: ip, UserAgent: userAgent})
+}
+
+// SignIn is Login for an Attempt. A token is taken from the source
+// address's throttle before the password is checked, and given back unless
+// the attempt failed.
+func (svc *Service) SignIn(ctx context.Context, h *tenancy.Handle, a Attempt) (*LoginResult, error) {
+	addr := addressKey(h, a.IP)
+	if !svc.throttle.Take(addr) {
+		return nil, errThrottled()
 	}
+	res, out, err := svc.checkPassword(ctx, h, a)
+	if out != rejected {
+		svc.throttle.Return(addr)
+	}
+	return res, err
+}
+
+// addressKey is the throttle's key for a source address of a tenant.
+func addressKey(h *tenancy.Handle, ip string) string { return h.Tenant.Slug + "|" + ip }
+
+func errThrottled() error {
+	return strongroom.Errorf(strongroom.ETOOMANY, "Too many failed sign-ins from your network address. Wait a few minutes and try again.")
+}
+
+// checkPassword checks an attempt once it has been let through.
+func (svc *Service) checkPassword(ctx context.Context, h *tenancy.Handle, a Attempt) (*LoginResult, outcome, error) {
 	settings, err := loadSettings(ctx, h.DB)
 	if err != nil {
-		return nil, err
+		return nil, unchecked, err
 	}
-	c, err := loadCredentials(ctx, h.DB, "username_key", UsernameKey(username))
+	c, err := loadCredentials(ctx, h.DB, "username_key", UsernameKey(a.Username))
 	if err != nil {
-		return nil, err
+		return nil, unchecked, err
 	}
 	if c == nil {
-		svc.hasher.DummyVerify(ctx, pw)
-		svc.throttle.Fail(throttleKey)
+		svc.hasher.DummyVerify(ctx, a.Password)
 		err := inTx(ctx, h, func(tx *store.Tx) error {
-			_, err := h.Audit.Append(ctx, tx, h.Audit.FailedLoginUnknownUser(ip, UsernameKey(username)))
+			_, err := h.Audit.Append(ctx, tx, h.Audit.FailedLoginUnknownUser(a.IP, UsernameKey(a.Username)))
 			return err
 		})
 		if err != nil {
-			return nil, err
+			return nil, rejected, err
 		}
-		return nil, errSignIn()
+		return nil, rejected, errSignIn()
 	}
-	ok, rehash, err := svc.hasher.Verify(ctx, pw, c.hash)
+	ok, rehash, err := svc.hasher.Verify(ctx, a.Password, c.hash)
 	if err != nil {
-		return nil, err
+		return nil, unchecked, err
 	}
 	now := svc.Now()
 	locked := c.lockedAt != ""
@@ -87,7 +125,6 @@ func (svc *Service) Login(ctx context.Context, h *tenancy.Handle, username, pw, 
 		}
 	}
 	if !ok || locked || c.status != "active" {
-		svc.throttle.Fail(throttleKey)
 		reason := "wrong_password"
 		switch {
 		case locked:
@@ -95,16 +132,23 @@ func (svc *Service) Login(ctx context.Context, h *tenancy.Handle, username, pw, 
 		case c.status != "active":
 			reason = "disabled"
 		}
-		if err := svc.recordFailure(ctx, h, c, reason, ip, settings, !locked && ok == false); err != nil {
-			return nil, err
+		if err := svc.recordFailure(ctx, h, c, reason, a.IP, settings, !locked && ok == false); err != nil {
+			return nil, rejected, err
 		}
-		return nil, errSignIn()
+		return nil, rejected, errSignIn()
 	}
+	res, err := svc.startSession(ctx, h, c, a, settings, rehash)
+	return res, accepted, err
+}
 
+// startSession opens the session of a right password: a full one, or one
+// that waits for the second factor.
+func (svc *Service) startSession(ctx context.Context, h *tenancy.Handle, c *credentials, a Attempt, settings Settings, rehash bool) (*LoginResult, error) {
+	now := svc.Now()
 	var res LoginResult
-	err = inTx(ctx, h, func(tx *store.Tx) error {
+	err := inTx(ctx, h, func(tx *store.Tx) error {
 		if rehash {
-			if hash, err := svc.hasher.Hash(ctx, pw); err == nil {
+			if hash, err := svc.hasher.Hash(ctx, a.Password); err == nil {
 				if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, hash, c.id); err != nil {
 					return err
 				}
@@ -118,11 +162,12 @@ func (svc *Service) Login(ctx context.Context, h *tenancy.Handle, username, pw, 
 			stage, lifetime, action = stageSecondFactor, secondFactorWindow, "auth.password_ok"
 			res.SecondFactor = true
 		}
-		res.Token, err = newSession(ctx, tx, c.id, stage, ip, userAgent, now, lifetime)
+		var err error
+		res.Token, err = newSession(ctx, tx, c.id, stage, a.IP, a.UserAgent, now, lifetime)
 		if err != nil {
 			return err
 		}
-		return record(ctx, tx, h, userActor(c.id), ip, event{action: action, objectType: "user", objectID: c.id})
+		return record(ctx, tx, h, userActor(c.id), a.IP, event{action: action, objectType: "user", objectID: c.id})
 	})
 	if err != nil {
 		return nil, err
@@ -173,30 +218,38 @@ func (svc *Service) recordFailure(ctx context.Context, h *tenancy.Handle, c *cre
 // wrong code counts as a failed sign-in. On success the half-way session is
 // replaced by a full one with a new id.
 func (svc *Service) SecondFactor(ctx context.Context, h *tenancy.Handle, token, code, ip, userAgent string) (string, error) {
-	throttleKey := h.Tenant.Slug + "|" + ip
-	if !svc.throttle.Allow(throttleKey) {
-		return "", strongroom.Errorf(strongroom.ETOOMANY, "Too many failed sign-ins from your network address. Wait a few minutes and try again.")
+	addr := addressKey(h, ip)
+	if !svc.throttle.Take(addr) {
+		return "", errThrottled()
 	}
+	full, out, err := svc.checkSecondFactor(ctx, h, token, code, ip, userAgent)
+	if out != rejected {
+		svc.throttle.Return(addr)
+	}
+	return full, err
+}
+
+// checkSecondFactor is SecondFactor once the attempt has been let through.
+func (svc *Service) checkSecondFactor(ctx context.Context, h *tenancy.Handle, token, code, ip, userAgent string) (string, outcome, error) {
 	s, err := findSession(ctx, h.DB, token)
 	now := svc.Now()
 	if err != nil || s.stage != stageSecondFactor || now.After(s.ends) {
-		return "", errSessionEnded()
+		return "", unchecked, errSessionEnded()
 	}
 	settings, err := loadSettings(ctx, h.DB)
 	if err != nil {
-		return "", err
+		return "", unchecked, err
 	}
 	c, err := loadCredentials(ctx, h.DB, "id", s.userID)
 	if err != nil || c == nil {
-		return "", errSessionEnded()
+		return "", unchecked, errSessionEnded()
 	}
 	step, method, ok := svc.checkCode(ctx, h, c, code)
 	if !ok || c.lockedAt != "" || c.status != "active" {
-		svc.throttle.Fail(throttleKey)
 		if err := svc.recordFailure(ctx, h, c, "wrong_code", ip, settings, c.lockedAt == ""); err != nil {
-			return "", err
+			return "", rejected, err
 		}
-		return "", strongroom.FieldError("code", "That code is not right. Enter the current code from your authenticator app, or a recovery code.")
+		return "", rejected, strongroom.FieldError("code", "That code is not right. Enter the current code from your authenticator app, or a recovery code.")
 	}
 	var full string
 	err = inTx(ctx, h, func(tx *store.Tx) error {
@@ -229,7 +282,7 @@ func (svc *Service) SecondFactor(ctx context.Context, h *tenancy.Handle, token, 
 		return record(ctx, tx, h, userActor(c.id), ip, event{action: "auth.login", objectType: "user", objectID: c.id,
 			details: map[string]string{"second_factor": method}})
 	})
-	return full, err
+	return full, accepted, err
 }
 
 // checkCode tries code as a TOTP code, then as a recovery code.

@@ -71,6 +71,8 @@ func newFixture(t *testing.T, e store.Engine, params password.Params) *fixture {
 	f.hasher = password.NewHasher(params, 0)
 	f.svc = identity.New(f.hasher, f.throttle, discard)
 	f.svc.Now = f.clock.Now
+	f.svc.Budget.Burst = 1000
+	f.svc.Budget.Now, f.svc.Devices.Now = f.clock.Now, f.clock.Now
 	control := store.NewControl(db)
 	tenants := tenancy.NewService(e, control, k, discard)
 	tenants.Checkpoints = t.TempDir()

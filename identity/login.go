@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"strongroom"
 	"strongroom/audit"
@@ -22,10 +23,16 @@ type LoginResult struct {
 	// SecondFactor is set when the user must still enter a code; the
 	// session can do nothing else until then.
 	SecondFactor bool
+	// Device is a new device cookie for the browser, valid until
+	// DeviceExpires. It is given at a full sign-in: after the password, or
+	// after the second factor for a user who has one.
+	Device        string
+	DeviceExpires time.Time
 }
 
 type credentials struct {
 	id           int64
+	usernameKey  string
 	hash         string
 	status       string
 	failed       int
@@ -37,8 +44,8 @@ type credentials struct {
 
 func loadCredentials(ctx context.Context, q rowsQuerier, where string, arg any) (*credentials, error) {
 	var c credentials
-	err := q.QueryRowContext(ctx, `SELECT id, password_hash, status, failed_logins, locked_at, totp_enabled, totp_secret, totp_last_step
-		FROM users WHERE `+where+` = ?`, arg).Scan(&c.id, &c.hash, &c.status, &c.failed, &c.lockedAt, &c.totpEnabled, &c.totpSecret, &c.totpLastStep)
+	err := q.QueryRowContext(ctx, `SELECT id, username_key, password_hash, status, failed_logins, locked_at, totp_enabled, totp_secret, totp_last_step
+		FROM users WHERE `+where+` = ?`, arg).Scan(&c.id, &c.usernameKey, &c.hash, &c.status, &c.failed, &c.lockedAt, &c.totpEnabled, &c.totpSecret, &c.totpLastStep)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -49,6 +56,8 @@ func loadCredentials(ctx context.Context, q rowsQuerier, where string, arg any) 
 type Attempt struct {
 	Username, Password string
 	IP, UserAgent      string
+	// Device is the device cookie the browser sent, if any.
+	Device string
 }
 
 // outcome is what checking an attempt found; it decides whether the tokens
@@ -69,19 +78,25 @@ func (svc *Service) Login(ctx context.Context, h *tenancy.Handle, username, pw, 
 	return svc.SignIn(ctx, h, Attempt{Username: username, Password: pw, IP: ip, UserAgent: userAgent})
 }
 
-// SignIn is Login for an Attempt. A token is taken from the source
-// address's throttle before the password is checked, and given back unless
-// the attempt failed.
+// SignIn is Login for an Attempt. Before the password is checked the
+// attempt takes its tokens (admit: the device cookie's, or the address's
+// and the tenant's); they are given back unless the attempt failed. A full
+// sign-in comes with a new device cookie.
 func (svc *Service) SignIn(ctx context.Context, h *tenancy.Handle, a Attempt) (*LoginResult, error) {
-	addr := addressKey(h, a.IP)
-	if !svc.throttle.Take(addr) {
-		return nil, errThrottled()
+	userKey := UsernameKey(a.Username)
+	adm, err := svc.admit(ctx, h, a, userKey)
+	if err != nil {
+		return nil, err
 	}
-	res, out, err := svc.checkPassword(ctx, h, a)
-	if out != rejected {
-		svc.throttle.Return(addr)
+	res, out, err := svc.checkPassword(ctx, h, a, userKey)
+	adm.finish(out)
+	if err != nil {
+		return nil, err
 	}
-	return res, err
+	if !res.SecondFactor {
+		res.Device, res.DeviceExpires = issueDevice(deviceKey(h), h.Tenant.Slug, userKey, svc.Now())
+	}
+	return res, nil
 }
 
 // addressKey is the throttle's key for a source address of a tenant.
@@ -92,19 +107,19 @@ func errThrottled() error {
 }
 
 // checkPassword checks an attempt once it has been let through.
-func (svc *Service) checkPassword(ctx context.Context, h *tenancy.Handle, a Attempt) (*LoginResult, outcome, error) {
+func (svc *Service) checkPassword(ctx context.Context, h *tenancy.Handle, a Attempt, userKey string) (*LoginResult, outcome, error) {
 	settings, err := loadSettings(ctx, h.DB)
 	if err != nil {
 		return nil, unchecked, err
 	}
-	c, err := loadCredentials(ctx, h.DB, "username_key", UsernameKey(a.Username))
+	c, err := loadCredentials(ctx, h.DB, "username_key", userKey)
 	if err != nil {
 		return nil, unchecked, err
 	}
 	if c == nil {
 		svc.hasher.DummyVerify(ctx, a.Password)
 		err := inTx(ctx, h, func(tx *store.Tx) error {
-			_, err := h.Audit.Append(ctx, tx, h.Audit.FailedLoginUnknownUser(a.IP, UsernameKey(a.Username)))
+			_, err := h.Audit.Append(ctx, tx, h.Audit.FailedLoginUnknownUser(a.IP, userKey))
 			return err
 		})
 		if err != nil {
@@ -217,39 +232,44 @@ func (svc *Service) recordFailure(ctx context.Context, h *tenancy.Handle, c *cre
 // SecondFactor finishes a sign-in with a TOTP code or a recovery code. A
 // wrong code counts as a failed sign-in. On success the half-way session is
 // replaced by a full one with a new id.
-func (svc *Service) SecondFactor(ctx context.Context, h *tenancy.Handle, token, code, ip, userAgent string) (string, error) {
+func (svc *Service) SecondFactor(ctx context.Context, h *tenancy.Handle, token, code, ip, userAgent string) (*LoginResult, error) {
 	addr := addressKey(h, ip)
 	if !svc.throttle.Take(addr) {
-		return "", errThrottled()
+		return nil, errThrottled()
 	}
-	full, out, err := svc.checkSecondFactor(ctx, h, token, code, ip, userAgent)
+	full, c, out, err := svc.checkSecondFactor(ctx, h, token, code, ip, userAgent)
 	if out != rejected {
 		svc.throttle.Return(addr)
 	}
-	return full, err
+	if err != nil {
+		return nil, err
+	}
+	res := &LoginResult{Token: full}
+	res.Device, res.DeviceExpires = issueDevice(deviceKey(h), h.Tenant.Slug, c.usernameKey, svc.Now())
+	return res, nil
 }
 
 // checkSecondFactor is SecondFactor once the attempt has been let through.
-func (svc *Service) checkSecondFactor(ctx context.Context, h *tenancy.Handle, token, code, ip, userAgent string) (string, outcome, error) {
+func (svc *Service) checkSecondFactor(ctx context.Context, h *tenancy.Handle, token, code, ip, userAgent string) (string, *credentials, outcome, error) {
 	s, err := findSession(ctx, h.DB, token)
 	now := svc.Now()
 	if err != nil || s.stage != stageSecondFactor || now.After(s.ends) {
-		return "", unchecked, errSessionEnded()
+		return "", nil, unchecked, errSessionEnded()
 	}
 	settings, err := loadSettings(ctx, h.DB)
 	if err != nil {
-		return "", unchecked, err
+		return "", nil, unchecked, err
 	}
 	c, err := loadCredentials(ctx, h.DB, "id", s.userID)
 	if err != nil || c == nil {
-		return "", unchecked, errSessionEnded()
+		return "", nil, unchecked, errSessionEnded()
 	}
 	step, method, ok := svc.checkCode(ctx, h, c, code)
 	if !ok || c.lockedAt != "" || c.status != "active" {
 		if err := svc.recordFailure(ctx, h, c, "wrong_code", ip, settings, c.lockedAt == ""); err != nil {
-			return "", rejected, err
+			return "", nil, rejected, err
 		}
-		return "", rejected, strongroom.FieldError("code", "That code is not right. Enter the current code from your authenticator app, or a recovery code.")
+		return "", nil, rejected, strongroom.FieldError("code", "That code is not right. Enter the current code from your authenticator app, or a recovery code.")
 	}
 	var full string
 	err = inTx(ctx, h, func(tx *store.Tx) error {
@@ -282,7 +302,7 @@ func (svc *Service) checkSecondFactor(ctx context.Context, h *tenancy.Handle, to
 		return record(ctx, tx, h, userActor(c.id), ip, event{action: "auth.login", objectType: "user", objectID: c.id,
 			details: map[string]string{"second_factor": method}})
 	})
-	return full, accepted, err
+	return full, c, accepted, err
 }
 
 // checkCode tries code as a TOTP code, then as a recovery code.

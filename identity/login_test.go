@@ -234,8 +234,8 @@ func TestTwoFactor(t *testing.T) {
 		}
 
 		res, err := f.svc.Login(ctx, f.h, "clerk", pw, "192.0.2.1", "test")
-		if err != nil || !res.SecondFactor {
-			t.Fatalf("password step: %+v %v", res, err)
+		if err != nil || !res.SecondFactor || res.Device != "" {
+			t.Fatalf("password step (no device cookie until the second factor): %+v %v", res, err)
 		}
 		if _, err := f.svc.Authenticate(ctx, f.h, res.Token, "192.0.2.1"); err == nil {
 			t.Fatal("a half-signed-in session is usable")
@@ -246,9 +246,13 @@ func TestTwoFactor(t *testing.T) {
 		}
 		f.clock.Add(30 * time.Second)
 		next, _ := totp.CodeAt(e.Secret, f.clock.Now())
-		full, err := f.svc.SecondFactor(ctx, f.h, res.Token, next, "192.0.2.1", "test")
+		done, err := f.svc.SecondFactor(ctx, f.h, res.Token, next, "192.0.2.1", "test")
 		if err != nil {
 			t.Fatal(err)
+		}
+		full := done.Token
+		if done.Device == "" {
+			t.Fatal("a full sign-in with a second factor gave no device cookie")
 		}
 		if full == res.Token {
 			t.Fatal("the session id did not change after the second factor")

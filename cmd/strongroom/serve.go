@@ -41,6 +41,8 @@ type ServeConfig struct {
 	// one more every ThrottleRefill.
 	ThrottleBurst  int
 	ThrottleRefill time.Duration
+	// SignIn is the tenant-wide budget of failed sign-ins.
+	SignIn SignInConfig
 }
 
 // Main is a running server: cmd/strongroom and end-to-end tests both use it.
@@ -75,6 +77,7 @@ func (m *Main) ParseFlags(args []string, stderr io.Writer) error {
 	stringFlag(fs, &c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	intFlag(fs, &c.ThrottleBurst, "login-throttle-burst", 20, "failed sign-ins allowed from one address before it must wait")
 	durationFlag(fs, &c.ThrottleRefill, "login-throttle-refill", 30*time.Second, "an address regains one failed sign-in this often")
+	c.SignIn.register(fs)
 	boolFlag(fs, &c.DemoEmpty, "demo-empty", "with --demo: create the demo tenant without sample cases and users")
 	boolFlag(fs, &c.Demo, "demo", "create a demo tenant named \"demo\" when it does not exist")
 	_, err := parse(fs, args, 0)
@@ -123,6 +126,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if c.ThrottleBurst < 0 || c.ThrottleRefill < 0 {
 		return strongroom.FieldError("login-throttle-burst", "The sign-in throttle settings must not be negative.")
 	}
+	if err := c.SignIn.check(); err != nil {
+		return err
+	}
 	if m.app, err = openApp(ctx, c.Storage, m.Log); err != nil {
 		return err
 	}
@@ -132,6 +138,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if c.ThrottleRefill > 0 {
 		m.app.throttle.Refill = c.ThrottleRefill
 	}
+	c.SignIn.apply(m.app.identity)
 	defer func() {
 		if err != nil {
 			m.Close(context.Background())

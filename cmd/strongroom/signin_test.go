@@ -104,3 +104,20 @@ func TestSignInNextStaysInTenant(t *testing.T) {
 		}
 	}
 }
+
+// The sign-in benchmark runs end to end and reports what it promises (a
+// short run; the figures themselves are for docs/benchmarks.md).
+func TestBenchLoginRuns(t *testing.T) {
+	if testing.Short() {
+		t.Skip("benchmark run skipped in -short mode")
+	}
+	code, out, errs := cli(t, "bench", "login", "--duration", "1s", "--flood-rate", "50", "--addresses", "100", "--flood-workers", "4")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, want := range []string{"known user: p99", "hashes/s, failed sign-ins", "refused (429)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 
 	"strongroom"
 	"strongroom/identity"
+	"strongroom/identity/totp"
 )
 
 // floodAddress is the n-th address of a flood: each attempt comes from an
@@ -246,5 +247,47 @@ func TestKnownBrowserDoesNotQueueBehindStrangers(t *testing.T) {
 		if _, err := f.svc.Login(context.Background(), f.h, "guess", "not anybody's password", floodAddress(1), "test"); strongroom.ErrorCode(err) != strongroom.EUNAUTHORIZED {
 			t.Fatalf("the stranger who gave up was charged: %v", err)
 		}
+	})
+}
+
+// A known browser finishes a two-factor sign-in from an address that the
+// throttle refuses: the code, like the password, is charged to the
+// device cookie.
+func TestDeviceCookieSecondFactorFromThrottledAddress(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, f *fixture) {
+		ctx := context.Background()
+		p, pw := f.newUser("clerk", identity.UserInput{RoleIDs: []int64{f.role("Staff")}})
+		e, err := f.svc.BeginTOTP(ctx, f.h, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		code, _ := totp.CodeAt(e.Secret, f.clock.Now())
+		if _, _, err := f.svc.ConfirmTOTP(ctx, f.h, p, code, "test"); err != nil {
+			t.Fatal(err)
+		}
+		const office = "192.0.2.80"
+		signIn := func(device string) *identity.LoginResult {
+			t.Helper()
+			f.clock.Add(30 * time.Second)
+			half, err := f.signInDevice("clerk", pw, device, office)
+			if err != nil || !half.SecondFactor {
+				t.Fatalf("password step: %+v %v", half, err)
+			}
+			code, _ := totp.CodeAt(e.Secret, f.clock.Now())
+			full, err := f.svc.SecondFactor(ctx, f.h, half.Token, code, office, "test", device)
+			if err != nil || full.Device == "" {
+				t.Fatalf("second factor: %+v %v", full, err)
+			}
+			return full
+		}
+		device := signIn("").Device
+		f.throttle.Burst, f.throttle.Refill = 2, time.Hour
+		for range 2 {
+			f.svc.Login(ctx, f.h, "someone", "wrong wrong wrong wrong", office, "test")
+		}
+		if _, err := f.svc.Login(ctx, f.h, "clerk", pw, office, "test"); strongroom.ErrorCode(err) != strongroom.ETOOMANY {
+			t.Fatalf("the office address is not throttled: %v", err)
+		}
+		signIn(device)
 	})
 }

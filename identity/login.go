@@ -73,7 +73,8 @@ const (
 // Login checks a user name and password. Every failure gives the same
 // error, whether the name is unknown, the password wrong, or the account
 // locked or disabled, and every path spends one password hash, so neither
-// the answer nor its timing tells whether a user exists.
+// the answer nor its timing tells whether a user exists. An attempt refused
+// by the address's throttle or the tenant's budget spends none.
 func (svc *Service) Login(ctx context.Context, h *tenancy.Handle, username, pw, ip, userAgent string) (*LoginResult, error) {
 	return svc.SignIn(ctx, h, Attempt{Username: username, Password: pw, IP: ip, UserAgent: userAgent})
 }
@@ -231,15 +232,22 @@ func (svc *Service) recordFailure(ctx context.Context, h *tenancy.Handle, c *cre
 
 // SecondFactor finishes a sign-in with a TOTP code or a recovery code. A
 // wrong code counts as a failed sign-in. On success the half-way session is
-// replaced by a full one with a new id.
-func (svc *Service) SecondFactor(ctx context.Context, h *tenancy.Handle, token, code, ip, userAgent string) (*LoginResult, error) {
-	addr := addressKey(h, ip)
-	if !svc.throttle.Take(addr) {
+// replaced by a full one with a new id, and the browser gets a new device
+// cookie. Like the password, a code takes a token before it is checked:
+// the device cookie's when the browser has a valid one for the user, else
+// the address's.
+func (svc *Service) SecondFactor(ctx context.Context, h *tenancy.Handle, token, code, ip, userAgent, device string) (*LoginResult, error) {
+	c, settings, err := svc.halfSignedIn(ctx, h, token)
+	if err != nil {
+		return nil, err
+	}
+	t, ok := svc.takeForCode(h, c.usernameKey, ip, device)
+	if !ok {
 		return nil, errThrottled()
 	}
-	full, c, out, err := svc.checkSecondFactor(ctx, h, token, code, ip, userAgent)
+	full, out, err := svc.checkSecondFactor(ctx, h, token, code, ip, userAgent, c, settings)
 	if out != rejected {
-		svc.throttle.Return(addr)
+		t.bucket.Return(t.key)
 	}
 	if err != nil {
 		return nil, err
@@ -249,30 +257,49 @@ func (svc *Service) SecondFactor(ctx context.Context, h *tenancy.Handle, token, 
 	return res, nil
 }
 
-// checkSecondFactor is SecondFactor once the attempt has been let through.
-func (svc *Service) checkSecondFactor(ctx context.Context, h *tenancy.Handle, token, code, ip, userAgent string) (string, *credentials, outcome, error) {
+// halfSignedIn returns the user of a session waiting for its second factor.
+func (svc *Service) halfSignedIn(ctx context.Context, h *tenancy.Handle, token string) (*credentials, Settings, error) {
 	s, err := findSession(ctx, h.DB, token)
-	now := svc.Now()
-	if err != nil || s.stage != stageSecondFactor || now.After(s.ends) {
-		return "", nil, unchecked, errSessionEnded()
+	if err != nil || s.stage != stageSecondFactor || svc.Now().After(s.ends) {
+		return nil, Settings{}, errSessionEnded()
 	}
 	settings, err := loadSettings(ctx, h.DB)
 	if err != nil {
-		return "", nil, unchecked, err
+		return nil, Settings{}, err
 	}
 	c, err := loadCredentials(ctx, h.DB, "id", s.userID)
 	if err != nil || c == nil {
-		return "", nil, unchecked, errSessionEnded()
+		return nil, Settings{}, errSessionEnded()
 	}
+	return c, settings, nil
+}
+
+// takeForCode takes the token a second-factor code is checked with.
+func (svc *Service) takeForCode(h *tenancy.Handle, userKey, ip, device string) (taken, bool) {
+	if device != "" {
+		if nonce, ok := checkDevice(deviceKey(h), h.Tenant.Slug, userKey, device, svc.Now()); ok {
+			t := taken{svc.Devices, h.Tenant.Slug + "|" + nonce}
+			if t.bucket.Take(t.key) {
+				return t, true
+			}
+		}
+	}
+	t := taken{svc.throttle, addressKey(h, ip)}
+	return t, t.bucket.Take(t.key)
+}
+
+// checkSecondFactor checks the code once the attempt has been let through.
+func (svc *Service) checkSecondFactor(ctx context.Context, h *tenancy.Handle, token, code, ip, userAgent string, c *credentials, settings Settings) (string, outcome, error) {
+	now := svc.Now()
 	step, method, ok := svc.checkCode(ctx, h, c, code)
 	if !ok || c.lockedAt != "" || c.status != "active" {
 		if err := svc.recordFailure(ctx, h, c, "wrong_code", ip, settings, c.lockedAt == ""); err != nil {
-			return "", nil, rejected, err
+			return "", rejected, err
 		}
-		return "", nil, rejected, strongroom.FieldError("code", "That code is not right. Enter the current code from your authenticator app, or a recovery code.")
+		return "", rejected, strongroom.FieldError("code", "That code is not right. Enter the current code from your authenticator app, or a recovery code.")
 	}
 	var full string
-	err = inTx(ctx, h, func(tx *store.Tx) error {
+	err := inTx(ctx, h, func(tx *store.Tx) error {
 		if method == "totp" {
 			// Only a later step may be used next: a code is accepted once.
 			res, err := tx.ExecContext(ctx, `UPDATE users SET totp_last_step = ?, failed_logins = 0 WHERE id = ? AND totp_last_step < ?`, step, c.id, step)
@@ -295,6 +322,7 @@ func (svc *Service) checkSecondFactor(ctx context.Context, h *tenancy.Handle, to
 		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE id_hash = ?`, hashSecret(token)); err != nil {
 			return err
 		}
+		var err error
 		full, err = newSession(ctx, tx, c.id, stageFull, ip, userAgent, now, settings.AbsoluteTimeout)
 		if err != nil {
 			return err
@@ -302,7 +330,7 @@ func (svc *Service) checkSecondFactor(ctx context.Context, h *tenancy.Handle, to
 		return record(ctx, tx, h, userActor(c.id), ip, event{action: "auth.login", objectType: "user", objectID: c.id,
 			details: map[string]string{"second_factor": method}})
 	})
-	return full, c, accepted, err
+	return full, accepted, err
 }
 
 // checkCode tries code as a TOTP code, then as a recovery code.

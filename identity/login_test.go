@@ -241,12 +241,12 @@ func TestTwoFactor(t *testing.T) {
 			t.Fatal("a half-signed-in session is usable")
 		}
 		// The code used at enrolment is refused: a code counts once.
-		if _, err := f.svc.SecondFactor(ctx, f.h, res.Token, code, "192.0.2.1", "test"); err == nil {
+		if _, err := f.svc.SecondFactor(ctx, f.h, res.Token, code, "192.0.2.1", "test", ""); err == nil {
 			t.Fatal("the enrolment code was accepted again")
 		}
 		f.clock.Add(30 * time.Second)
 		next, _ := totp.CodeAt(e.Secret, f.clock.Now())
-		done, err := f.svc.SecondFactor(ctx, f.h, res.Token, next, "192.0.2.1", "test")
+		done, err := f.svc.SecondFactor(ctx, f.h, res.Token, next, "192.0.2.1", "test", "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -260,15 +260,15 @@ func TestTwoFactor(t *testing.T) {
 		f.session(full)
 		// Replay of the same code in another sign-in is refused.
 		res2, _ := f.svc.Login(ctx, f.h, "clerk", pw, "192.0.2.1", "test")
-		if _, err := f.svc.SecondFactor(ctx, f.h, res2.Token, next, "192.0.2.1", "test"); err == nil {
+		if _, err := f.svc.SecondFactor(ctx, f.h, res2.Token, next, "192.0.2.1", "test", ""); err == nil {
 			t.Fatal("a TOTP code was accepted twice")
 		}
 		// A recovery code works once.
-		if _, err := f.svc.SecondFactor(ctx, f.h, res2.Token, strings.ToUpper(recovery[0]), "192.0.2.1", "test"); err != nil {
+		if _, err := f.svc.SecondFactor(ctx, f.h, res2.Token, strings.ToUpper(recovery[0]), "192.0.2.1", "test", ""); err != nil {
 			t.Fatalf("recovery code: %v", err)
 		}
 		res3, _ := f.svc.Login(ctx, f.h, "clerk", pw, "192.0.2.1", "test")
-		if _, err := f.svc.SecondFactor(ctx, f.h, res3.Token, recovery[0], "192.0.2.1", "test"); err == nil {
+		if _, err := f.svc.SecondFactor(ctx, f.h, res3.Token, recovery[0], "192.0.2.1", "test", ""); err == nil {
 			t.Fatal("a recovery code was accepted twice")
 		}
 	})

@@ -74,10 +74,7 @@ func (h *Handler) codeSubmit(w http.ResponseWriter, r *http.Request, t *tenancy.
 // sets the session and a new device cookie, and a refusal for too many
 // failures says when to come back.
 func (h *Handler) signIn(w http.ResponseWriter, r *http.Request, t *tenancy.Handle, username, pw string) (*identity.LoginResult, error) {
-	a := identity.Attempt{Username: username, Password: pw, IP: clientIP(r), UserAgent: r.UserAgent()}
-	if c, err := r.Cookie(deviceCookie(t.Tenant.Slug)); err == nil {
-		a.Device = c.Value
-	}
+	a := identity.Attempt{Username: username, Password: pw, IP: clientIP(r), UserAgent: r.UserAgent(), Device: deviceOf(r, t)}
 	res, err := h.identity.SignIn(r.Context(), t, a)
 	if err != nil {
 		retryLater(w, err)
@@ -90,7 +87,7 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request, t *tenancy.Hand
 
 // finishSignIn checks the second factor of the session token.
 func (h *Handler) finishSignIn(w http.ResponseWriter, r *http.Request, t *tenancy.Handle, token, code string) error {
-	res, err := h.identity.SecondFactor(r.Context(), t, token, code, clientIP(r), r.UserAgent())
+	res, err := h.identity.SecondFactor(r.Context(), t, token, code, clientIP(r), r.UserAgent(), deviceOf(r, t))
 	if err != nil {
 		if strongroom.ErrorCode(err) == strongroom.EUNAUTHORIZED {
 			clearSession(w, t.Tenant.Slug)
@@ -116,6 +113,14 @@ func retryLater(w http.ResponseWriter, err error) {
 // has signed in before (package identity, device.go). No slug can make it
 // the name of a session cookie.
 func deviceCookie(slug string) string { return "__Host-srdevice-" + slug }
+
+// deviceOf returns the device cookie the browser sent, if any.
+func deviceOf(r *http.Request, t *tenancy.Handle) string {
+	if c, err := r.Cookie(deviceCookie(t.Tenant.Slug)); err == nil {
+		return c.Value
+	}
+	return ""
+}
 
 // setDevice gives the browser the device cookie of a full sign-in. It is
 // Strict: only the tenant's own sign-in form needs it.

@@ -16,7 +16,8 @@ const (
 	EINVALID      = "invalid"                  // bad input; Field names the input at fault
 	ENOTFOUND     = "not_found"                // absent, or present but hidden from the caller
 	EFORBIDDEN    = "forbidden"                // known caller, not allowed
-	EUNAVAILABLE  = "unavailable"              // a dependency (a tenant's database, say) cannot be reached
+	EUNAVAILABLE  = "unavailable"              // a dependency (a tenant's database, say) cannot be reached or did not answer in time: retry later
+	ESTORAGE      = "storage_full"             // the server has no space left to store what was sent; nothing was saved
 	EDISABLED     = "disabled"                 // the tenant has been disabled by the operator
 	EUNAUTHORIZED = "unauthorized"             // no valid credentials
 	ETOOMANY      = "too_many"                 // throttled: too many attempts from one source

@@ -102,6 +102,25 @@ func (l *Log) Checkpoint(ctx context.Context) (string, error) {
 	return cp.note, nil
 }
 
+// SignTail signs a checkpoint when events arrived since the last one and
+// returns how many events it newly covers: 0 when none were unsigned.
+// Opening a tenant, start-up and shutdown run it, so that events written
+// before a crash are signed without waiting for a new one.
+func (l *Log) SignTail(ctx context.Context) (uint64, error) {
+	last, err := l.latestStored(ctx)
+	if err != nil {
+		return 0, err
+	}
+	cp, err := l.checkpoint(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if last == nil {
+		return cp.size, nil
+	}
+	return cp.size - last.size, nil
+}
+
 func (l *Log) checkpoint(ctx context.Context) (*checkpoint, error) {
 	// The latest checkpoint is read before the head, so the head can only
 	// be at or past it even while others append and sign.

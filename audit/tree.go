@@ -2,12 +2,13 @@ package audit
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 
 	"github.com/transparency-dev/merkle/compact"
 	"github.com/transparency-dev/merkle/proof"
 	"github.com/transparency-dev/merkle/rfc6962"
+
+	"strongroom/store"
 )
 
 // nodeStride is the spacing of stored tree levels: the hashes of perfect
@@ -26,7 +27,7 @@ type treeNode struct {
 
 // querier is what both *store.DB and *store.Tx offer for reading.
 type querier interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*store.Rows, error)
 }
 
 func encodeFrontier(rng *compact.Range) []byte {
@@ -65,7 +66,7 @@ func (l *Log) nodeHash(ctx context.Context, q querier, id compact.NodeID) ([]byt
 	base := id.Level - id.Level%nodeStride
 	span := uint64(1) << (id.Level - base)
 	begin := id.Index << (id.Level - base)
-	var rows *sql.Rows
+	var rows *store.Rows
 	var err error
 	if base == 0 {
 		rows, err = q.QueryContext(ctx, `SELECT leaf_hash FROM audit_events WHERE seq > ? AND seq <= ? ORDER BY seq`,

@@ -142,7 +142,9 @@ func (s *Service) ListCases(ctx context.Context, t *tenancy.Handle, p *identity.
 	return out, next, s.fillCases(ctx, t, p, out)
 }
 
-// fillCases loads the classes and responsible users of listed cases.
+// fillCases loads the classes and responsible users of listed cases, each
+// in one query for the whole page. Restricted users are shown no staff (as
+// on a case's own page, see shown), so theirs are not read.
 func (s *Service) fillCases(ctx context.Context, t *tenancy.Handle, p *identity.Principal, cs []*Case) error {
 	ids := make([]int64, len(cs))
 	for i, c := range cs {
@@ -152,11 +154,36 @@ func (s *Service) fillCases(ctx context.Context, t *tenancy.Handle, p *identity.
 	if err != nil {
 		return err
 	}
-	for _, c := range cs {
-		c.Classes = shownClasses(p.Subject, classes[c.ID])
-		if c.Responsible, err = int64s(ctx, t.DB, `SELECT user_id FROM case_users WHERE case_id = ? ORDER BY user_id`, c.ID); err != nil {
+	users := map[int64][]int64{}
+	if !p.Subject.Restricted {
+		if users, err = responsibleOf(ctx, t.DB, ids); err != nil {
 			return err
 		}
 	}
+	for _, c := range cs {
+		c.Classes = shownClasses(p.Subject, classes[c.ID])
+		c.Responsible = append([]int64{}, users[c.ID]...)
+	}
 	return nil
+}
+
+// responsibleOf returns the responsible users of each of the cases ids (at
+// most MaxPageSize of them), in one query.
+func responsibleOf(ctx context.Context, q Querier, ids []int64) (map[int64][]int64, error) {
+	out := make(map[int64][]int64, len(ids))
+	in, args := store.IDList(ids)
+	rows, err := q.QueryContext(ctx, `SELECT case_id, user_id FROM case_users WHERE case_id IN (`+
+		in+`) ORDER BY case_id, user_id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("responsible users of cases: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c, u int64
+		if err := rows.Scan(&c, &u); err != nil {
+			return nil, fmt.Errorf("responsible users of cases: %w", err)
+		}
+		out[c] = append(out[c], u)
+	}
+	return out, rows.Err()
 }

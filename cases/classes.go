@@ -14,8 +14,8 @@ import (
 
 // Querier is a *store.DB or a *store.Tx.
 type Querier interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*store.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *store.Row
 }
 
 // Classes returns the effective classes of a record.

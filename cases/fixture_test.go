@@ -69,6 +69,7 @@ var scenarios = []struct {
 	{"RecordInput", testRecordInput},
 	{"Contacts", testContacts},
 	{"Pagination", testPagination},
+	{"ListQueries", testListQueries},
 	{"ImportCases", testImportCases},
 	{"ImportFinancial", testImportFinancial},
 	// These two purge whatever earlier scenarios deleted: keep them last.

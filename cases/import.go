@@ -8,6 +8,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
 
 	"strongroom"
 )
@@ -19,6 +20,11 @@ const (
 	// maxListedErrors bounds the row errors a report lists; it still
 	// counts them all.
 	maxListedErrors = 100
+	// ImportTimeout bounds an import's database work in place of the
+	// request deadline: up to 50,000 rows, each with its audit event and
+	// search entry, are written in one transaction, which takes longer
+	// than any other request may.
+	ImportTimeout = 2 * time.Minute
 )
 
 // CaseImportHeader is the first line a case import must have. tags and

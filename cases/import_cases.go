@@ -27,6 +27,7 @@ type importedCase struct {
 // at all: any row error refuses the whole file with an EINVALID error
 // naming the first error's line and field (the report lists them all).
 func (s *Service) ImportCases(ctx context.Context, t *tenancy.Handle, p *identity.Principal, r io.Reader, dryRun bool) (*ImportReport, error) {
+	ctx = store.WithTimeout(ctx, ImportTimeout)
 	if err := p.Subject.Require(access.Cases, access.Edit); err != nil {
 		return nil, err
 	}

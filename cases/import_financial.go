@@ -30,6 +30,7 @@ type importedFinancial struct {
 // name a case the user can see; a hidden case is reported exactly like a
 // missing one.
 func (s *Service) ImportFinancial(ctx context.Context, t *tenancy.Handle, p *identity.Principal, r io.Reader, dryRun bool) (*ImportReport, error) {
+	ctx = store.WithTimeout(ctx, ImportTimeout)
 	if err := p.Subject.Require(access.Financial, access.Edit); err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"strongroom"
 	"strongroom/access"
@@ -105,6 +106,21 @@ func testImportCases(t *testing.T, f *fixture) {
 	// Read access to cases is not enough.
 	_, err = f.svc.ImportCases(ctx, f.h, principal(90, false, nil, grants(access.ReadGrant, access.Cases)), strings.NewReader(good), true)
 	wantCode(t, err, strongroom.EFORBIDDEN)
+	// An import is bounded by its own deadline, not a request's: with a
+	// request deadline no transaction can meet, other writes answer
+	// "unavailable" while an import still commits.
+	t.Run("own deadline", func(t *testing.T) {
+		saved := f.h.DB.Timeout
+		f.h.DB.Timeout = time.Nanosecond
+		defer func() { f.h.DB.Timeout = saved }()
+		if _, err := f.svc.CreateCase(ctx, f.h, f.admin, cases.CaseInput{Title: "Too slow"}); strongroom.ErrorCode(err) != strongroom.EUNAVAILABLE {
+			t.Fatalf("a write past the request deadline: %v, want EUNAVAILABLE", err)
+		}
+		report, err := f.svc.ImportCases(ctx, f.h, f.admin, strings.NewReader(caseHeader+",Imported under its own deadline,,,,,,,\n"), false)
+		if err != nil || report.Created != 1 {
+			t.Fatalf("import: %v %+v", err, report)
+		}
+	})
 }
 
 // testImportFinancial covers the financial import, including cases the

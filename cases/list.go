@@ -2,13 +2,13 @@ package cases
 
 import (
 	"context"
-	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 
 	"strongroom"
 	"strongroom/access"
+	"strongroom/store"
 )
 
 // Page sizes of lists.
@@ -94,7 +94,7 @@ type listSpec struct {
 // checked the area and the case. scan reads one row and returns the item,
 // its RecordBase (whose classes are then filled in) and its sort key.
 func listRecords[T any](ctx context.Context, q Querier, s *access.Subject, spec listSpec, caseID int64, opt ListOptions,
-	scan func(*sql.Rows) (T, *RecordBase, string, error)) ([]T, string, error) {
+	scan func(*store.Rows) (T, *RecordBase, string, error)) ([]T, string, error) {
 	limit, err := opt.limit()
 	if err != nil {
 		return nil, "", err

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"strongroom/store"
 	"strongroom/tenancy"
 )
 
@@ -71,26 +72,38 @@ func (p *Purger) PurgeAll(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		h, release, err := p.get(ctx, slug)
-		if err != nil {
-			p.log.Error("purge: open tenant", "tenant", slug, "err", err)
-			continue
+		p.purgeTenant(ctx, slug)
+	}
+}
+
+// PurgeTimeout bounds one tenant's purge, each of its transactions
+// included: a purge removes up to a batch of rows of each kind in one
+// transaction, more than a request's database deadline allows, and must
+// still end if its database stops answering.
+const PurgeTimeout = 5 * time.Minute
+
+func (p *Purger) purgeTenant(ctx context.Context, slug string) {
+	ctx, cancel := context.WithTimeout(store.WithTimeout(ctx, PurgeTimeout), PurgeTimeout)
+	defer cancel()
+	h, release, err := p.get(ctx, slug)
+	if err != nil {
+		p.log.Error("purge: open tenant", "tenant", slug, "err", err)
+		return
+	}
+	defer release()
+	now := p.Now()
+	if p.Before != nil {
+		if err := p.Before(ctx, h, now); err != nil {
+			p.log.Error("purge: before cases", "tenant", slug, "err", err)
 		}
-		now := p.Now()
-		if p.Before != nil {
-			if err := p.Before(ctx, h, now); err != nil {
-				p.log.Error("purge: before cases", "tenant", slug, "err", err)
-			}
-		}
-		report, err := p.svc.Purge(ctx, h, now)
-		release()
-		if err != nil {
-			p.log.Error("purge failed", "tenant", slug, "err", err)
-			continue
-		}
-		if len(report) > 0 {
-			p.log.Info("purged deleted records", "tenant", slug, "removed", report)
-		}
+	}
+	report, err := p.svc.Purge(ctx, h, now)
+	if err != nil {
+		p.log.Error("purge failed", "tenant", slug, "err", err)
+		return
+	}
+	if len(report) > 0 {
+		p.log.Info("purged deleted records", "tenant", slug, "removed", report)
 	}
 }
 

@@ -95,13 +95,10 @@ func updated(t RecordType, res interface{ RowsAffected() (int64, error) }) error
 func classesOf(ctx context.Context, q Querier, t RecordType, ids []int64) (map[int64][]int64, error) {
 	out := make(map[int64][]int64, len(ids))
 	for start := 0; start < len(ids); start += 500 {
-		chunk := ids[start:min(start+500, len(ids))]
-		args := []any{string(t)}
-		for _, id := range chunk {
-			args = append(args, id)
-		}
+		in, idArgs := store.IDList(ids[start:min(start+500, len(ids))])
+		args := append([]any{string(t)}, idArgs...)
 		rows, err := q.QueryContext(ctx, `SELECT record_id, class_id FROM record_classes WHERE record_type = ? AND record_id IN (`+
-			store.Placeholders(len(chunk))+`) ORDER BY record_id, class_id`, args...)
+			in+`) ORDER BY record_id, class_id`, args...)
 		if err != nil {
 			return nil, fmt.Errorf("classes of %s records: %w", t, err)
 		}

@@ -46,7 +46,7 @@ func (k recordKind[R]) list(ctx context.Context, t *tenancy.Handle, p *identity.
 	if err := caseReadable(ctx, t.DB, p, k.typ, caseID); err != nil {
 		return nil, "", err
 	}
-	return listRecords(ctx, t.DB, p.Subject, k.listSpec, caseID, opt, func(rows *sql.Rows) (R, *RecordBase, string, error) {
+	return listRecords(ctx, t.DB, p.Subject, k.listSpec, caseID, opt, func(rows *store.Rows) (R, *RecordBase, string, error) {
 		r, err := k.scan(rows)
 		if err != nil {
 			var none R

@@ -56,6 +56,7 @@ func (s *Service) Create(ctx context.Context, t *tenancy.Handle, p *identity.Pri
 		st.discard(s)
 		return nil, err
 	}
+	st.release(s)
 	return s.Get(ctx, t, p, id)
 }
 
@@ -136,6 +137,7 @@ func (s *Service) AddVersion(ctx context.Context, t *tenancy.Handle, p *identity
 		st.discard(s)
 		return nil, err
 	}
+	st.release(s)
 	return s.Get(ctx, t, p, id)
 }
 

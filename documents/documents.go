@@ -10,8 +10,11 @@
 // named by a random storage key, never by anything a user sent.
 //
 // A file is written (and synced) before the rows that name it are
-// committed; when the transaction fails the file is removed, and Purge
-// sweeps files that a crash left without rows.
+// committed; when the transaction fails the file is removed. The writer
+// holds a lock on the file from its first byte until its rows commit, so
+// that files a crash left behind (a temporary upload, a file without rows)
+// can be told from uploads in flight here or on a peer sharing the
+// directory: serve removes them at start-up and Purge every hour.
 //
 // Authorization goes through package access by way of cases.Visible and
 // cases.Predicate: a document the caller may not see answers exactly like
@@ -22,6 +25,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"strongroom"
@@ -48,12 +52,19 @@ type Service struct {
 	Now func() time.Time
 	// ExtractTimeout bounds the text extraction of one PDF.
 	ExtractTimeout time.Duration
+
+	// inFlight holds the paths of the files this service's uploads are
+	// writing or have written but not yet recorded: sweeps leave them
+	// alone without asking the file system.
+	mu       sync.Mutex
+	inFlight map[string]bool
 }
 
 // New returns the documents service keeping files under filesDir, one
 // directory per tenant.
 func New(filesDir string, log *slog.Logger) *Service {
-	return &Service{dir: filesDir, log: log, Now: time.Now, ExtractTimeout: 10 * time.Second}
+	return &Service{dir: filesDir, log: log, Now: time.Now, ExtractTimeout: 10 * time.Second,
+		inFlight: map[string]bool{}}
 }
 
 // Document is a document as its readers see it.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -56,16 +55,10 @@ func cleanText(s string) string {
 // size. The parser reads untrusted input: it runs with a recover, on at
 // most maxPDFPages pages, and is abandoned after the timeout (it then fails
 // on its next read, once the file is closed).
-func (s *Service) pdfText(ctx context.Context, path string, fileKey []byte, size int64) string {
+func (s *Service) pdfText(ctx context.Context, f io.ReaderAt, fileKey []byte, size int64) string {
 	if size > maxPDFBytes {
 		return ""
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		s.log.Warn("open document for text extraction", "err", err)
-		return ""
-	}
-	defer f.Close()
 	ra, err := sio.DecryptReaderAt(f, sioConfig(fileKey))
 	if err != nil {
 		return ""

@@ -3,10 +3,7 @@ package documents
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
 	"strongroom/audit"
@@ -15,13 +12,10 @@ import (
 	"strongroom/tenancy"
 )
 
-// orphanAge is how old a file without a row must be before Purge removes
-// it: younger ones may belong to an upload whose rows are being written.
-const orphanAge = 24 * time.Hour
-
 // Purge removes for good the documents deleted more than 30 days before
-// now: their rows, their versions and their files. It also removes files
-// that a crash left without rows. It returns how many documents it purged.
+// now: their rows, their versions and their files. It also removes the
+// files and temporary uploads a crash left behind (RemoveLeftovers). It
+// returns how many documents it purged.
 // Each document goes in a transaction of its own, audited; its files are
 // removed once the rows are gone (a file left by a failed removal is swept
 // as an orphan by a later run).
@@ -59,7 +53,8 @@ func (s *Service) Purge(ctx context.Context, t *tenancy.Handle, now time.Time) (
 			}
 		}
 	}
-	return len(ids), s.sweepOrphans(ctx, t, dir, now)
+	_, err = s.RemoveLeftovers(ctx, t, now)
+	return len(ids), err
 }
 
 // purgeOne deletes a document's rows and returns its files' storage keys.
@@ -99,38 +94,4 @@ func (s *Service) purgeOne(ctx context.Context, t *tenancy.Handle, id int64) ([]
 		return err
 	})
 	return keys, err
-}
-
-// sweepOrphans removes files of the tenant that no version names and
-// temporary files, older than orphanAge: what a crash between writing a
-// file and committing its rows (or during an upload) leaves behind.
-func (s *Service) sweepOrphans(ctx context.Context, t *tenancy.Handle, dir string, now time.Time) error {
-	entries, err := os.ReadDir(dir)
-	if os.IsNotExist(err) {
-		return nil
-	} else if err != nil {
-		return fmt.Errorf("read document directory: %w", err)
-	}
-	for _, e := range entries {
-		name := e.Name()
-		if !e.Type().IsRegular() || !(storageKeyPattern.MatchString(name) || strings.HasPrefix(name, tempPrefix)) {
-			continue
-		}
-		info, err := e.Info()
-		if err != nil || now.Sub(info.ModTime()) < orphanAge {
-			continue
-		}
-		if storageKeyPattern.MatchString(name) {
-			var n int
-			if err := t.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM document_versions WHERE storage_key = ?`, name).Scan(&n); err != nil {
-				return fmt.Errorf("check document file: %w", err)
-			}
-			if n > 0 {
-				continue
-			}
-		}
-		s.log.Warn("removing a document file without a record", "tenant", t.Tenant.Slug, "file", name)
-		s.removeFile(filepath.Join(dir, name))
-	}
-	return nil
 }

@@ -14,8 +14,14 @@ import (
 	"strongroom/tenancy"
 )
 
-// tempPrefix starts the name of a file still being written.
-const tempPrefix = ".upload-"
+// tempPrefix starts the name of a file still being written. Such a file
+// named with lockedTempPrefix is locked by its writer for as long as the
+// upload lasts (see inflight.go); one without it comes from a version of
+// Strongroom that did not lock, and only its age tells it is abandoned.
+const (
+	tempPrefix       = ".upload-"
+	lockedTempPrefix = ".upload-locked-"
+)
 
 // storageKeyPattern is what a storage key looks like; a key read from the
 // database is checked against it before it becomes part of a path.

@@ -29,6 +29,8 @@ type Upload struct {
 // staged is an uploaded file written, encrypted and synced under its
 // storage key, not yet named by any row.
 type staged struct {
+	file        *os.File // open and locked until recorded or discarded
+	temp        string   // the name it was written under
 	path        string
 	storageKey  string
 	wrappedKey  []byte
@@ -107,7 +109,8 @@ func formatSize(n int64) string {
 // stage streams an upload into the tenant's storage: sniffed, hashed,
 // encrypted with a fresh file key into a temporary file in the same
 // directory, synced and renamed to its storage key. On any failure nothing
-// is left on disk. The caller records the file or discards it.
+// is left on disk. The file stays open and locked (inflight.go) until the
+// caller records it (then release) or discards it.
 func (s *Service) stage(ctx context.Context, t *tenancy.Handle, up Upload, limit int64) (*staged, error) {
 	dir, err := s.tenantDir(t)
 	if err != nil {
@@ -126,18 +129,18 @@ func (s *Service) stage(ctx context.Context, t *tenancy.Handle, up Upload, limit
 	if st.wrappedKey, err = wrapKey(t, st.storageKey, fileKey); err != nil {
 		return nil, err
 	}
-	tmp, err := os.CreateTemp(dir, tempPrefix+"*")
-	if err != nil {
-		return nil, fmt.Errorf("create document file: %w", err)
+	if st.file, err = s.createTemp(dir); err != nil {
+		return nil, err
 	}
+	st.temp = st.file.Name()
 	renamed := false
 	defer func() {
 		if !renamed {
-			tmp.Close()
-			s.removeFile(tmp.Name())
+			s.removeFile(st.temp) // before the lock goes with the close
+			st.release(s)
 		}
 	}()
-	capture, err := s.encryptTo(tmp, up.Body, limit, fileKey, st)
+	capture, err := s.encryptTo(st.file, up.Body, limit, fileKey, st)
 	if err != nil {
 		if errors.Is(err, errEmpty) && up.Filename == "" {
 			// A form sent without a file chosen: an empty part, no name.
@@ -147,13 +150,11 @@ func (s *Service) stage(ctx context.Context, t *tenancy.Handle, up Upload, limit
 		}
 		return nil, err
 	}
-	if err := tmp.Sync(); err != nil {
+	if err := st.file.Sync(); err != nil {
 		return nil, fmt.Errorf("sync document file: %w", err)
 	}
-	if err := tmp.Close(); err != nil {
-		return nil, fmt.Errorf("close document file: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), st.path); err != nil {
+	s.hold(st.path) // before the name appears, for this service's sweeps
+	if err := os.Rename(st.temp, st.path); err != nil {
 		return nil, fmt.Errorf("name document file: %w", err)
 	}
 	renamed = true
@@ -165,7 +166,7 @@ func (s *Service) stage(ctx context.Context, t *tenancy.Handle, up Upload, limit
 	case isUTF8Text(st.contentType):
 		st.text = capture.plainText()
 	case st.contentType == "application/pdf":
-		st.text = s.pdfText(ctx, st.path, fileKey, st.size)
+		st.text = s.pdfText(ctx, st.file, fileKey, st.size)
 	}
 	return st, nil
 }
@@ -213,4 +214,5 @@ func (st *staged) discard(s *Service) {
 	if err := syncDir(filepath.Dir(st.path)); err != nil {
 		s.log.Warn("sync document directory", "err", err)
 	}
+	st.release(s)
 }

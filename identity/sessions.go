@@ -123,7 +123,14 @@ func (svc *Service) Authenticate(ctx context.Context, h *tenancy.Handle, token, 
 // principal loads an active, unlocked user with their current access.
 func (svc *Service) principal(ctx context.Context, h *tenancy.Handle, userID int64, ip string, settings Settings) (*Principal, error) {
 	u, err := loadUser(ctx, h.DB, userID)
-	if err != nil || u.Status != "active" || u.Locked() {
+	switch {
+	case strongroom.ErrorCode(err) == strongroom.ENOTFOUND:
+		return nil, errSessionEnded() // the user was deleted
+	case err != nil:
+		// The database failing says nothing about the credential: the
+		// caller hears the fault (EUNAVAILABLE), not "sign in again".
+		return nil, err
+	case u.Status != "active" || u.Locked():
 		return nil, errSessionEnded()
 	}
 	sub, err := subjectOf(ctx, h.DB, u)

@@ -2,7 +2,6 @@ package identity
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strconv"
 	"time"
@@ -69,8 +68,8 @@ func (s Settings) values() map[string]string {
 
 // rowsQuerier is a *store.DB or a *store.Tx.
 type rowsQuerier interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*store.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *store.Row
 }
 
 // loadSettings reads the policy; unset values keep their defaults.

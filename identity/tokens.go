@@ -128,8 +128,10 @@ func (svc *Service) AuthenticateToken(ctx context.Context, h *tenancy.Handle, se
 		return nil, err
 	}
 	p, err := svc.principal(ctx, h, userID, ip, settings)
-	if err != nil {
+	if strongroom.ErrorCode(err) == strongroom.EUNAUTHORIZED {
 		return nil, invalid
+	} else if err != nil {
+		return nil, err
 	}
 	if p.Restricted() {
 		return nil, strongroom.Errorf(strongroom.EPASSWORD, "Sign in to the web interface first: your account needs a new password or two-factor set-up.")

@@ -39,7 +39,9 @@ func (svc *Service) BeginTOTP(ctx context.Context, h *tenancy.Handle, p *Princip
 // and a new session token: the session's privileges changed.
 func (svc *Service) ConfirmTOTP(ctx context.Context, h *tenancy.Handle, p *Principal, code, userAgent string) (recovery []string, token string, err error) {
 	c, err := loadCredentials(ctx, h.DB, "id", p.User.ID)
-	if err != nil || c == nil {
+	if err != nil {
+		return nil, "", err // a fault, not the end of the session
+	} else if c == nil {
 		return nil, "", errSessionEnded()
 	}
 	if c.totpEnabled == 1 {

@@ -19,7 +19,22 @@ type metrics struct {
 	duration *prometheus.HistogramVec
 }
 
-func newMetrics() *metrics {
+// Gauge is a figure the rest of Strongroom exposes with the metrics, read
+// when they are scraped: a gauge, or a counter when Counter is set.
+type Gauge struct {
+	Name, Help string // Name without the "strongroom_" prefix
+	Counter    bool
+	Value      func() float64
+}
+
+func (g Gauge) collector() prometheus.Collector {
+	if g.Counter {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: "strongroom", Name: g.Name, Help: g.Help}, g.Value)
+	}
+	return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "strongroom", Name: g.Name, Help: g.Help}, g.Value)
+}
+
+func newMetrics(gauges []Gauge) *metrics {
 	m := &metrics{
 		registry: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -40,6 +55,9 @@ func newMetrics() *metrics {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
+	for _, g := range gauges {
+		m.registry.MustRegister(g.collector())
+	}
 	return m
 }
 

@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"strongroom"
 )
 
 // ContentSecurityPolicy is sent on every HTTPS response. It allows no inline
@@ -106,6 +108,12 @@ func (s *Server) serveReady(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
 		defer cancel()
 		if err := s.ready(ctx); err != nil {
+			// A full disk is logged by whoever met it, once in a while;
+			// a load balancer polls this every few seconds.
+			if strongroom.ErrorCode(err) == strongroom.ESTORAGE {
+				writeText(w, http.StatusServiceUnavailable, "not ready: out of storage space")
+				return
+			}
 			s.logger.WarnContext(r.Context(), "not ready", slog.Any("error", err))
 			writeText(w, http.StatusServiceUnavailable, "not ready")
 			return

@@ -44,6 +44,7 @@ type Config struct {
 	MetricsAddr     string                          // Prometheus metrics over plain HTTP; "" = off
 	Ready           func(ctx context.Context) error // for /readyz; nil = always ready
 	Logger          *slog.Logger                    // nil = discard
+	Gauges          []Gauge                         // more figures to expose with the metrics
 }
 
 // Server serves a handler over HTTPS. Create it with New, start it with Open
@@ -91,7 +92,7 @@ func New(cfg Config, h http.Handler) (*Server, error) {
 		s.trusted = append(s.trusted, normalizePrefix(p))
 	}
 	if cfg.MetricsAddr != "" {
-		s.metrics = newMetrics()
+		s.metrics = newMetrics(cfg.Gauges)
 	}
 	return s, nil
 }

@@ -6,12 +6,17 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
+
+	"strongroom"
 )
 
 // Dialect names the SQL engine behind a DB.
@@ -22,24 +27,52 @@ const (
 	Postgres Dialect = "postgres"
 )
 
+// DefaultTimeout bounds each database operation of a handle whose
+// Timeout is not set: a statement, or a transaction from waiting for a
+// connection to its commit.
+const DefaultTimeout = 10 * time.Second
+
 // DB is a handle on one database: the control plane or one tenant's.
 // Queries written with '?' placeholders are rebound for the engine.
+//
+// Every operation runs under a deadline (Timeout, or what WithTimeout put
+// in its context), so that a database that stops answering costs a request
+// a bounded wait, not a hang; past it the operation fails with EUNAVAILABLE
+// and a transaction is rolled back. Errors that are faults of the database
+// rather than of the request (unreachable, too slow, out of space) come
+// back as *strongroom.Error (EUNAVAILABLE, ESTORAGE) wrapping their cause.
 type DB struct {
 	// write is the pool used for writes; on SQLite it holds a single
 	// connection so that writers queue in Go instead of failing on a lock.
 	write   *sql.DB
 	read    *sql.DB
+	stmts   *stmtCache // the read pool's prepared statements; nil on PostgreSQL
 	Dialect Dialect
 	Name    string // what the handle is, for error messages ("tenant acme")
+	// Timeout bounds each operation; 0 means DefaultTimeout. Set it
+	// before the handle is shared.
+	Timeout time.Duration
+	// Faults names the fault an engine's error is, by the driver's codes:
+	// strongroom.EUNAVAILABLE, strongroom.ESTORAGE, or "" for none. The
+	// engine that opened the handle sets it.
+	Faults func(error) string
+	closed atomic.Bool
 }
 
 // NewDB wraps the pools of an opened database. read may equal write.
 func NewDB(name string, dialect Dialect, write, read *sql.DB) *DB {
-	return &DB{write: write, read: read, Dialect: dialect, Name: name}
+	db := &DB{write: write, read: read, Dialect: dialect, Name: name}
+	if dialect == SQLite {
+		db.stmts = newStmtCache(read)
+	}
+	return db
 }
 
-// Close closes the pools.
+// Close closes the pools and the statements prepared on them. Operations
+// afterwards fail with EUNAVAILABLE.
 func (db *DB) Close() error {
+	db.closed.Store(true)
+	db.stmts.close()
 	err := db.write.Close()
 	if db.read != db.write {
 		if rerr := db.read.Close(); err == nil {
@@ -47,6 +80,54 @@ func (db *DB) Close() error {
 		}
 	}
 	return err
+}
+
+type timeoutKey struct{}
+
+// WithTimeout returns a context under which each database operation is
+// bounded by d instead of its handle's Timeout; d <= 0 leaves only ctx's
+// own deadline. It is for work that is not a request's: migrations, and
+// background jobs with deadlines of their own.
+func WithTimeout(ctx context.Context, d time.Duration) context.Context {
+	return context.WithValue(ctx, timeoutKey{}, d)
+}
+
+// bound returns ctx limited by the operation deadline.
+func (db *DB) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	d := cmp.Or(db.Timeout, DefaultTimeout)
+	if v, ok := ctx.Value(timeoutKey{}).(time.Duration); ok {
+		d = v
+	}
+	if d <= 0 {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, d)
+}
+
+// fault classifies err from an operation run under bounded, a context
+// derived from the caller's ctx. A caller that gave up gets its own error
+// back; a deadline that passed is EUNAVAILABLE whatever the operation made
+// of it (a transaction concluding "not found" from a cancelled query must
+// not be believed).
+func (db *DB) fault(ctx, bounded context.Context, err error) error {
+	switch {
+	case err == nil || ctx.Err() != nil:
+		return err
+	case bounded.Err() != nil:
+		return newFault(strongroom.EUNAVAILABLE, MsgUnavailable, db.Name, fmt.Errorf("deadline passed: %w", err))
+	}
+	var safe *strongroom.Error
+	if db.closed.Load() && !errors.As(err, &safe) && !errors.Is(err, sql.ErrNoRows) {
+		return newFault(strongroom.EUNAVAILABLE, MsgUnavailable, db.Name, fmt.Errorf("handle closed: %w", err))
+	}
+	return classify(err, db.engineFaults, db.Name)
+}
+
+func (db *DB) engineFaults(err error) string {
+	if db.Faults == nil {
+		return ""
+	}
+	return db.Faults(err)
 }
 
 // Optimize refreshes the query planner's statistics where they are
@@ -59,8 +140,10 @@ func (db *DB) Optimize(ctx context.Context) error {
 		return nil
 	}
 	// 0x10002: look at every table, not only those this connection used.
-	_, err := db.write.ExecContext(ctx, `PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002`)
-	if err != nil {
+	bounded, cancel := db.bound(ctx)
+	defer cancel()
+	_, err := db.write.ExecContext(bounded, `PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002`)
+	if err = db.fault(ctx, bounded, err); err != nil {
 		return fmt.Errorf("optimize %s: %w", db.Name, err)
 	}
 	return nil
@@ -68,7 +151,9 @@ func (db *DB) Optimize(ctx context.Context) error {
 
 // Ping checks that the database answers.
 func (db *DB) Ping(ctx context.Context) error {
-	return db.read.PingContext(ctx)
+	bounded, cancel := db.bound(ctx)
+	defer cancel()
+	return db.fault(ctx, bounded, db.read.PingContext(bounded))
 }
 
 // Rebind turns '?' placeholders into the engine's own ($1, $2 … on PostgreSQL).
@@ -103,51 +188,134 @@ func Rebind(d Dialect, query string) string {
 }
 
 // QueryContext runs a read query on the read pool.
-func (db *DB) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return db.read.QueryContext(ctx, db.Rebind(query), args...)
+func (db *DB) QueryContext(ctx context.Context, query string, args ...any) (*Rows, error) {
+	note(ctx, true, query, args)
+	bounded, cancel := db.bound(ctx)
+	rows, err := db.query(bounded, db.Rebind(query), args)
+	return db.rows(ctx, bounded, cancel, rows, err)
 }
 
 // QueryRowContext runs a single-row read query on the read pool.
-func (db *DB) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	return db.read.QueryRowContext(ctx, db.Rebind(query), args...)
+func (db *DB) QueryRowContext(ctx context.Context, query string, args ...any) *Row {
+	note(ctx, true, query, args)
+	bounded, cancel := db.bound(ctx)
+	return &Row{row: db.queryRow(bounded, db.Rebind(query), args), op: op{db, ctx, bounded, cancel}}
 }
 
 // ExecContext runs one statement on the write pool.
 func (db *DB) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return db.write.ExecContext(ctx, db.Rebind(query), args...)
+	note(ctx, false, query, args)
+	bounded, cancel := db.bound(ctx)
+	defer cancel()
+	res, err := db.write.ExecContext(bounded, db.Rebind(query), args...)
+	return res, db.fault(ctx, bounded, err)
 }
 
-// Tx is a write transaction whose statements are rebound like DB's.
+func (db *DB) rows(ctx, bounded context.Context, cancel context.CancelFunc, rows *sql.Rows, err error) (*Rows, error) {
+	if err != nil {
+		cancel()
+		return nil, db.fault(ctx, bounded, err)
+	}
+	return &Rows{Rows: rows, op: op{db, ctx, bounded, cancel}}, nil
+}
+
+// op is one bounded operation: the caller's context, the bounded one
+// derived from it, and what ends the bound.
+type op struct {
+	db      *DB
+	ctx     context.Context
+	bounded context.Context
+	cancel  context.CancelFunc
+}
+
+func (o op) fault(err error) error { return o.db.fault(o.ctx, o.bounded, err) }
+
+// Rows is sql.Rows whose errors are classified like DB's; Close ends the
+// operation's deadline.
+type Rows struct {
+	*sql.Rows
+	op op
+}
+
+func (r *Rows) Err() error { return r.op.fault(r.Rows.Err()) }
+
+func (r *Rows) Scan(dest ...any) error { return r.op.fault(r.Rows.Scan(dest...)) }
+
+func (r *Rows) Close() error {
+	err := r.Rows.Close()
+	r.op.cancel()
+	return r.op.fault(err)
+}
+
+// Row is sql.Row whose error is classified like DB's. sql.ErrNoRows is
+// passed on as it is.
+type Row struct {
+	row *sql.Row
+	op  op
+}
+
+func (r *Row) Scan(dest ...any) error {
+	defer r.op.cancel()
+	return r.op.fault(r.row.Scan(dest...))
+}
+
+func (r *Row) Err() error { return r.op.fault(r.row.Err()) }
+
+// Tx is a write transaction whose statements are rebound like DB's. Its
+// statements run under the caller's context and the transaction's deadline.
 type Tx struct {
 	tx      *sql.Tx
 	Dialect Dialect
+	db      *DB
+	ctx     context.Context // the transaction's bounded context
 }
 
-func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return tx.tx.QueryContext(ctx, Rebind(tx.Dialect, query), args...)
+// bound returns ctx limited by the transaction's deadline.
+func (tx *Tx) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	if dl, ok := tx.ctx.Deadline(); ok {
+		return context.WithDeadline(ctx, dl)
+	}
+	return context.WithCancel(ctx)
 }
 
-func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	return tx.tx.QueryRowContext(ctx, Rebind(tx.Dialect, query), args...)
+func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*Rows, error) {
+	note(ctx, false, query, args)
+	bounded, cancel := tx.bound(ctx)
+	rows, err := tx.tx.QueryContext(bounded, Rebind(tx.Dialect, query), args...)
+	return tx.db.rows(ctx, bounded, cancel, rows, err)
+}
+
+func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *Row {
+	note(ctx, false, query, args)
+	bounded, cancel := tx.bound(ctx)
+	return &Row{row: tx.tx.QueryRowContext(bounded, Rebind(tx.Dialect, query), args...), op: op{tx.db, ctx, bounded, cancel}}
 }
 
 func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return tx.tx.ExecContext(ctx, Rebind(tx.Dialect, query), args...)
+	note(ctx, false, query, args)
+	bounded, cancel := tx.bound(ctx)
+	defer cancel()
+	res, err := tx.tx.ExecContext(bounded, Rebind(tx.Dialect, query), args...)
+	return res, tx.db.fault(ctx, bounded, err)
 }
 
 // InTx runs fn in a write transaction, committing when fn returns nil and
-// rolling back otherwise.
+// rolling back otherwise. The deadline covers the wait for a connection,
+// fn and the commit; past it the transaction is rolled back and the error
+// is EUNAVAILABLE.
 func (db *DB) InTx(ctx context.Context, fn func(*Tx) error) error {
-	sqltx, err := db.write.BeginTx(ctx, nil)
+	bounded, cancel := db.bound(ctx)
+	defer cancel()
+	sqltx, err := db.write.BeginTx(bounded, nil)
 	if err != nil {
-		return fmt.Errorf("begin transaction on %s: %w", db.Name, err)
+		return db.fault(ctx, bounded, fmt.Errorf("begin transaction on %s: %w", db.Name, err))
 	}
-	if err := fn(&Tx{tx: sqltx, Dialect: db.Dialect}); err != nil {
+	if err := fn(&Tx{tx: sqltx, Dialect: db.Dialect, db: db, ctx: bounded}); err != nil {
 		_ = sqltx.Rollback()
-		return err
+		return db.fault(ctx, bounded, err)
 	}
 	if err := sqltx.Commit(); err != nil {
-		return fmt.Errorf("commit on %s: %w", db.Name, err)
+		return db.fault(ctx, bounded, fmt.Errorf("commit on %s: %w", db.Name, err))
 	}
 	return nil
 }

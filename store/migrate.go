@@ -98,8 +98,14 @@ func Migrate(ctx context.Context, db *DB, ms []Migration) error {
 }
 
 func applyMigration(ctx context.Context, db *DB, m Migration) error {
+	// A migration may rebuild a large table: it is bounded by the caller's
+	// context only, not by the deadline of one request's work.
+	ctx = WithTimeout(ctx, 0)
 	return db.InTx(ctx, func(tx *Tx) error {
 		if db.Dialect == Postgres {
+			if _, err := tx.ExecContext(ctx, `SET LOCAL statement_timeout = 0; SET LOCAL lock_timeout = 0`); err != nil {
+				return fmt.Errorf("lift timeouts for migrations on %s: %w", db.Name, err)
+			}
 			// Two nodes starting at once must not both apply a migration.
 			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7274620)`); err != nil {
 				return fmt.Errorf("lock migrations on %s: %w", db.Name, err)

@@ -69,6 +69,12 @@ type Registry struct {
 	// while events arrive (audit.Log.RunCheckpointer); set it before the
 	// first Get. Default: a minute.
 	CheckpointEvery time.Duration
+	// MaxOpen is how many tenant databases may be open at once (0: no
+	// limit); set it before the first Get. The memory a SQLite tenant's
+	// connections use is sized per open tenant, so this bounds the whole.
+	// At the limit the least recently used idle tenant is closed to open
+	// another; when every open tenant is in use, Get answers EUNAVAILABLE.
+	MaxOpen int
 
 	mu      sync.Mutex
 	entries map[string]*entry
@@ -102,6 +108,9 @@ func (r *Registry) Get(ctx context.Context, slug string) (h *Handle, release fun
 		e = nil
 	}
 	if e == nil {
+		if err := r.makeRoomLocked(); err != nil {
+			return nil, nil, err
+		}
 		// Opening under the lock keeps two requests from opening the same
 		// tenant twice; it costs a few milliseconds once per idle period.
 		e, err = r.open(ctx, t)
@@ -121,6 +130,27 @@ func (r *Registry) Get(ctx context.Context, slug string) (h *Handle, release fun
 	return h, func() { r.release(e) }, nil
 }
 
+// makeRoomLocked closes the least recently used idle tenant when MaxOpen
+// are open, so that one more may open.
+func (r *Registry) makeRoomLocked() error {
+	if r.MaxOpen <= 0 || len(r.entries) < r.MaxOpen {
+		return nil
+	}
+	var oldest *entry
+	var slug string
+	for s, e := range r.entries {
+		if e.users == 0 && (oldest == nil || e.lastUsed.Before(oldest.lastUsed)) {
+			oldest, slug = e, s
+		}
+	}
+	if oldest == nil {
+		r.log.Warn("every open tenant database is in use; raise --max-open-tenants", "max_open", r.MaxOpen)
+		return strongroom.Errorf(strongroom.EUNAVAILABLE, "The server is busy with other workspaces. Try again in a moment.")
+	}
+	r.closeLocked(slug, oldest)
+	return nil
+}
+
 func (r *Registry) open(ctx context.Context, t *strongroom.Tenant) (*entry, error) {
 	unavailable := strongroom.Errorf(strongroom.EUNAVAILABLE, "This workspace's data is unavailable right now. The operator has been alerted.")
 	key, err := r.keeper.Unwrap(ctx, t.WrappedKey)
@@ -138,6 +168,13 @@ func (r *Registry) open(ctx context.Context, t *strongroom.Tenant) (*entry, erro
 		db.Close()
 		r.log.Error("open tenant audit log", "tenant", t.Slug, "err", err)
 		return nil, unavailable
+	}
+	// Events a crash left unsigned are signed now rather than at the first
+	// tick; a failure is logged and the ticks retry.
+	if n, err := h.Audit.SignTail(ctx); err != nil {
+		r.log.Error("sign audit checkpoint on open", "tenant", t.Slug, "err", err)
+	} else if n > 0 {
+		r.log.Info("signed audit events left unsigned", "tenant", t.Slug, "events", n)
 	}
 	// The checkpointer lives as long as the handle, not the request.
 	cpCtx, stop := context.WithCancel(context.Background())
@@ -226,6 +263,9 @@ func (r *Registry) Optimize(ctx context.Context, every time.Duration) int {
 	}
 	r.mu.Unlock()
 	for _, e := range due {
+		// Bounded like a request's operation (store.DB.Timeout): on SQLite
+		// it holds the one writer, and a database that stopped answering
+		// must not stall the refresh of the others.
 		if err := e.handle.DB.Optimize(ctx); err != nil {
 			r.log.Warn("refresh planner statistics", "tenant", e.handle.Tenant.Slug, "err", err)
 		}
@@ -258,16 +298,34 @@ func (r *Registry) Run(ctx context.Context) {
 }
 
 // Close closes every open database that is not in use, after a last
-// checkpoint of each, and returns when they are closed.
+// checkpoint of each, and returns when they are closed. A database still
+// in use (a request that outlived the shutdown's grace) is signed now and
+// closed by its last user, which signs again.
 func (r *Registry) Close() {
 	r.mu.Lock()
 	var closing []<-chan struct{}
+	var busy []*entry
 	for slug, e := range r.entries {
 		if c := r.closeLocked(slug, e); c != nil {
 			closing = append(closing, c)
+		} else {
+			e.users++ // kept open while it is signed
+			busy = append(busy, e)
 		}
 	}
 	r.mu.Unlock()
+	for _, e := range busy {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if _, err := e.handle.Audit.SignTail(ctx); err != nil {
+			r.log.Error("sign audit checkpoint at shutdown", "tenant", e.handle.Tenant.Slug, "err", err)
+		}
+		cancel()
+		r.mu.Lock()
+		if e.users--; e.users == 0 { // its user left meanwhile: close it here
+			closing = append(closing, r.closeDB(e))
+		}
+		r.mu.Unlock()
+	}
 	for _, c := range closing {
 		<-c
 	}

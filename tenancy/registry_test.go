@@ -15,7 +15,8 @@ import (
 )
 
 // An open tenant's audit log is signed on the registry's tick once events
-// arrive, and once more when the registry closes the tenant.
+// arrive, once more when the registry closes the tenant (in use or not),
+// and when the tenant is opened, for events a crash left unsigned.
 func TestRegistryCheckpointer(t *testing.T) {
 	storetest.ForEachEngine(t, func(t *testing.T, e store.Engine) {
 		ctx := context.Background()
@@ -68,6 +69,75 @@ func TestRegistryCheckpointer(t *testing.T) {
 			reg.Close()
 			if _, err := os.Stat(checkpointFile(seq)); err != nil {
 				t.Fatalf("the last event was not signed when the tenant closed: %v", err)
+			}
+		})
+		t.Run("Open", func(t *testing.T) {
+			// A process that appended and died before signing: opening the
+			// tenant signs its events, with no new one and no tick.
+			tn, err := f.control.FindTenant(ctx, "ticking")
+			if err != nil {
+				t.Fatal(err)
+			}
+			db, err := e.OpenTenantDB(ctx, tn.Slug, tn.Placement)
+			if err != nil {
+				t.Fatal(err)
+			}
+			key, _ := f.keeper.Unwrap(ctx, tn.WrappedKey)
+			h, err := tenancy.NewHandle(ctx, tn, db, key, dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var seq int64
+			err = h.DB.InTx(ctx, func(tx *store.Tx) error {
+				seq, err = h.Audit.Append(ctx, tx, audit.Event{Actor: audit.Actor{Kind: audit.ActorSystem}, Action: "test.crash"})
+				return err
+			})
+			db.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			reg := tenancy.NewRegistry(e, f.control, f.keeper, discard, time.Minute, dir)
+			reg.CheckpointEvery = time.Hour
+			defer reg.Close()
+			_, release, err := reg.Get(ctx, "ticking")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer release()
+			if _, err := os.Stat(checkpointFile(seq)); err != nil {
+				t.Fatalf("opening the tenant did not sign the events left unsigned: %v", err)
+			}
+		})
+		t.Run("CloseInUse", func(t *testing.T) {
+			// A request outlives the shutdown's grace: its event is signed
+			// when the registry closes, though the database stays open for it.
+			reg := tenancy.NewRegistry(e, f.control, f.keeper, discard, time.Minute, dir)
+			reg.CheckpointEvery = time.Hour
+			h, release, err := reg.Get(ctx, "ticking")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var seq int64
+			err = h.DB.InTx(ctx, func(tx *store.Tx) error {
+				seq, err = h.Audit.Append(ctx, tx, audit.Event{Actor: audit.Actor{Kind: audit.ActorSystem}, Action: "test.late"})
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			reg.Close()
+			if _, err := os.Stat(checkpointFile(seq)); err != nil {
+				t.Errorf("the event of a request still running was not signed at close: %v", err)
+			}
+			if err := h.DB.Ping(ctx); err != nil {
+				t.Errorf("the database was closed under its user: %v", err)
+			}
+			release()
+			// The last user closes it, in the background.
+			for deadline := time.Now().Add(10 * time.Second); h.DB.Ping(ctx) == nil; time.Sleep(5 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatal("the database stays open after its last user left")
+				}
 			}
 		})
 	})

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -78,7 +79,7 @@ func recordFilter(r *http.Request) (auditFilter, error) {
 }
 
 func writeAuditPage(w http.ResponseWriter, page *auditPage) error {
-	events := make([]auditEventJSON, 0, len(page.Items))
+	events := make([]any, 0, len(page.Items))
 	for _, it := range page.Items {
 		events = append(events, it.json())
 	}
@@ -146,8 +147,8 @@ func (h *Handler) apiAuditVerifierKey(w http.ResponseWriter, r *http.Request, t 
 }
 
 // auditProof returns the proof bundle of event seq. A bundle holds the
-// event's stored bytes, so it is refused for an event the reader sees
-// redacted.
+// event's stored bytes, so it is refused for an event the reader may not
+// read.
 func auditProof(r *http.Request, t *tenancy.Handle, p *identity.Principal) (int64, []byte, error) {
 	seq, err := auditSeq(r)
 	if err != nil {
@@ -158,7 +159,7 @@ func auditProof(r *http.Request, t *tenancy.Handle, p *identity.Principal) (int6
 		return 0, nil, err
 	}
 	if it.Redacted {
-		return 0, nil, strongroom.Errorf(strongroom.EFORBIDDEN, "Audit event %d is about a record you may not read; its proof would show the record's values.", seq)
+		return 0, nil, strongroom.Errorf(strongroom.EFORBIDDEN, "You may not read audit event %d, so you may not have its proof: the proof holds the event.", seq)
 	}
 	bundle, err := t.Audit.Proof(r.Context(), seq)
 	return seq, bundle, err
@@ -270,7 +271,7 @@ func (h *Handler) auditExport(format string) authFunc {
 		}
 		for {
 			for _, it := range page.Items {
-				out.write(it.json())
+				out.write(it)
 			}
 			if page.Next == 0 {
 				break
@@ -312,7 +313,7 @@ func recordAuditExport(r *http.Request, t *tenancy.Handle, p *identity.Principal
 
 // auditWriter writes exported events in one format.
 type auditWriter interface {
-	write(e auditEventJSON)
+	write(it auditItem)
 	flush() error
 }
 
@@ -324,7 +325,16 @@ func newAuditCSV(w http.ResponseWriter) *auditCSV {
 	return c
 }
 
-func (c *auditCSV) write(e auditEventJSON) {
+// write writes one row; an event its reader may not read has its number
+// and redacted "true", every other cell empty.
+func (c *auditCSV) write(it auditItem) {
+	if it.Redacted {
+		row := make([]string, len(auditCSVHeader))
+		row[0], row[slices.Index(auditCSVHeader, "redacted")] = strconv.FormatInt(it.Seq, 10), "true"
+		c.w.Write(row)
+		return
+	}
+	e := it.full()
 	js := func(v any) string {
 		b, _ := jsonMarshal(v)
 		return string(b)
@@ -361,9 +371,9 @@ func newAuditJSONL(w http.ResponseWriter) *auditJSONL {
 	return &auditJSONL{bw: bw, enc: enc}
 }
 
-func (j *auditJSONL) write(e auditEventJSON) {
+func (j *auditJSONL) write(it auditItem) {
 	if j.err == nil {
-		j.err = j.enc.Encode(e) // one line: Encode ends each value with a newline
+		j.err = j.enc.Encode(it.json()) // one line: Encode ends each value with a newline
 	}
 }
 

@@ -5,15 +5,14 @@ package web
 // share. Events are selected with SQL over the indexed columns of
 // audit_events (never over bodies, so no filter can search a field value)
 // and decoded with audit.ParseEvent; personal values are opened through the
-// log. An event about a record the reader may not read keeps only what
-// shows that it happened.
+// log. Whether the reader may read an event is decided in the same query,
+// by the access predicate (auditReadable); of an event about a record the
+// reader may not see, only its number leaves the database.
 
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -40,19 +39,6 @@ const (
 // auditFilterFields are the query parameters of an event list, in the
 // order of the filter form.
 var auditFilterFields = []string{"actor", "action", "object_type", "object_id", "from", "to", "before_seq", "limit"}
-
-// auditRecordTypes are the object types of events about records, the
-// things security classes protect. An event about one of these, or about
-// anything that has rows in record_classes, is shown only to readers who
-// may see the record (access.Subject.CanSee); other events (users, roles,
-// settings, sign-ins) are shown to everyone with the audit area.
-var auditRecordTypes = func() map[string]bool {
-	m := map[string]bool{}
-	for _, t := range cases.RecordTypes() {
-		m[string(t)] = true
-	}
-	return m
-}()
 
 // auditFilter selects events: every field that is set must match.
 type auditFilter struct {
@@ -160,24 +146,35 @@ func (f auditFilter) where() (string, []any) {
 			args = append(args, v)
 		}
 	}
-	eq("actor_kind", f.ActorKind)
-	eq("actor_id", f.ActorID)
-	eq("action", f.Action)
-	eq("object_type", f.ObjectType)
-	eq("object_id", f.ObjectID)
+	eq("e.actor_kind", f.ActorKind)
+	eq("e.actor_id", f.ActorID)
+	eq("e.action", f.Action)
+	eq("e.object_type", f.ObjectType)
+	eq("e.object_id", f.ObjectID)
 	if !f.From.IsZero() {
-		conds, args = append(conds, "at >= ?"), append(args, store.FormatTime(f.From))
+		conds, args = append(conds, "e.at >= ?"), append(args, store.FormatTime(f.From))
 	}
 	if !f.To.IsZero() {
-		conds, args = append(conds, "at < ?"), append(args, store.FormatTime(f.To))
+		conds, args = append(conds, "e.at < ?"), append(args, store.FormatTime(f.To))
 	}
 	if f.BeforeSeq > 0 {
-		conds, args = append(conds, "seq < ?"), append(args, f.BeforeSeq)
+		conds, args = append(conds, "e.seq < ?"), append(args, f.BeforeSeq)
 	}
 	if len(conds) == 0 {
 		return "", nil
 	}
 	return " WHERE " + strings.Join(conds, " AND "), args
+}
+
+// selects reports whether f selects events by what they say (who, what,
+// which record, when) rather than by number alone. A list selected so
+// leaves out the events the reader may not read, as if they did not
+// exist: were they listed, even withheld, the list would tell that a hidden
+// record has events by that actor, of that action or at that time. A list
+// by number alone shows them withheld, so that its numbering has no gaps.
+func (f auditFilter) selects() bool {
+	return f.ActorKind != "" || f.ActorID != "" || f.Action != "" || f.ObjectType != "" || f.ObjectID != "" ||
+		!f.From.IsZero() || !f.To.IsZero()
 }
 
 // query returns the filter's parameters with before_seq replaced (0:
@@ -198,8 +195,11 @@ func (f auditFilter) query(beforeSeq int64) url.Values {
 type auditItem struct {
 	audit.Event
 	// Redacted is set on an event about a record the reader may not read:
-	// it keeps when, who, what action and which record, and drops the
-	// changes, details and personal values.
+	// only Seq is set. Its type, id, action, actor, source and time would
+	// each tell something about a record that does not exist for the
+	// reader; its number is kept so that the trail can be seen to be
+	// whole. Times never go backwards, so the neighbours' times bound its
+	// time anyway.
 	Redacted bool
 }
 
@@ -210,39 +210,79 @@ type auditPage struct {
 	Next int64
 }
 
+// auditEvents is audit_events with the id of the record each event is
+// about as a number (NULL for an object id that is none), for the access
+// predicate to match against record_classes.
+const auditEvents = ` FROM (SELECT seq, at, actor_kind, actor_id, action, object_type, object_id, body,
+	CASE WHEN object_id <> '' AND LENGTH(object_id) <= 18 AND LTRIM(object_id, '0123456789') = ''
+	THEN CAST(object_id AS BIGINT) END AS record_id FROM audit_events) e`
+
+// auditReadable is the condition that s may read event e: an event about
+// a record (any cases.RecordTypes type) only when the audit area's
+// predicate admits the record, so the record's classes decide as they do
+// everywhere; any other event (users, roles, settings, sign-ins) for
+// everyone with the audit area.
+func auditReadable(s *access.Subject) access.Predicate {
+	types := cases.RecordTypes()
+	var p access.Predicate
+	for _, t := range types {
+		p.Args = append(p.Args, string(t))
+	}
+	conds := []string{"e.object_type NOT IN (" + store.Placeholders(len(types)) + ")"}
+	for _, t := range types {
+		rp := s.Predicate(access.Audit, access.Read, string(t), "e.record_id")
+		conds = append(conds, "(e.object_type = ? AND "+rp.SQL+")")
+		p.Args = append(append(p.Args, string(t)), rp.Args...)
+	}
+	p.SQL = "(" + strings.Join(conds, " OR ") + ")"
+	return p
+}
+
+// queryAudit reads the events that rest (WHERE, ORDER BY, LIMIT over e)
+// selects: the body of each event s may read, nil for the others. Nothing
+// of an event s may not read leaves the database but its number.
+func queryAudit(ctx context.Context, t *tenancy.Handle, s *access.Subject, rest string, args ...any) ([]int64, [][]byte, error) {
+	readable := auditReadable(s)
+	q := `SELECT e.seq, CASE WHEN ` + readable.SQL + ` THEN e.body END` + auditEvents + rest
+	rows, err := t.DB.QueryContext(ctx, q, append(slices.Clone(readable.Args), args...)...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read audit events of %s: %w", t.Tenant.Slug, err)
+	}
+	defer rows.Close()
+	var seqs []int64
+	var bodies [][]byte
+	for rows.Next() {
+		var seq int64
+		var body []byte
+		if err := rows.Scan(&seq, &body); err != nil {
+			return nil, nil, fmt.Errorf("read audit events of %s: %w", t.Tenant.Slug, err)
+		}
+		seqs, bodies = append(seqs, seq), append(bodies, body)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("read audit events of %s: %w", t.Tenant.Slug, err)
+	}
+	return seqs, bodies, nil
+}
+
 // readAudit returns the page of events that f selects, as s may see them.
 func readAudit(ctx context.Context, t *tenancy.Handle, s *access.Subject, f auditFilter) (*auditPage, error) {
 	where, args := f.where()
-	rows, err := t.DB.QueryContext(ctx, `SELECT body FROM audit_events`+where+` ORDER BY seq DESC LIMIT ?`,
-		append(args, f.Limit+1)...)
+	if f.selects() {
+		readable := auditReadable(s)
+		where += " AND " + readable.SQL
+		args = append(args, readable.Args...)
+	}
+	seqs, bodies, err := queryAudit(ctx, t, s, where+` ORDER BY e.seq DESC LIMIT ?`, append(args, f.Limit+1)...)
 	if err != nil {
-		return nil, fmt.Errorf("read audit events of %s: %w", t.Tenant.Slug, err)
-	}
-	var events []audit.Event
-	for rows.Next() {
-		var body []byte
-		if err := rows.Scan(&body); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("read audit events of %s: %w", t.Tenant.Slug, err)
-		}
-		e, err := audit.ParseEvent(body)
-		if err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("read audit events of %s: %w", t.Tenant.Slug, err)
-		}
-		events = append(events, e)
-	}
-	// Closed before the next queries: SQLite's read pool is small.
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read audit events of %s: %w", t.Tenant.Slug, err)
+		return nil, err
 	}
 	page := &auditPage{}
-	if len(events) > f.Limit {
-		events = events[:f.Limit]
-		page.Next = events[len(events)-1].Seq
+	if len(seqs) > f.Limit {
+		seqs, bodies = seqs[:f.Limit], bodies[:f.Limit]
+		page.Next = seqs[len(seqs)-1]
 	}
-	if page.Items, err = presentAudit(ctx, t, s, events); err != nil {
+	if page.Items, err = presentAudit(ctx, t, seqs, bodies); err != nil {
 		return nil, err
 	}
 	return page, nil
@@ -250,39 +290,33 @@ func readAudit(ctx context.Context, t *tenancy.Handle, s *access.Subject, f audi
 
 // readAuditEvent returns event seq as s may see it.
 func readAuditEvent(ctx context.Context, t *tenancy.Handle, s *access.Subject, seq int64) (*auditItem, error) {
-	var body []byte
-	err := t.DB.QueryRowContext(ctx, `SELECT body FROM audit_events WHERE seq = ?`, seq).Scan(&body)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, strongroom.Errorf(strongroom.ENOTFOUND, "There is no audit event %d.", seq)
-	} else if err != nil {
-		return nil, fmt.Errorf("read audit event %d of %s: %w", seq, t.Tenant.Slug, err)
-	}
-	e, err := audit.ParseEvent(body)
+	seqs, bodies, err := queryAudit(ctx, t, s, ` WHERE e.seq = ?`, seq)
 	if err != nil {
-		return nil, fmt.Errorf("read audit event %d of %s: %w", seq, t.Tenant.Slug, err)
+		return nil, err
 	}
-	items, err := presentAudit(ctx, t, s, []audit.Event{e})
+	if len(seqs) == 0 {
+		return nil, strongroom.Errorf(strongroom.ENOTFOUND, "There is no audit event %d.", seq)
+	}
+	items, err := presentAudit(ctx, t, seqs, bodies)
 	if err != nil {
 		return nil, err
 	}
 	return &items[0], nil
 }
 
-// presentAudit redacts the events about records s may not read and opens
-// the personal values of the others (all sealed values belong to an event
-// with a subject).
-func presentAudit(ctx context.Context, t *tenancy.Handle, s *access.Subject, events []audit.Event) ([]auditItem, error) {
-	classes, err := auditRecordClasses(ctx, t.DB, events)
-	if err != nil {
-		return nil, err
-	}
-	items := make([]auditItem, len(events))
-	for i, e := range events {
-		cs, classified := classes[recordKeyOf(e)]
-		if (classified || auditRecordTypes[e.ObjectType]) && !s.CanSee(access.Audit, access.Read, cs) {
-			items[i] = auditItem{Redacted: true, Event: audit.Event{Seq: e.Seq, Time: e.Time, Actor: e.Actor,
-				SourceIP: e.SourceIP, Action: e.Action, ObjectType: e.ObjectType, ObjectID: e.ObjectID}}
+// presentAudit decodes the events read, opening their personal values (all
+// sealed values belong to an event with a subject); an event without a
+// body is one its reader may not read.
+func presentAudit(ctx context.Context, t *tenancy.Handle, seqs []int64, bodies [][]byte) ([]auditItem, error) {
+	items := make([]auditItem, len(seqs))
+	for i, seq := range seqs {
+		if bodies[i] == nil {
+			items[i] = auditItem{Redacted: true, Event: audit.Event{Seq: seq}}
 			continue
+		}
+		e, err := audit.ParseEvent(bodies[i])
+		if err != nil {
+			return nil, fmt.Errorf("read audit event %d of %s: %w", seq, t.Tenant.Slug, err)
 		}
 		if e.SubjectID != "" {
 			opened, err := t.Audit.Events(ctx, e.Seq-1, 1)
@@ -299,74 +333,8 @@ func presentAudit(ctx context.Context, t *tenancy.Handle, s *access.Subject, eve
 	return items, nil
 }
 
-// recordKey names a record in record_classes.
-type recordKey struct {
-	typ string
-	id  int64
-}
-
-// recordKeyOf returns the record an event is about ({"", 0}: none that
-// can carry classes, whose ids are numbers).
-func recordKeyOf(e audit.Event) recordKey {
-	id, err := strconv.ParseInt(e.ObjectID, 10, 64)
-	if e.ObjectType == "" || err != nil {
-		return recordKey{}
-	}
-	return recordKey{e.ObjectType, id}
-}
-
-// auditClassChunk bounds the ids in one IN list.
-const auditClassChunk = 200
-
-// auditRecordClasses returns the security classes of the records events
-// are about; a record with no entry carries none.
-func auditRecordClasses(ctx context.Context, db *store.DB, events []audit.Event) (map[recordKey][]int64, error) {
-	ids := map[string][]int64{}
-	seen := map[recordKey]bool{}
-	for _, e := range events {
-		k := recordKeyOf(e)
-		if k.typ != "" && !seen[k] {
-			seen[k] = true
-			ids[k.typ] = append(ids[k.typ], k.id)
-		}
-	}
-	out := map[recordKey][]int64{}
-	for typ, all := range ids {
-		for chunk := range slices.Chunk(all, auditClassChunk) {
-			q := `SELECT record_id, class_id FROM record_classes WHERE record_type = ? AND record_id IN (` +
-				store.Placeholders(len(chunk)) + `)`
-			args := []any{typ}
-			for _, id := range chunk {
-				args = append(args, id)
-			}
-			if err := scanRecordClasses(ctx, db, q, args, typ, out); err != nil {
-				return nil, err
-			}
-		}
-	}
-	return out, nil
-}
-
-func scanRecordClasses(ctx context.Context, db *store.DB, q string, args []any, typ string, out map[recordKey][]int64) error {
-	rows, err := db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return fmt.Errorf("read record classes: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id, class int64
-		if err := rows.Scan(&id, &class); err != nil {
-			return fmt.Errorf("read record classes: %w", err)
-		}
-		k := recordKey{typ, id}
-		out[k] = append(out[k], class)
-	}
-	return rows.Err()
-}
-
 // auditEventJSON is an event as the API, JSON Lines exports and CSV
-// exports (flattened) show it. A redacted event has no subject, changes,
-// details or personal values.
+// exports (flattened) show it.
 type auditEventJSON struct {
 	Seq      int64             `json:"seq"`
 	Time     string            `json:"time"`
@@ -374,13 +342,20 @@ type auditEventJSON struct {
 	SourceIP string            `json:"source_ip"`
 	Action   string            `json:"action"`
 	Object   auditObjectJSON   `json:"object"`
-	Redacted bool              `json:"redacted"`
+	Redacted bool              `json:"redacted"` // always false: see auditWithheldJSON
 	Subject  string            `json:"subject,omitempty"`
 	Changes  []auditChangeJSON `json:"changes"`
 	Details  map[string]string `json:"details"`
 	Personal map[string]string `json:"personal"`
 	// Erased: the subject's personal values were erased on request.
 	Erased bool `json:"erased"`
+}
+
+// auditWithheldJSON is an event its reader may not read: its number and
+// "redacted": true, nothing else.
+type auditWithheldJSON struct {
+	Seq      int64 `json:"seq"`
+	Redacted bool  `json:"redacted"`
 }
 
 type auditActorJSON struct {
@@ -400,15 +375,20 @@ type auditChangeJSON struct {
 	Personal bool   `json:"personal"`
 }
 
-func (it auditItem) json() auditEventJSON {
+// json returns the event as the API shows it: an auditEventJSON, or an
+// auditWithheldJSON for an event its reader may not read.
+func (it auditItem) json() any {
+	if it.Redacted {
+		return auditWithheldJSON{Seq: it.Seq, Redacted: true}
+	}
+	return it.full()
+}
+
+func (it auditItem) full() auditEventJSON {
 	out := auditEventJSON{Seq: it.Seq, Time: it.Time.UTC().Format(time.RFC3339Nano),
 		Actor: auditActorJSON{it.Actor.Kind, it.Actor.ID}, SourceIP: it.SourceIP, Action: it.Action,
-		Object: auditObjectJSON{it.ObjectType, it.ObjectID}, Redacted: it.Redacted,
+		Object: auditObjectJSON{it.ObjectType, it.ObjectID}, Subject: it.SubjectID, Erased: it.Erased,
 		Changes: []auditChangeJSON{}, Details: map[string]string{}, Personal: map[string]string{}}
-	if it.Redacted {
-		return out
-	}
-	out.Subject, out.Erased = it.SubjectID, it.Erased
 	for _, c := range it.Changes {
 		out.Changes = append(out.Changes, auditChangeJSON{c.Field, c.Before, c.After, c.Personal})
 	}

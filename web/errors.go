@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"strongroom"
+	"strongroom/store"
 )
 
 // statusOf maps error codes to HTTP status codes, in one place.
@@ -19,19 +20,39 @@ var statusOf = map[string]int{
 	strongroom.EINTERNAL:     http.StatusInternalServerError,
 	strongroom.ETOOMANY:      http.StatusTooManyRequests,
 	strongroom.EPASSWORD:     http.StatusForbidden,
+	strongroom.ESTORAGE:      http.StatusInsufficientStorage,
+}
+
+// retryAfter is the hint, in seconds, sent with answers that say "try
+// again": a database that stopped answering may be back in moments; space
+// on a full disk takes someone to free it.
+var retryAfter = map[int]string{
+	http.StatusServiceUnavailable:  "10",
+	http.StatusInsufficientStorage: "60",
 }
 
 // renderError answers with the error's safe message: JSON under /api/, a
 // page elsewhere. Errors that are not *strongroom.Error are logged and shown
 // only as "Internal error.".
+//
+// Faults of the machine (a full disk, a database that does not answer) are
+// answered as such, with a Retry-After hint, and logged once per interval
+// (store.Faults) rather than once per request.
 func (h *Handler) renderError(w http.ResponseWriter, r *http.Request, err error) {
+	err = store.Classify(err)
 	code := strongroom.ErrorCode(err)
 	status, ok := statusOf[code]
 	if !ok {
 		status = http.StatusInternalServerError
 	}
-	if code == strongroom.EINTERNAL {
+	switch code {
+	case strongroom.EINTERNAL:
 		h.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	case strongroom.EUNAVAILABLE, strongroom.ESTORAGE:
+		h.cfg.Faults.Note(err)
+	}
+	if after, ok := retryAfter[status]; ok {
+		w.Header().Set("Retry-After", after)
 	}
 	msg, field := strongroom.ErrorMessage(err), strongroom.ErrorField(err)
 	if strings.HasPrefix(r.URL.Path, "/api/") {

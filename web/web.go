@@ -18,6 +18,7 @@ import (
 	"strongroom/identity"
 	"strongroom/reports"
 	"strongroom/search"
+	"strongroom/store"
 	"strongroom/tenancy"
 )
 
@@ -37,6 +38,9 @@ type Config struct {
 	// HostSuffix, when set, also addresses tenants by host name:
 	// SLUG.HostSuffix/… is served as /t/SLUG/….
 	HostSuffix string
+	// Faults hears of the faults requests meet (logged once per interval,
+	// a full disk remembered for readiness); nil: a Faults of its own.
+	Faults *store.Faults
 }
 
 // Handler serves every page and API route.
@@ -68,6 +72,9 @@ func New(tenants Tenants, svc Services, log *slog.Logger, cfg Config) (*Handler,
 	pages, err := parseTemplates()
 	if err != nil {
 		return nil, err
+	}
+	if cfg.Faults == nil {
+		cfg.Faults = store.NewFaults(log)
 	}
 	h := &Handler{tenants: tenants, identity: svc.Identity, svc: svc, log: log, cfg: cfg, pages: pages, mux: http.NewServeMux()}
 	h.routes()

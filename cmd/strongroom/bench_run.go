@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"runtime"
 	"slices"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -69,11 +68,13 @@ func (t timings) quantile(q float64) time.Duration {
 	return s[max(0, min(i, len(s)-1))]
 }
 
-func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
+func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }
 
 // benchRun times, for each user, the first page of search results over
-// the fixed queries, the first page of the case list, and each report.
-func benchRun(ctx context.Context, h *tenancy.Handle, queries int, verbose bool, stdout io.Writer) error {
+// the fixed queries and the first page of the case list, each beside its
+// floor (the same SQL run directly on the file, see floor), and each
+// report.
+func benchRun(ctx context.Context, h *tenancy.Handle, fl *floor, queries int, verbose bool, stdout io.Writer) error {
 	users, err := benchUsers(ctx, h)
 	if err != nil {
 		return err
@@ -85,80 +86,17 @@ func benchRun(ctx context.Context, h *tenancy.Handle, queries int, verbose bool,
 	qs := seed.BenchQueries()
 	fmt.Fprintf(stdout, "Tenant %s on %s: %d records (cases included); %d searches and %d case lists per user over %d queries; %s, GOMAXPROCS %d.\n\n",
 		h.Tenant.Slug, h.DB.Dialect, records, queries, queries, len(qs), runtime.Version(), runtime.GOMAXPROCS(0))
-	svc, cs, rs := search.New(), cases.New(slog.New(slog.DiscardHandler)), reports.New()
-	type result struct {
-		search, list timings
-		perQuery     map[string]timings
-		hits         map[string]string
-		reports      []time.Duration
-	}
-	results := make([]result, len(users))
-	reportNames := []string{"cases", "financial by kind", "financial by month", "financial by case", "financial by currency", "deadlines"}
-	for ui, u := range users {
-		r := result{perQuery: map[string]timings{}, hits: map[string]string{}}
-		// One warm-up round, untimed: the first touch of each page of the
-		// index would otherwise be counted as the query's.
-		for i := range len(qs) + queries {
-			q := qs[i%len(qs)]
-			start := time.Now()
-			res, err := svc.Search(ctx, h, u.p, search.Query{Q: q})
-			d := time.Since(start)
-			if err != nil {
-				return fmt.Errorf("search %q: %w", q, err)
-			}
-			if i >= len(qs) {
-				r.search = append(r.search, d)
-				r.perQuery[q] = append(r.perQuery[q], d)
-			}
-			r.hits[q] = fmt.Sprint(res.Total)
-			if res.More {
-				r.hits[q] = fmt.Sprintf(">%d", search.MaxCount)
-			}
+	b := &bencher{h: h, floor: fl, pool: poolFloor(h.DB), queries: queries, search: search.New(), cases: cases.New(slog.New(slog.DiscardHandler)), reports: reports.New()}
+	results := make([]benchResult, len(users))
+	for i, u := range users {
+		if results[i], err = b.user(ctx, u); err != nil {
+			return err
 		}
-		lists := []cases.CaseFilter{{}, {Sort: cases.SortOpened}, {Status: "open"}, {PracticeGroup: "Litigation", Sort: cases.SortOpened}}
-		for i := range len(lists) + queries {
-			start := time.Now()
-			if _, _, err := cs.ListCases(ctx, h, u.p, lists[i%len(lists)]); err != nil {
-				return fmt.Errorf("case list: %w", err)
-			}
-			if i >= len(lists) {
-				r.list = append(r.list, time.Since(start))
-			}
-		}
-		for _, name := range reportNames {
-			start := time.Now()
-			var err error
-			switch {
-			case name == "cases":
-				_, err = rs.Cases(ctx, h, u.p)
-			case name == "deadlines":
-				_, err = rs.Deadlines(ctx, h, u.p, 100)
-			default:
-				_, err = rs.Financial(ctx, h, u.p, strings.TrimPrefix(name, "financial by "))
-			}
-			if err != nil {
-				return fmt.Errorf("report %s: %w", name, err)
-			}
-			r.reports = append(r.reports, time.Since(start))
-		}
-		results[ui] = r
 	}
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "\t%s\t%s\t\n", users[0].name, users[1].name)
-	row := func(label string, f func(result) time.Duration) {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t\n", label, ms(f(results[0])), ms(f(results[1])))
-	}
-	row("search, first page, p50", func(r result) time.Duration { return r.search.quantile(0.5) })
-	row("search, first page, p99", func(r result) time.Duration { return r.search.quantile(0.99) })
-	row("case list, first page, p50", func(r result) time.Duration { return r.list.quantile(0.5) })
-	row("case list, first page, p99", func(r result) time.Duration { return r.list.quantile(0.99) })
-	for i, name := range reportNames {
-		row("report: "+name, func(r result) time.Duration { return r.reports[i] })
-	}
-	tw.Flush()
+	printResults(stdout, users, results, fl != nil)
 	if verbose {
 		fmt.Fprintln(stdout, "\nPer query (hits counted up to the limit; median time):")
-		tw = tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintf(tw, "query\t%s hits\tmedian\t%s hits\tmedian\n", users[0].name, users[1].name)
 		for _, q := range qs {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", q, results[0].hits[q], ms(results[0].perQuery[q].quantile(0.5)),

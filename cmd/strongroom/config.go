@@ -26,6 +26,17 @@ type StorageConfig struct {
 	// FilesDir holds the tenants' document files, encrypted; default
 	// DATA/files.
 	FilesDir string
+	// DBTimeout bounds each database operation of a request (a statement,
+	// or a transaction including the wait for a connection).
+	DBTimeout time.Duration
+	// TenantPageCache is the page cache, in MiB, of all open SQLite tenant
+	// databases together, shared out evenly: MaxOpenTenants databases of
+	// sqlite.ConnsPerTenant connections. TenantMmap is the size, in MiB,
+	// of the memory map of each (see sqlite.Tuning).
+	TenantPageCache int
+	TenantMmap      int
+	// MaxOpenTenants is how many tenant databases may be open at once.
+	MaxOpenTenants int
 }
 
 // checkpoints returns where audit checkpoints are written.
@@ -105,8 +116,16 @@ func (c *StorageConfig) register(fs *flag.FlagSet) {
 		"where signed audit checkpoints are also written, outside the databases (default DATA-DIR/checkpoints; with PostgreSQL choose shared storage)")
 	stringFlag(fs, &c.FilesDir, "files-dir", "",
 		"where document files are kept, encrypted, one directory per tenant (default DATA-DIR/files; with PostgreSQL and several nodes choose shared storage)")
+	durationFlag(fs, &c.DBTimeout, "db-timeout", 10*time.Second,
+		"longest a request waits for one database operation (a transaction, from the wait for a connection to its commit); past it the answer is 503 and the transaction is rolled back")
 	stringFlag(fs, &c.MasterKey, "master-key", "",
 		"KMS key URL instead of a key file: awskms://…, gcpkms://…, azurekeyvault://…, hashivault://…")
+	intFlag(fs, &c.TenantPageCache, "tenant-page-cache", defaultTenantPageCache,
+		"MiB of SQLite page cache for all open tenant databases together, shared out evenly over --max-open-tenants' connections (0: SQLite's default of 2 MiB each)")
+	intFlag(fs, &c.TenantMmap, "tenant-mmap", 0,
+		"MiB of each SQLite tenant database read through a memory map (the kernel's file cache, not this process's heap); 0: none, the default, as every write makes readers rebuild their map")
+	intFlag(fs, &c.MaxOpenTenants, "max-open-tenants", defaultMaxOpenTenants,
+		"tenant databases open at once (0: the default); the least recently used idle one is closed to open another")
 }
 
 // parse parses args and refuses stray positional arguments beyond want.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"strongroom/seed"
+	"strongroom/store"
 	"strongroom/tenancy"
 )
 
@@ -34,7 +35,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	defer a.Close()
 	return withTenant(ctx, a, cfg, rest[0], func(h *tenancy.Handle) error {
 		start := time.Now()
-		res, err := seed.Demo(ctx, h, a.identity, seed.DemoOptions{Cases: cases})
+		res, err := seed.Demo(store.WithTimeout(ctx, 0), h, a.identity, seed.DemoOptions{Cases: cases}) // bulk loading: no request deadline
 		if err != nil {
 			return err
 		}
@@ -48,6 +49,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 // withTenant opens a tenant's database for a command.
 func withTenant(ctx context.Context, a *app, cfg StorageConfig, slug string, fn func(*tenancy.Handle) error) error {
 	reg := tenancy.NewRegistry(a.engine, a.control, a.keeper, a.log, time.Hour, cfg.checkpoints())
+	reg.MaxOpen = cfg.maxOpenTenants()
 	defer reg.Close()
 	h, release, err := reg.Get(ctx, slug)
 	if err != nil {

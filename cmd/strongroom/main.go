@@ -12,6 +12,7 @@ import (
 	"syscall"
 
 	"strongroom"
+	"strongroom/store"
 )
 
 // Version is set at build time with -ldflags "-X main.Version=…".
@@ -68,7 +69,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "key":
 		err = runKey(ctx, args[1:], stdout, stderr)
 	case "audit":
-		err = runAudit(ctx, args[1:], stdout, stderr)
+		// Verifying or archiving a whole log reads it in one pass: the
+		// operator's command, not bounded like a request's work.
+		err = runAudit(store.WithTimeout(ctx, 0), args[1:], stdout, stderr)
 	case "demo":
 		err = runDemo(ctx, args[1:], stdout, stderr)
 	case "bench":

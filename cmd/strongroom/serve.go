@@ -18,6 +18,7 @@ import (
 	"strongroom/search"
 	"strongroom/seed"
 	"strongroom/server"
+	"strongroom/store"
 	"strongroom/tenancy"
 	"strongroom/web"
 )
@@ -55,9 +56,12 @@ type Main struct {
 	registry *tenancy.Registry
 	svc      web.Services
 	purger   *cases.Purger
+	faults   *store.Faults
 	server   *server.Server
 	cancel   context.CancelFunc
 	done     chan struct{}
+	// recovered is closed when the start-up recovery has finished.
+	recovered chan struct{}
 }
 
 // ParseFlags reads serve's command line (and environment).
@@ -113,7 +117,8 @@ func splitList(s string) []string {
 }
 
 // Run opens storage, removes tenants a crash left half-made, and starts
-// serving. It returns once the listeners are bound.
+// serving, with the rest of what a crash leaves put right in the
+// background (recoverAtStart). It returns once the listeners are bound.
 func (m *Main) Run(ctx context.Context) (err error) {
 	c := m.Config
 	proxies, err := parseProxies(c.TrustedProxies)
@@ -153,8 +158,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 	}
 	m.registry = tenancy.NewRegistry(m.app.engine, m.app.control, m.app.keeper, m.Log, c.IdleClose, c.Storage.checkpoints())
+	m.registry.MaxOpen = c.Storage.maxOpenTenants()
 	m.svc = m.services()
-	handler, err := web.New(m.registry, m.svc, m.Log, web.Config{HostSuffix: c.TenantHostSuffix})
+	m.faults = store.NewFaults(m.Log, c.Storage.DataDir, c.Storage.files(), c.Storage.checkpoints())
+	handler, err := web.New(m.registry, m.svc, m.Log, web.Config{HostSuffix: c.TenantHostSuffix, Faults: m.faults})
 	if err != nil {
 		return err
 	}
@@ -169,7 +176,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Addr: c.Addr, HTTPAddr: c.HTTPAddr, TLSCert: c.TLSCert, TLSKey: c.TLSKey,
 		ACMEDomains: splitList(c.ACMEDomains), DataDir: filepath.Clean(dataDir),
 		TrustedProxies: proxies, MetricsAddr: c.MetricsAddr, Logger: m.Log,
-		Ready: func(ctx context.Context) error { return m.app.db.Ping(ctx) },
+		Ready:  m.ready,
+		Gauges: m.gauges(),
 	}, handler)
 	if err != nil {
 		return err
@@ -178,12 +186,18 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	m.cancel, m.done = cancel, make(chan struct{})
+	m.cancel, m.done, m.recovered = cancel, make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(m.done)
 		m.registry.Run(bg)
 	}()
-	m.purger.Run()
+	go func() {
+		defer close(m.recovered)
+		m.recoverAtStart(bg)
+		if bg.Err() == nil {
+			m.purger.Run() // after the recovery, which already swept every tenant
+		}
+	}()
 
 	fmt.Fprintf(m.Stdout, "Strongroom is serving at %s\n", m.server.URL())
 	if fp := m.server.Fingerprint(); fp != "" && c.TLSCert == "" {
@@ -192,6 +206,30 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	m.Log.Info("serving", "url", m.server.URL(), "engine", string(m.app.engine.Dialect()))
 	return nil
+}
+
+// ready is for /readyz: the control plane answers, and the disk has space
+// if a write found none.
+func (m *Main) ready(ctx context.Context) error {
+	if err := m.app.db.Ping(ctx); err != nil {
+		return err
+	}
+	return m.faults.Check(ctx)
+}
+
+// gauges are the figures of the faults exposed with the metrics.
+func (m *Main) gauges() []server.Gauge {
+	return []server.Gauge{
+		{Name: "storage_full", Help: "1 while writes are refused because the disk is full, until a write succeeds again.",
+			Value: func() float64 {
+				if m.faults.StorageFull() {
+					return 1
+				}
+				return 0
+			}},
+		{Name: "storage_full_refusals_total", Help: "Requests refused because the disk was full.", Counter: true,
+			Value: func() float64 { return float64(m.faults.Refused()) }},
+	}
 }
 
 // activeTenants lists the slugs of the tenants background jobs work on.
@@ -238,7 +276,7 @@ func (m *Main) ensureDemo(ctx context.Context) error {
 	// Realistic data to try it with: practice groups, an MDL with two
 	// local counsel firms restricted to their cases, a user for each role.
 	return withTenant(ctx, m.app, m.Config.Storage, t.Slug, func(h *tenancy.Handle) error {
-		res, err := seed.Demo(ctx, h, m.app.identity, seed.DemoOptions{})
+		res, err := seed.Demo(store.WithTimeout(ctx, 0), h, m.app.identity, seed.DemoOptions{}) // bulk loading: no request deadline
 		if err != nil {
 			return err
 		}
@@ -252,18 +290,20 @@ func (m *Main) ensureDemo(ctx context.Context) error {
 func (m *Main) URL() string { return m.server.URL() }
 
 // Close stops serving, waiting for requests in flight until ctx ends, then
-// closes tenant databases and the control plane.
+// closes tenant databases (each after signing its last audit events, also
+// those of a request still running) and the control plane.
 func (m *Main) Close(ctx context.Context) error {
 	var err error
 	if m.server != nil {
 		err = m.server.Close(ctx)
 	}
-	if m.purger != nil {
-		m.purger.Close()
-	}
 	if m.cancel != nil {
 		m.cancel()
 		<-m.done
+		<-m.recovered // before the purger: the recovery may start it
+	}
+	if m.purger != nil {
+		m.purger.Close()
 	}
 	if m.registry != nil {
 		m.registry.Close()

@@ -4,6 +4,7 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"embed"
@@ -11,6 +12,7 @@ import (
 	"fmt"
 	"net"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -29,6 +31,11 @@ var migrationFS embed.FS
 type Engine struct {
 	config *pgx.ConnConfig
 	prefix string // tenant database names start with it: "sr_" + control database
+	// Timeout bounds each operation on the databases the engine opens
+	// (store.DB.Timeout); the server is told the same as statement and
+	// lock timeouts, so that it stops work nobody waits for any more.
+	// 0 means store.DefaultTimeout.
+	Timeout time.Duration
 }
 
 var _ store.Engine = (*Engine)(nil)
@@ -69,8 +76,18 @@ func (e *Engine) Placement(slug string) string {
 func (e *Engine) connConfig(database string) *pgx.ConnConfig {
 	cfg := e.config.Copy()
 	cfg.Database = database
-	if cfg.ConnectTimeout == 0 {
-		cfg.ConnectTimeout = 10 * time.Second
+	timeout := cmp.Or(e.Timeout, store.DefaultTimeout)
+	if cfg.ConnectTimeout == 0 || cfg.ConnectTimeout > timeout {
+		cfg.ConnectTimeout = timeout
+	}
+	ms := strconv.FormatInt(timeout.Milliseconds(), 10)
+	for name, value := range map[string]string{"statement_timeout": ms, "lock_timeout": ms,
+		// A transaction whose client vanished must not hold its locks
+		// until TCP notices.
+		"idle_in_transaction_session_timeout": strconv.FormatInt(2*timeout.Milliseconds(), 10)} {
+		if _, set := cfg.RuntimeParams[name]; !set {
+			cfg.RuntimeParams[name] = value
+		}
 	}
 	return cfg
 }
@@ -82,11 +99,13 @@ func (e *Engine) open(ctx context.Context, database, name string) (*store.DB, er
 	pool.SetMaxOpenConns(4)
 	pool.SetMaxIdleConns(2)
 	pool.SetConnMaxIdleTime(time.Minute)
-	if err := pool.PingContext(ctx); err != nil {
+	db := store.NewDB(name, store.Postgres, pool, pool)
+	db.Timeout, db.Faults = cmp.Or(e.Timeout, store.DefaultTimeout), faultOf
+	if err := db.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, e.connectError(err, database)
 	}
-	return store.NewDB(name, store.Postgres, pool, pool), nil
+	return db, nil
 }
 
 // connectError says what went wrong reaching the server, naming the host and
@@ -136,7 +155,11 @@ func (e *Engine) OpenControl(ctx context.Context) (*store.DB, error) {
 // admin runs fn on a connection to the maintenance database "postgres":
 // CREATE and DROP DATABASE cannot run inside the database they name.
 func (e *Engine) admin(ctx context.Context, fn func(*sql.DB) error) error {
-	pool := stdlib.OpenDB(*e.connConfig("postgres"))
+	cfg := e.connConfig("postgres")
+	// CREATE and DROP DATABASE take as long as they take: they are the
+	// operator's, run from commands and tenant creation, not a request's.
+	cfg.RuntimeParams["statement_timeout"], cfg.RuntimeParams["lock_timeout"] = "0", "0"
+	pool := stdlib.OpenDB(*cfg)
 	defer pool.Close()
 	pool.SetMaxOpenConns(1)
 	if err := pool.PingContext(ctx); err != nil {

@@ -19,7 +19,7 @@ func TestSearchClassesMigration(t *testing.T) {
 	if err := createFile(path, true); err != nil {
 		t.Fatal(err)
 	}
-	db, err := open(path, "old")
+	db, err := (&Engine{}).open(path, "old", Tuning{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"embed"
@@ -12,7 +13,9 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
@@ -29,7 +32,38 @@ var migrationFS embed.FS
 //	DATA/tenants/SLUG.db     one file per tenant
 type Engine struct {
 	dataDir string
+	// Timeout bounds each operation on the databases the engine opens
+	// (store.DB.Timeout), and is how long a writer waits for another
+	// process's lock (busy_timeout); 0 means store.DefaultTimeout.
+	Timeout time.Duration
+	tuning  Tuning
 }
+
+// Tuning sizes the memory each tenant database's connections read through
+// (the control plane keeps SQLite's defaults: it is small).
+type Tuning struct {
+	// CacheSize is the page cache of each connection, in bytes (PRAGMA
+	// cache_size); 0 keeps SQLite's default of 2 MiB. It is memory of this
+	// process, held while the database is open.
+	CacheSize int64
+	// MmapSize is how much of the file each connection reads through a
+	// memory map (PRAGMA mmap_size) instead of copying pages into its cache;
+	// 0: none. The mapped pages are the kernel's file cache, shared by the
+	// connections and given back under memory pressure; what is mapped is
+	// address space. A reader unmaps the whole file when it finds that the
+	// database was written since its last read, so with frequent writes
+	// the map is rebuilt over and over.
+	MmapSize int64
+}
+
+// ConnsPerTenant is how many connections an open tenant database holds at
+// most: one writer and the read pool.
+const ConnsPerTenant = 1 + readConns
+
+const readConns = 4
+
+// Tune sets the tuning of the tenant databases opened from now on.
+func (e *Engine) Tune(t Tuning) { e.tuning = t }
 
 var _ store.Engine = (*Engine)(nil)
 
@@ -73,7 +107,7 @@ func (e *Engine) OpenControl(ctx context.Context) (*store.DB, error) {
 	if err := createFile(path, false); err != nil {
 		return nil, err
 	}
-	db, err := open(path, "control plane")
+	db, err := e.open(path, "control plane", Tuning{})
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +131,7 @@ func (e *Engine) CreateTenantDB(ctx context.Context, slug string) (string, error
 	if err := createFile(path, true); err != nil {
 		return "", err
 	}
-	db, err := open(path, "tenant "+slug)
+	db, err := e.open(path, "tenant "+slug, Tuning{})
 	if err == nil {
 		err = migrate(ctx, db, "migrations/tenant")
 		if err == nil {
@@ -117,7 +151,7 @@ func (e *Engine) OpenTenantDB(ctx context.Context, slug, placement string) (*sto
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("tenant %q database file %s: %w", slug, path, err)
 	}
-	db, err := open(path, "tenant "+slug)
+	db, err := e.open(path, "tenant "+slug, e.tuning)
 	if err != nil {
 		return nil, err
 	}
@@ -173,21 +207,46 @@ func removeFiles(path string) error {
 // open opens a single-connection write pool and a small read pool on path.
 // mode=rw: opening never creates a file, so a deleted tenant file is an
 // error instead of a fresh empty database.
-func open(path, name string) (*store.DB, error) {
-	base := "file:" + (&url.URL{Path: path}).EscapedPath() + "?mode=rw" +
-		"&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=synchronous(FULL)"
-	write, err := sql.Open("sqlite", base+"&_txlock=immediate")
+func (e *Engine) open(path, name string, t Tuning) (*store.DB, error) {
+	timeout := cmp.Or(e.Timeout, store.DefaultTimeout)
+	write, read, err := openPools(path, timeout, t)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", name, err)
+	}
+	db := store.NewDB(name, store.SQLite, write, read)
+	db.Timeout, db.Faults = timeout, faultOf
+	return db, nil
+}
+
+// openPools opens the pools of open. The pragmas are in the DSN, so the
+// driver runs them on every connection it makes, however many and
+// whenever. The read pool keeps its connections while open (with their
+// page caches and prepared statements) instead of closing all but two.
+// A writer waits for another process's lock as long as an operation may
+// take (busy_timeout).
+func openPools(path string, timeout time.Duration, t Tuning) (write, read *sql.DB, err error) {
+	base := "file:" + (&url.URL{Path: path}).EscapedPath() + "?mode=rw" +
+		"&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)" +
+		"&_pragma=busy_timeout(" + strconv.FormatInt(timeout.Milliseconds(), 10) + ")"
+	if t.CacheSize > 0 {
+		base += fmt.Sprintf("&_pragma=cache_size(%d)", -max(t.CacheSize/1024, 1)) // negative: KiB
+	}
+	if t.MmapSize > 0 {
+		base += fmt.Sprintf("&_pragma=mmap_size(%d)", t.MmapSize)
+	}
+	write, err = sql.Open("sqlite", base+"&_txlock=immediate")
+	if err != nil {
+		return nil, nil, err
 	}
 	write.SetMaxOpenConns(1)
-	read, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
+	read, err = sql.Open("sqlite", base+"&_pragma=query_only(1)")
 	if err != nil {
 		write.Close()
-		return nil, fmt.Errorf("open %s: %w", name, err)
+		return nil, nil, err
 	}
-	read.SetMaxOpenConns(4)
-	return store.NewDB(name, store.SQLite, write, read), nil
+	read.SetMaxOpenConns(readConns)
+	read.SetMaxIdleConns(readConns)
+	return write, read, nil
 }
 
 func migrate(ctx context.Context, db *store.DB, dir string) error {

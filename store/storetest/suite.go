@@ -37,6 +37,7 @@ func RunSuite(t *testing.T, e store.Engine) {
 	t.Run("Settings", func(t *testing.T) { testSettings(t, c) })
 	t.Run("TenantDatabases", func(t *testing.T) { testTenantDatabases(t, e) })
 	t.Run("NewerSchemaRefused", func(t *testing.T) { testNewerSchemaRefused(t, e) })
+	t.Run("StatementCache", func(t *testing.T) { testStatementCache(t, e) })
 }
 
 func testTenantRows(t *testing.T, c *store.Control, e store.Engine) {

@@ -46,6 +46,7 @@ type fixture struct {
 	h        *tenancy.Handle
 	clock    *clock
 	throttle *identity.Throttle
+	hasher   *password.Hasher
 	admin    *identity.Principal
 	adminPW  string
 }
@@ -67,8 +68,11 @@ func newFixture(t *testing.T, e store.Engine, params password.Params) *fixture {
 	f := &fixture{t: t, clock: &clock{now: time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)}}
 	f.throttle = identity.NewThrottle(1000, time.Second)
 	f.throttle.Now = f.clock.Now
-	f.svc = identity.New(password.NewHasher(params, 0), f.throttle, discard)
+	f.hasher = password.NewHasher(params, 0)
+	f.svc = identity.New(f.hasher, f.throttle, discard)
 	f.svc.Now = f.clock.Now
+	f.svc.Budget.Burst = 1000
+	f.svc.Budget.Now, f.svc.Devices.Now = f.clock.Now, f.clock.Now
 	control := store.NewControl(db)
 	tenants := tenancy.NewService(e, control, k, discard)
 	tenants.Checkpoints = t.TempDir()

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"strongroom"
 	"strongroom/audit"
@@ -22,10 +23,16 @@ type LoginResult struct {
 	// SecondFactor is set when the user must still enter a code; the
 	// session can do nothing else until then.
 	SecondFactor bool
+	// Device is a new device cookie for the browser, valid until
+	// DeviceExpires. It is given at a full sign-in: after the password, or
+	// after the second factor for a user who has one.
+	Device        string
+	DeviceExpires time.Time
 }
 
 type credentials struct {
 	id           int64
+	usernameKey  string
 	hash         string
 	status       string
 	failed       int
@@ -37,46 +44,93 @@ type credentials struct {
 
 func loadCredentials(ctx context.Context, q rowsQuerier, where string, arg any) (*credentials, error) {
 	var c credentials
-	err := q.QueryRowContext(ctx, `SELECT id, password_hash, status, failed_logins, locked_at, totp_enabled, totp_secret, totp_last_step
-		FROM users WHERE `+where+` = ?`, arg).Scan(&c.id, &c.hash, &c.status, &c.failed, &c.lockedAt, &c.totpEnabled, &c.totpSecret, &c.totpLastStep)
+	err := q.QueryRowContext(ctx, `SELECT id, username_key, password_hash, status, failed_logins, locked_at, totp_enabled, totp_secret, totp_last_step
+		FROM users WHERE `+where+` = ?`, arg).Scan(&c.id, &c.usernameKey, &c.hash, &c.status, &c.failed, &c.lockedAt, &c.totpEnabled, &c.totpSecret, &c.totpLastStep)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
 	return &c, err
 }
 
+// Attempt is one sign-in with a user name and password, as it arrived.
+type Attempt struct {
+	Username, Password string
+	IP, UserAgent      string
+	// Device is the device cookie the browser sent, if any.
+	Device string
+}
+
+// outcome is what checking an attempt found; it decides whether the tokens
+// the attempt took stay spent.
+type outcome int
+
+const (
+	unchecked outcome = iota // a fault came before any hash was computed
+	rejected                 // a failed sign-in: it stays charged
+	accepted                 // the password was right: nothing is charged
+)
+
 // Login checks a user name and password. Every failure gives the same
 // error, whether the name is unknown, the password wrong, or the account
 // locked or disabled, and every path spends one password hash, so neither
-// the answer nor its timing tells whether a user exists.
+// the answer nor its timing tells whether a user exists. An attempt refused
+// by the address's throttle or the tenant's budget spends none.
 func (svc *Service) Login(ctx context.Context, h *tenancy.Handle, username, pw, ip, userAgent string) (*LoginResult, error) {
-	throttleKey := h.Tenant.Slug + "|" + ip
-	if !svc.throttle.Allow(throttleKey) {
-		return nil, strongroom.Errorf(strongroom.ETOOMANY, "Too many failed sign-ins from your network address. Wait a few minutes and try again.")
+	return svc.SignIn(ctx, h, Attempt{Username: username, Password: pw, IP: ip, UserAgent: userAgent})
+}
+
+// SignIn is Login for an Attempt. Before the password is checked the
+// attempt takes its tokens (admit: the device cookie's, or the address's
+// and the tenant's); they are given back unless the attempt failed. A full
+// sign-in comes with a new device cookie.
+func (svc *Service) SignIn(ctx context.Context, h *tenancy.Handle, a Attempt) (*LoginResult, error) {
+	userKey := UsernameKey(a.Username)
+	adm, err := svc.admit(ctx, h, a, userKey)
+	if err != nil {
+		return nil, err
 	}
+	res, out, err := svc.checkPassword(ctx, h, a, userKey)
+	adm.finish(out)
+	if err != nil {
+		return nil, err
+	}
+	if !res.SecondFactor {
+		res.Device, res.DeviceExpires = issueDevice(deviceKey(h), h.Tenant.Slug, userKey, svc.Now())
+	}
+	return res, nil
+}
+
+// addressKey is the throttle's key for a source address of a tenant.
+func addressKey(h *tenancy.Handle, ip string) string { return h.Tenant.Slug + "|" + ip }
+
+func errThrottled() error {
+	return strongroom.Errorf(strongroom.ETOOMANY, "Too many failed sign-ins from your network address. Wait a few minutes and try again.")
+}
+
+// checkPassword checks an attempt once it has been let through.
+func (svc *Service) checkPassword(ctx context.Context, h *tenancy.Handle, a Attempt, userKey string) (*LoginResult, outcome, error) {
 	settings, err := loadSettings(ctx, h.DB)
 	if err != nil {
-		return nil, err
+		return nil, unchecked, err
 	}
-	c, err := loadCredentials(ctx, h.DB, "username_key", UsernameKey(username))
+	c, err := loadCredentials(ctx, h.DB, "username_key", userKey)
 	if err != nil {
-		return nil, err
+		return nil, unchecked, err
 	}
 	if c == nil {
-		svc.hasher.DummyVerify(ctx, pw)
-		svc.throttle.Fail(throttleKey)
+		svc.hasher.DummyVerify(ctx, a.Password)
 		err := inTx(ctx, h, func(tx *store.Tx) error {
-			_, err := h.Audit.Append(ctx, tx, h.Audit.FailedLoginUnknownUser(ip, UsernameKey(username)))
+			_, err := h.Audit.Append(ctx, tx, h.Audit.FailedLoginUnknownUser(a.IP, userKey))
 			return err
 		})
 		if err != nil {
-			return nil, err
+			return nil, rejected, err
 		}
-		return nil, errSignIn()
+		return nil, rejected, errSignIn()
 	}
-	ok, rehash, err := svc.hasher.Verify(ctx, pw, c.hash)
+	ok, rehash, err := svc.hasher.Verify(ctx, a.Password, c.hash)
 	if err != nil {
-		return nil, err
+		return nil, unchecked, err
 	}
 	now := svc.Now()
 	locked := c.lockedAt != ""
@@ -87,7 +141,6 @@ func (svc *Service) Login(ctx context.Context, h *tenancy.Handle, username, pw, 
 		}
 	}
 	if !ok || locked || c.status != "active" {
-		svc.throttle.Fail(throttleKey)
 		reason := "wrong_password"
 		switch {
 		case locked:
@@ -95,16 +148,23 @@ func (svc *Service) Login(ctx context.Context, h *tenancy.Handle, username, pw, 
 		case c.status != "active":
 			reason = "disabled"
 		}
-		if err := svc.recordFailure(ctx, h, c, reason, ip, settings, !locked && ok == false); err != nil {
-			return nil, err
+		if err := svc.recordFailure(ctx, h, c, reason, a.IP, settings, !locked && ok == false); err != nil {
+			return nil, rejected, err
 		}
-		return nil, errSignIn()
+		return nil, rejected, errSignIn()
 	}
+	res, err := svc.startSession(ctx, h, c, a, settings, rehash)
+	return res, accepted, err
+}
 
+// startSession opens the session of a right password: a full one, or one
+// that waits for the second factor.
+func (svc *Service) startSession(ctx context.Context, h *tenancy.Handle, c *credentials, a Attempt, settings Settings, rehash bool) (*LoginResult, error) {
+	now := svc.Now()
 	var res LoginResult
-	err = inTx(ctx, h, func(tx *store.Tx) error {
+	err := inTx(ctx, h, func(tx *store.Tx) error {
 		if rehash {
-			if hash, err := svc.hasher.Hash(ctx, pw); err == nil {
+			if hash, err := svc.hasher.Hash(ctx, a.Password); err == nil {
 				if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, hash, c.id); err != nil {
 					return err
 				}
@@ -118,11 +178,12 @@ func (svc *Service) Login(ctx context.Context, h *tenancy.Handle, username, pw, 
 			stage, lifetime, action = stageSecondFactor, secondFactorWindow, "auth.password_ok"
 			res.SecondFactor = true
 		}
-		res.Token, err = newSession(ctx, tx, c.id, stage, ip, userAgent, now, lifetime)
+		var err error
+		res.Token, err = newSession(ctx, tx, c.id, stage, a.IP, a.UserAgent, now, lifetime)
 		if err != nil {
 			return err
 		}
-		return record(ctx, tx, h, userActor(c.id), ip, event{action: action, objectType: "user", objectID: c.id})
+		return record(ctx, tx, h, userActor(c.id), a.IP, event{action: action, objectType: "user", objectID: c.id})
 	})
 	if err != nil {
 		return nil, err
@@ -171,35 +232,74 @@ func (svc *Service) recordFailure(ctx context.Context, h *tenancy.Handle, c *cre
 
 // SecondFactor finishes a sign-in with a TOTP code or a recovery code. A
 // wrong code counts as a failed sign-in. On success the half-way session is
-// replaced by a full one with a new id.
-func (svc *Service) SecondFactor(ctx context.Context, h *tenancy.Handle, token, code, ip, userAgent string) (string, error) {
-	throttleKey := h.Tenant.Slug + "|" + ip
-	if !svc.throttle.Allow(throttleKey) {
-		return "", strongroom.Errorf(strongroom.ETOOMANY, "Too many failed sign-ins from your network address. Wait a few minutes and try again.")
+// replaced by a full one with a new id, and the browser gets a new device
+// cookie. Like the password, a code takes a token before it is checked:
+// the device cookie's when the browser has a valid one for the user, else
+// the address's.
+func (svc *Service) SecondFactor(ctx context.Context, h *tenancy.Handle, token, code, ip, userAgent, device string) (*LoginResult, error) {
+	c, settings, err := svc.halfSignedIn(ctx, h, token)
+	if err != nil {
+		return nil, err
 	}
+	t, ok := svc.takeForCode(h, c.usernameKey, ip, device)
+	if !ok {
+		return nil, errThrottled()
+	}
+	full, out, err := svc.checkSecondFactor(ctx, h, token, code, ip, userAgent, c, settings)
+	if out != rejected {
+		t.bucket.Return(t.key)
+	}
+	if err != nil {
+		return nil, err
+	}
+	res := &LoginResult{Token: full}
+	res.Device, res.DeviceExpires = issueDevice(deviceKey(h), h.Tenant.Slug, c.usernameKey, svc.Now())
+	return res, nil
+}
+
+// halfSignedIn returns the user of a session waiting for its second factor.
+func (svc *Service) halfSignedIn(ctx context.Context, h *tenancy.Handle, token string) (*credentials, Settings, error) {
 	s, err := findSession(ctx, h.DB, token)
-	now := svc.Now()
-	if err != nil || s.stage != stageSecondFactor || now.After(s.ends) {
-		return "", errSessionEnded()
+	if err != nil || s.stage != stageSecondFactor || svc.Now().After(s.ends) {
+		return nil, Settings{}, errSessionEnded()
 	}
 	settings, err := loadSettings(ctx, h.DB)
 	if err != nil {
-		return "", err
+		return nil, Settings{}, err
 	}
 	c, err := loadCredentials(ctx, h.DB, "id", s.userID)
 	if err != nil || c == nil {
-		return "", errSessionEnded()
+		return nil, Settings{}, errSessionEnded()
 	}
+	return c, settings, nil
+}
+
+// takeForCode takes the token a second-factor code is checked with.
+func (svc *Service) takeForCode(h *tenancy.Handle, userKey, ip, device string) (taken, bool) {
+	if device != "" {
+		if nonce, ok := checkDevice(deviceKey(h), h.Tenant.Slug, userKey, device, svc.Now()); ok {
+			t := taken{svc.Devices, h.Tenant.Slug + "|" + nonce}
+			if t.bucket.Take(t.key) {
+				return t, true
+			}
+		}
+	}
+	t := taken{svc.throttle, addressKey(h, ip)}
+	return t, t.bucket.Take(t.key)
+}
+
+// checkSecondFactor checks the code once the attempt has been let through.
+func (svc *Service) checkSecondFactor(ctx context.Context, h *tenancy.Handle, token, code, ip, userAgent string, c *credentials, settings Settings) (string, outcome, error) {
+	now := svc.Now()
 	step, method, ok := svc.checkCode(ctx, h, c, code)
 	if !ok || c.lockedAt != "" || c.status != "active" {
-		svc.throttle.Fail(throttleKey)
 		if err := svc.recordFailure(ctx, h, c, "wrong_code", ip, settings, c.lockedAt == ""); err != nil {
-			return "", err
+			return "", rejected, err
 		}
-		return "", strongroom.FieldError("code", "That code is not right. Enter the current code from your authenticator app, or a recovery code.")
+		return "", rejected, strongroom.FieldError("code", "That code is not right. Enter the current code from your authenticator app, or a recovery code.")
 	}
 	var full string
-	err = inTx(ctx, h, func(tx *store.Tx) error {
+	err := inTx(ctx, h, func(tx *store.Tx) error {
 		if method == "totp" {
 			// Only a later step may be used next: a code is accepted once.
 			res, err := tx.ExecContext(ctx, `UPDATE users SET totp_last_step = ?, failed_logins = 0 WHERE id = ? AND totp_last_step < ?`, step, c.id, step)
@@ -222,6 +322,7 @@ func (svc *Service) SecondFactor(ctx context.Context, h *tenancy.Handle, token, 
 		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE id_hash = ?`, hashSecret(token)); err != nil {
 			return err
 		}
+		var err error
 		full, err = newSession(ctx, tx, c.id, stageFull, ip, userAgent, now, settings.AbsoluteTimeout)
 		if err != nil {
 			return err
@@ -229,7 +330,7 @@ func (svc *Service) SecondFactor(ctx context.Context, h *tenancy.Handle, token, 
 		return record(ctx, tx, h, userActor(c.id), ip, event{action: "auth.login", objectType: "user", objectID: c.id,
 			details: map[string]string{"second_factor": method}})
 	})
-	return full, err
+	return full, accepted, err
 }
 
 // checkCode tries code as a TOTP code, then as a recovery code.

@@ -234,21 +234,25 @@ func TestTwoFactor(t *testing.T) {
 		}
 
 		res, err := f.svc.Login(ctx, f.h, "clerk", pw, "192.0.2.1", "test")
-		if err != nil || !res.SecondFactor {
-			t.Fatalf("password step: %+v %v", res, err)
+		if err != nil || !res.SecondFactor || res.Device != "" {
+			t.Fatalf("password step (no device cookie until the second factor): %+v %v", res, err)
 		}
 		if _, err := f.svc.Authenticate(ctx, f.h, res.Token, "192.0.2.1"); err == nil {
 			t.Fatal("a half-signed-in session is usable")
 		}
 		// The code used at enrolment is refused: a code counts once.
-		if _, err := f.svc.SecondFactor(ctx, f.h, res.Token, code, "192.0.2.1", "test"); err == nil {
+		if _, err := f.svc.SecondFactor(ctx, f.h, res.Token, code, "192.0.2.1", "test", ""); err == nil {
 			t.Fatal("the enrolment code was accepted again")
 		}
 		f.clock.Add(30 * time.Second)
 		next, _ := totp.CodeAt(e.Secret, f.clock.Now())
-		full, err := f.svc.SecondFactor(ctx, f.h, res.Token, next, "192.0.2.1", "test")
+		done, err := f.svc.SecondFactor(ctx, f.h, res.Token, next, "192.0.2.1", "test", "")
 		if err != nil {
 			t.Fatal(err)
+		}
+		full := done.Token
+		if done.Device == "" {
+			t.Fatal("a full sign-in with a second factor gave no device cookie")
 		}
 		if full == res.Token {
 			t.Fatal("the session id did not change after the second factor")
@@ -256,15 +260,15 @@ func TestTwoFactor(t *testing.T) {
 		f.session(full)
 		// Replay of the same code in another sign-in is refused.
 		res2, _ := f.svc.Login(ctx, f.h, "clerk", pw, "192.0.2.1", "test")
-		if _, err := f.svc.SecondFactor(ctx, f.h, res2.Token, next, "192.0.2.1", "test"); err == nil {
+		if _, err := f.svc.SecondFactor(ctx, f.h, res2.Token, next, "192.0.2.1", "test", ""); err == nil {
 			t.Fatal("a TOTP code was accepted twice")
 		}
 		// A recovery code works once.
-		if _, err := f.svc.SecondFactor(ctx, f.h, res2.Token, strings.ToUpper(recovery[0]), "192.0.2.1", "test"); err != nil {
+		if _, err := f.svc.SecondFactor(ctx, f.h, res2.Token, strings.ToUpper(recovery[0]), "192.0.2.1", "test", ""); err != nil {
 			t.Fatalf("recovery code: %v", err)
 		}
 		res3, _ := f.svc.Login(ctx, f.h, "clerk", pw, "192.0.2.1", "test")
-		if _, err := f.svc.SecondFactor(ctx, f.h, res3.Token, recovery[0], "192.0.2.1", "test"); err == nil {
+		if _, err := f.svc.SecondFactor(ctx, f.h, res3.Token, recovery[0], "192.0.2.1", "test", ""); err == nil {
 			t.Fatal("a recovery code was accepted twice")
 		}
 	})

@@ -30,14 +30,22 @@ import (
 type Service struct {
 	hasher   *password.Hasher
 	throttle *Throttle
-	log      *slog.Logger
+	// Budget is each tenant's allowance of failed sign-ins from browsers
+	// without a device cookie, keyed by tenant slug (see budget.go).
+	Budget *Throttle
+	// Devices counts failed sign-ins per device cookie (see device.go).
+	Devices *Throttle
+	refused refusals
+	lanes   lanes
+	log     *slog.Logger
 	// Now is the clock; tests replace it to reach expiry without waiting.
 	Now func() time.Time
 }
 
 // New returns the identity service.
 func New(hasher *password.Hasher, throttle *Throttle, log *slog.Logger) *Service {
-	return &Service{hasher: hasher, throttle: throttle, log: log, Now: time.Now}
+	return &Service{hasher: hasher, throttle: throttle, log: log, Now: time.Now,
+		Budget: NewThrottle(DefaultBudgetBurst, DefaultBudgetRefill), Devices: NewDeviceThrottle()}
 }
 
 // Principal is who is making a request: a signed-in user, through a

@@ -5,12 +5,14 @@ import (
 	"time"
 )
 
-// Throttle is a token bucket per source address: each failed sign-in takes
-// a token, tokens come back at a steady rate, and an address with none left
-// is refused before its password is even checked. One address can therefore
-// not lock out many users quickly. It is per process; behind a load
-// balancer each node throttles on its own, which only makes it looser by the
-// number of nodes.
+// Throttle is a token bucket per key (a source address, a tenant, a device
+// cookie): each sign-in attempt takes a token before its password is
+// checked, a right password gives it back, and tokens come back at a steady
+// rate. A key with none left is refused before any hash is computed. Taking
+// is one locked step with the check, so attempts sent all at once cannot
+// pass the check together: at most Burst of them are checked. It is per
+// process; behind a load balancer each node throttles on its own, which
+// only makes it looser by the number of nodes.
 type Throttle struct {
 	Burst  float64       // failures allowed at once
 	Refill time.Duration // time for one token to come back
@@ -55,17 +57,23 @@ func (t *Throttle) prune(now time.Time) {
 	}
 }
 
-// Allow reports whether key has a token left.
-func (t *Throttle) Allow(key string) bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.get(key).tokens >= 1
-}
-
-// Fail takes a token from key.
-func (t *Throttle) Fail(key string) {
+// Take takes a token from key and reports whether there was one.
+func (t *Throttle) Take(key string) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	b := t.get(key)
-	b.tokens = max(0, b.tokens-1)
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}
+
+// Return gives back a token Take took, for an attempt that turned out not
+// to be a failure.
+func (t *Throttle) Return(key string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	b := t.get(key)
+	b.tokens = min(t.Burst, b.tokens+1)
 }

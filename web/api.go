@@ -100,11 +100,10 @@ func (h *Handler) apiLogin(w http.ResponseWriter, r *http.Request, t *tenancy.Ha
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	res, err := h.identity.Login(r.Context(), t, in.Username, in.Password, clientIP(r), r.UserAgent())
+	res, err := h.signIn(w, r, t, in.Username, in.Password)
 	if err != nil {
 		return err
 	}
-	setSession(w, t.Tenant.Slug, res.Token)
 	return writeJSON(w, http.StatusOK, map[string]any{"second_factor": res.SecondFactor})
 }
 
@@ -119,11 +118,9 @@ func (h *Handler) apiLoginCode(w http.ResponseWriter, r *http.Request, t *tenanc
 	if err != nil {
 		return strongroom.Errorf(strongroom.EUNAUTHORIZED, "Sign in with your password first.")
 	}
-	token, err := h.identity.SecondFactor(r.Context(), t, c.Value, in.Code, clientIP(r), r.UserAgent())
-	if err != nil {
+	if err := h.finishSignIn(w, r, t, c.Value, in.Code); err != nil {
 		return err
 	}
-	setSession(w, t.Tenant.Slug, token)
 	return writeJSON(w, http.StatusOK, map[string]any{"signed_in": true})
 }
 

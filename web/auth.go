@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 
 	"strongroom"
@@ -120,11 +121,28 @@ func redirect(w http.ResponseWriter, r *http.Request, to string) error {
 }
 
 // safeNext returns next when it is a path inside the tenant, else home:
-// a sign-in form must not become an open redirect.
+// a sign-in form must not become an open redirect. The path is decoded and
+// its dot segments resolved before it is checked (a browser treats %2e as a
+// dot and a backslash as a slash), and the cleaned path is what is
+// returned, so the check and the browser see the same path.
 func safeNext(t *tenancy.Handle, next string) string {
-	prefix := "/t/" + t.Tenant.Slug + "/"
-	if strings.HasPrefix(next, prefix) && !strings.Contains(next, "//") && !strings.Contains(next, "\\") {
-		return next
+	home := "/t/" + t.Tenant.Slug + "/"
+	if strings.Contains(next, "\\") {
+		return home
 	}
-	return prefix
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.Opaque != "" || u.User != nil || !strings.HasPrefix(u.Path, "/") {
+		return home
+	}
+	if strings.ContainsFunc(u.Path, func(r rune) bool { return r == '\\' || r < 0x20 || r == 0x7f }) {
+		return home
+	}
+	clean := path.Clean(u.Path)
+	if strings.HasSuffix(u.Path, "/") && clean != "/" {
+		clean += "/"
+	}
+	if !strings.HasPrefix(clean, home) || clean == home {
+		return home
+	}
+	return (&url.URL{Path: clean, RawQuery: u.RawQuery}).String()
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"time"
 
 	"strongroom"
 	"strongroom/access"
@@ -27,11 +28,10 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request, t *tenancy
 	v := newView(r, t, nil)
 	v.Form.Values = formValues(r, "username", "next")
 	next := r.PostForm.Get("next")
-	res, err := h.identity.Login(r.Context(), t, r.PostForm.Get("username"), r.PostForm.Get("password"), clientIP(r), r.UserAgent())
+	res, err := h.signIn(w, r, t, r.PostForm.Get("username"), r.PostForm.Get("password"))
 	if err != nil {
 		return h.renderForm(w, "login", v, err, "username", "password")
 	}
-	setSession(w, t.Tenant.Slug, res.Token)
 	if res.SecondFactor {
 		to := tenantPath(t, "login/code")
 		if next != "" {
@@ -63,15 +63,74 @@ func (h *Handler) codeSubmit(w http.ResponseWriter, r *http.Request, t *tenancy.
 	if err != nil {
 		return h.renderForm(w, "login_code", v, strongroom.Errorf(strongroom.EUNAUTHORIZED, "Sign in with your password first."), "code")
 	}
-	token, err := h.identity.SecondFactor(r.Context(), t, c.Value, r.PostForm.Get("code"), clientIP(r), r.UserAgent())
+	if err := h.finishSignIn(w, r, t, c.Value, r.PostForm.Get("code")); err != nil {
+		return h.renderForm(w, "login_code", v, err, "code")
+	}
+	return redirect(w, r, safeNext(t, r.PostForm.Get("next")))
+}
+
+// signIn checks a user name and password for the sign-in page and the API
+// alike: the browser's device cookie goes with the attempt, a full sign-in
+// sets the session and a new device cookie, and a refusal for too many
+// failures says when to come back.
+func (h *Handler) signIn(w http.ResponseWriter, r *http.Request, t *tenancy.Handle, username, pw string) (*identity.LoginResult, error) {
+	a := identity.Attempt{Username: username, Password: pw, IP: clientIP(r), UserAgent: r.UserAgent(), Device: deviceOf(r, t)}
+	res, err := h.identity.SignIn(r.Context(), t, a)
+	if err != nil {
+		retryLater(w, err)
+		return nil, err
+	}
+	setSession(w, t.Tenant.Slug, res.Token)
+	setDevice(w, t.Tenant.Slug, res)
+	return res, nil
+}
+
+// finishSignIn checks the second factor of the session token.
+func (h *Handler) finishSignIn(w http.ResponseWriter, r *http.Request, t *tenancy.Handle, token, code string) error {
+	res, err := h.identity.SecondFactor(r.Context(), t, token, code, clientIP(r), r.UserAgent(), deviceOf(r, t))
 	if err != nil {
 		if strongroom.ErrorCode(err) == strongroom.EUNAUTHORIZED {
 			clearSession(w, t.Tenant.Slug)
 		}
-		return h.renderForm(w, "login_code", v, err, "code")
+		retryLater(w, err)
+		return err
 	}
-	setSession(w, t.Tenant.Slug, token)
-	return redirect(w, r, safeNext(t, r.PostForm.Get("next")))
+	setSession(w, t.Tenant.Slug, res.Token)
+	setDevice(w, t.Tenant.Slug, res)
+	return nil
+}
+
+// retryLater tells a client refused for too many failed sign-ins when to
+// try again: a minute is when the tenant's budget has refilled well, and
+// when an address has regained a few attempts.
+func retryLater(w http.ResponseWriter, err error) {
+	if strongroom.ErrorCode(err) == strongroom.ETOOMANY {
+		w.Header().Set("Retry-After", "60")
+	}
+}
+
+// deviceCookie names a tenant's device cookie, which marks a browser that
+// has signed in before (package identity, device.go). No slug can make it
+// the name of a session cookie.
+func deviceCookie(slug string) string { return "__Host-srdevice-" + slug }
+
+// deviceOf returns the device cookie the browser sent, if any.
+func deviceOf(r *http.Request, t *tenancy.Handle) string {
+	if c, err := r.Cookie(deviceCookie(t.Tenant.Slug)); err == nil {
+		return c.Value
+	}
+	return ""
+}
+
+// setDevice gives the browser the device cookie of a full sign-in. It is
+// Strict: only the tenant's own sign-in form needs it.
+func setDevice(w http.ResponseWriter, slug string, res *identity.LoginResult) {
+	if res.Device == "" {
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: deviceCookie(slug), Value: res.Device, Path: "/",
+		Expires: res.DeviceExpires, MaxAge: int(identity.DeviceLifetime / time.Second),
+		Secure: true, HttpOnly: true, SameSite: http.SameSiteStrictMode})
 }
 
 // logoutSubmit ends the caller's session.

@@ -27,6 +27,7 @@ type app struct {
 	keeper   keys.Keeper
 	tenants  *tenancy.Service
 	identity *identity.Service
+	hasher   *password.Hasher
 	throttle *identity.Throttle
 	log      *slog.Logger
 	// adminPassword is the temporary password of the first administrator
@@ -52,7 +53,8 @@ func openApp(ctx context.Context, cfg StorageConfig, log *slog.Logger) (*app, er
 		return nil, err
 	}
 	a.throttle = identity.NewThrottle(20, 30*time.Second)
-	a.identity = identity.New(password.NewHasher(password.DefaultParams, 0), a.throttle, log)
+	a.hasher = password.NewHasher(password.DefaultParams, 0)
+	a.identity = identity.New(a.hasher, a.throttle, log)
 	a.tenants = tenancy.NewService(engine, a.control, a.keeper, log)
 	a.tenants.Checkpoints = cfg.checkpoints()
 	a.tenants.Initialize = func(ctx context.Context, h *tenancy.Handle) error {

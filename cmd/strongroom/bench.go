@@ -11,11 +11,15 @@ import (
 	"strongroom/tenancy"
 )
 
-// runBench is "strongroom bench seed|run": generated data at scale, and
-// the timings of search, case lists and reports over it.
+// runBench is "strongroom bench seed|run|login": generated data at scale,
+// the timings of search, case lists and reports over it, and of sign-in
+// during a flood of failed ones.
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "login" {
+		return runBenchLogin(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || (args[0] != "seed" && args[0] != "run") {
-		fmt.Fprint(stderr, "strongroom bench: say seed --records N TENANT, or run TENANT\n")
+		fmt.Fprint(stderr, "strongroom bench: say seed --records N TENANT, run TENANT, or login\n")
 		return errUsage
 	}
 	var cfg StorageConfig

@@ -9,6 +9,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"strongroom"
+	"strongroom/identity"
 )
 
 // StorageConfig says where Strongroom keeps its data and its master key.
@@ -167,4 +170,41 @@ func reorder(fs *flag.FlagSet, args []string) []string {
 		}
 	}
 	return append(flags, positional...)
+}
+
+// SignInConfig is the tenant-wide budget of failed sign-ins: attempts from
+// browsers without a device cookie take from it before any password is
+// hashed, and once it is spent they are refused until it refills. Zero
+// values keep the defaults of package identity.
+type SignInConfig struct {
+	BudgetBurst  int
+	BudgetRefill time.Duration
+}
+
+func (c *SignInConfig) register(fs *flag.FlagSet) {
+	intFlag(fs, &c.BudgetBurst, "login-budget-burst", identity.DefaultBudgetBurst,
+		"failed sign-ins a tenant may have at once from browsers that have not signed in before; then they are refused before any password is hashed")
+	durationFlag(fs, &c.BudgetRefill, "login-budget-refill", identity.DefaultBudgetRefill,
+		"a tenant regains one failed sign-in this often (keep it well below the server's hashing rate, about 38 a second per core)")
+}
+
+// check refuses settings that make no sense.
+func (c SignInConfig) check() error {
+	if c.BudgetBurst < 0 {
+		return strongroom.FieldError("login-budget-burst", "The number of failed sign-ins must not be negative.")
+	}
+	if c.BudgetRefill < 0 {
+		return strongroom.FieldError("login-budget-refill", "The refill period must not be negative.")
+	}
+	return nil
+}
+
+// apply sets the budget of svc.
+func (c SignInConfig) apply(svc *identity.Service) {
+	if c.BudgetBurst > 0 {
+		svc.Budget.Burst = float64(c.BudgetBurst)
+	}
+	if c.BudgetRefill > 0 {
+		svc.Budget.Refill = c.BudgetRefill
+	}
 }

@@ -298,7 +298,7 @@ func TestLoginTimingDoesNotRevealUsers(t *testing.T) {
 	if testing.Short() {
 		t.Skip("timing test skipped in -short mode")
 	}
-	m, adminTemp := engineServer(t, "sqlite", func(c *ServeConfig) { c.ThrottleBurst = 10000 })
+	m, adminTemp := engineServer(t, "sqlite", func(c *ServeConfig) { c.ThrottleBurst, c.SignIn.BudgetBurst = 10000, 10000 })
 	admin := newAPIClient(t, m)
 	admin.signIn("admin", adminTemp)
 	admin.must("PUT", "settings", map[string]any{"lockout_threshold": 100, "mfa": "optional", "idle_timeout_minutes": 30, "absolute_timeout_minutes": 720})

@@ -32,6 +32,7 @@ Usage:
   strongroom demo seed SLUG                 fill an empty tenant with demo data and users
   strongroom bench seed --records N SLUG    fill a tenant with N generated records
   strongroom bench run SLUG                 time search, case lists and reports
+  strongroom bench login                    time sign-in during a flood of failed sign-ins
   strongroom version                        print the version
 
 Every command takes the storage flags below; run "strongroom COMMAND --help"

@@ -48,6 +48,8 @@ type ServeConfig struct {
 	// MaxConnsPerAddr caps the connections open from one client address
 	// (0: no cap); trusted proxies are exempt.
 	MaxConnsPerAddr int
+	// SignIn is the tenant-wide budget of failed sign-ins.
+	SignIn SignInConfig
 }
 
 // Main is a running server: cmd/strongroom and end-to-end tests both use it.
@@ -88,6 +90,7 @@ func (m *Main) ParseFlags(args []string, stderr io.Writer) error {
 	durationFlag(fs, &c.ThrottleRefill, "login-throttle-refill", 30*time.Second, "an address regains one failed sign-in this often")
 	durationFlag(fs, &c.BodyTimeout, "body-timeout", server.DefaultBodyTimeout, "time a request body may take to arrive; an upload gets it anew for every 64 KiB it delivers")
 	intFlag(fs, &c.MaxConnsPerAddr, "max-conns-per-addr", 256, "connections one client address may hold open (IPv6: one /64); trusted proxies are exempt; 0: no cap")
+	c.SignIn.register(fs)
 	boolFlag(fs, &c.DemoEmpty, "demo-empty", "with --demo: create the demo tenant without sample cases and users")
 	boolFlag(fs, &c.Demo, "demo", "create a demo tenant named \"demo\" when it does not exist")
 	_, err := parse(fs, args, 0)
@@ -143,6 +146,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if c.ThrottleBurst < 0 || c.ThrottleRefill < 0 {
 		return strongroom.FieldError("login-throttle-burst", "The sign-in throttle settings must not be negative.")
 	}
+	if err := c.SignIn.check(); err != nil {
+		return err
+	}
 	if m.app, err = openApp(ctx, c.Storage, m.Log); err != nil {
 		return err
 	}
@@ -152,6 +158,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if c.ThrottleRefill > 0 {
 		m.app.throttle.Refill = c.ThrottleRefill
 	}
+	c.SignIn.apply(m.app.identity)
 	defer func() {
 		if err != nil {
 			m.Close(context.Background())

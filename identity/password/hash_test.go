@@ -355,3 +355,22 @@ func FuzzVerify(f *testing.F) {
 		}
 	})
 }
+
+// Every computed hash is counted, whichever call computed it; a stored hash
+// refused unparsed is not.
+func TestComputedCounts(t *testing.T) {
+	ctx := context.Background()
+	h := NewHasher(testParams, 1)
+	enc, err := h.Hash(ctx, "tulip kettle ox")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Verify(ctx, "tulip kettle ox", enc)
+	h.DummyVerify(ctx, "tulip kettle ox")
+	if _, _, err := h.Verify(ctx, "tulip kettle ox", "$argon2id$nonsense"); err == nil {
+		t.Fatal("a malformed hash was accepted")
+	}
+	if n := h.Computed(); n != 3 {
+		t.Fatalf("Computed() = %d after a Hash, a Verify and a DummyVerify", n)
+	}
+}

@@ -260,7 +260,10 @@ func (svc *Service) SecondFactor(ctx context.Context, h *tenancy.Handle, token, 
 // halfSignedIn returns the user of a session waiting for its second factor.
 func (svc *Service) halfSignedIn(ctx context.Context, h *tenancy.Handle, token string) (*credentials, Settings, error) {
 	s, err := findSession(ctx, h.DB, token)
-	if err != nil || s.stage != stageSecondFactor || svc.Now().After(s.ends) {
+	if err != nil {
+		return nil, Settings{}, err // ended, or a fault: answered as what it is
+	}
+	if s.stage != stageSecondFactor || svc.Now().After(s.ends) {
 		return nil, Settings{}, errSessionEnded()
 	}
 	settings, err := loadSettings(ctx, h.DB)
@@ -268,7 +271,10 @@ func (svc *Service) halfSignedIn(ctx context.Context, h *tenancy.Handle, token s
 		return nil, Settings{}, err
 	}
 	c, err := loadCredentials(ctx, h.DB, "id", s.userID)
-	if err != nil || c == nil {
+	if err != nil {
+		return nil, Settings{}, err
+	}
+	if c == nil {
 		return nil, Settings{}, errSessionEnded()
 	}
 	return c, settings, nil
@@ -362,7 +368,10 @@ func totpAAD(h *tenancy.Handle, userID int64) []byte {
 // current one. Every session of the user ends; a new one is returned.
 func (svc *Service) ChangePassword(ctx context.Context, h *tenancy.Handle, p *Principal, current, next, userAgent string) (string, error) {
 	c, err := loadCredentials(ctx, h.DB, "id", p.User.ID)
-	if err != nil || c == nil {
+	if err != nil {
+		return "", err
+	}
+	if c == nil {
 		return "", errSessionEnded()
 	}
 	ok, _, err := svc.hasher.Verify(ctx, current, c.hash)

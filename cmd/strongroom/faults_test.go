@@ -15,7 +15,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -279,7 +278,7 @@ func metric(t *testing.T, m *Main, name string) string {
 func TestStorageFull(t *testing.T) {
 	disk := mountSmallDisk(t, 48<<20)
 	var logs syncBuffer
-	m, adminTemp := serverLogging(t, slog.New(slog.NewJSONHandler(&logs, nil)), func(c *ServeConfig) {
+	m, adminTemp := engineServerLogging(t, "sqlite", slog.New(slog.NewJSONHandler(&logs, nil)), func(c *ServeConfig) {
 		c.Storage.DataDir = filepath.Join(disk, "data")
 		c.MetricsAddr = "127.0.0.1:0"
 	})
@@ -377,31 +376,6 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
-}
-
-// serverLogging runs a Main with the bare demo tenant on SQLite that logs
-// to log, and returns it with the first administrator's temporary password.
-func serverLogging(t *testing.T, log *slog.Logger, configure func(*ServeConfig)) (*Main, string) {
-	t.Helper()
-	dir := t.TempDir()
-	var out bytes.Buffer
-	m := &Main{Stdout: &out, Log: log, Config: ServeConfig{
-		Storage:   StorageConfig{DataDir: filepath.Join(dir, "data"), MasterKeyFile: filepath.Join(dir, "master.key")},
-		Addr:      "127.0.0.1:0",
-		IdleClose: time.Minute,
-		Demo:      true,
-		DemoEmpty: true,
-	}}
-	configure(&m.Config)
-	if err := m.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { m.Close(context.Background()) })
-	temp := regexp.MustCompile(`temporary password\n  (\S+)`).FindStringSubmatch(out.String())
-	if temp == nil {
-		t.Fatalf("no temporary password printed: %q", out.String())
-	}
-	return m, temp[1]
 }
 
 // freezingProxy forwards TCP connections to a server until frozen: then

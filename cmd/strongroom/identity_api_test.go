@@ -26,9 +26,15 @@ import (
 // engineServer runs a Main with the demo tenant on the named engine.
 func engineServer(t *testing.T, engine string, configure func(*ServeConfig)) (*Main, string) {
 	t.Helper()
+	return engineServerLogging(t, engine, slog.New(slog.DiscardHandler), configure)
+}
+
+// engineServerLogging is engineServer logging to log.
+func engineServerLogging(t *testing.T, engine string, log *slog.Logger, configure func(*ServeConfig)) (*Main, string) {
+	t.Helper()
 	dir := t.TempDir()
 	var out bytes.Buffer
-	m := &Main{Stdout: &out, Log: slog.New(slog.DiscardHandler), Config: ServeConfig{
+	m := &Main{Stdout: &out, Log: log, Config: ServeConfig{
 		Storage:   StorageConfig{DataDir: filepath.Join(dir, "data"), MasterKeyFile: filepath.Join(dir, "master.key")},
 		Addr:      "127.0.0.1:0",
 		IdleClose: time.Minute,

@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -34,24 +33,6 @@ import (
 const recoveryChildEnv = "STRONGROOM_RECOVERY_CHILD"
 
 var storageKeyName = regexp.MustCompile(`^[0-9a-f]{32}$`)
-
-// lockedLog is a log sink several goroutines write to.
-type lockedLog struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // TestRecoveryAfterKill kills with SIGKILL a process that committed
 // documents and audit events and was in the middle of two uploads (one
@@ -106,7 +87,7 @@ func TestRecoveryAfterKill(t *testing.T) {
 				return strings.HasPrefix(n, ".upload-") && n != deadTemps[0]
 			})
 
-			logs := &lockedLog{}
+			logs := &syncBuffer{}
 			m := &Main{Stdout: io.Discard, Log: slog.New(slog.NewJSONHandler(logs, nil)), Config: ServeConfig{
 				Addr: "127.0.0.1:0", IdleClose: time.Minute,
 				Storage: StorageConfig{DataDir: s[1], MasterKeyFile: s[3]},
@@ -456,7 +437,7 @@ func TestRecoverySkipsUnavailableTenant(t *testing.T) {
 	old := time.Now().Add(-2 * time.Hour)
 	os.Chtimes(orphan, old, old)
 
-	logs := &lockedLog{}
+	logs := &syncBuffer{}
 	m := &Main{Stdout: io.Discard, Log: slog.New(slog.NewJSONHandler(logs, nil)), Config: ServeConfig{
 		Addr: "127.0.0.1:0", IdleClose: time.Minute,
 		Storage: StorageConfig{DataDir: s[1], MasterKeyFile: s[3]},

@@ -385,7 +385,9 @@ func (svc *Service) ChangePassword(ctx context.Context, h *tenancy.Handle, p *Pr
 	if err != nil {
 		return "", err
 	}
-	if err := password.Check(next, p.User.Username, mfaRequired(settings, p) || p.User.TOTPEnabled); err != nil {
+	// The names an attacker who knows the account tries first.
+	related := []string{p.User.DisplayName, h.Tenant.Slug, h.Tenant.DisplayName}
+	if err := password.Check(next, p.User.Username, mfaRequired(settings, p) || p.User.TOTPEnabled, related...); err != nil {
 		return "", &strongroom.Error{Code: strongroom.EINVALID, Field: "new_password", Message: strongroom.ErrorMessage(err)}
 	}
 	if next == current {

@@ -328,3 +328,36 @@ func TestAPITokens(t *testing.T) {
 		}
 	})
 }
+
+// TestChangePasswordRefusesGuessable checks that the first-sign-in change
+// and a later change both refuse passwords made of the user's or the
+// tenant's names, naming the field and the reason, and change nothing.
+func TestChangePasswordRefusesGuessable(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, f *fixture) {
+		ctx := context.Background()
+		_, temp, err := f.svc.CreateUser(ctx, f.h, f.admin, identity.UserInput{Username: "ana", DisplayName: "Ana Sokolova", RoleIDs: []int64{f.role("Staff")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		refuse := func(p *identity.Principal, current string) {
+			t.Helper()
+			for _, next := range []string{"firmllp123456789", "Firm LLP 123456789", "sokolovasokolova1"} {
+				_, err := f.svc.ChangePassword(ctx, f.h, p, current, next, "test")
+				if strongroom.ErrorField(err) != "new_password" || !strings.Contains(strongroom.ErrorMessage(err), "This password is easy to guess: ") {
+					t.Errorf("change to %q: got %v, want a new_password refusal as easy to guess", next, err)
+				}
+			}
+		}
+		first := f.signIn("ana", temp)
+		refuse(first, temp)
+		if f.signIn("ana", temp); !f.user("ana").PasswordTemporary {
+			t.Fatal("a refused change replaced the temporary password")
+		}
+		token, err := f.svc.ChangePassword(ctx, f.h, first, temp, "amber tundra kettle mosaic river", "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		refuse(f.session(token), "amber tundra kettle mosaic river")
+		f.signIn("ana", "amber tundra kettle mosaic river")
+	})
+}

@@ -1,6 +1,7 @@
 // Package password checks and hashes passwords, following NIST SP 800-63B-4:
 // a length rule and a blocklist instead of composition rules, NFKC
-// normalisation, and argon2id hashes in PHC string format. Hashing is
+// normalisation, a strength estimate (zxcvbn) that knows the account's
+// names, and argon2id hashes in PHC string format. Hashing is
 // bounded by a semaphore so that a flood of sign-ins cannot exhaust memory.
 //
 // Nothing in this package puts a password or a hash in an error.
@@ -35,10 +36,13 @@ const maxBytes = 16 * MaxLength
 // MinLength (or MinLengthTwoFactor) to MaxLength code points after NFKC
 // normalisation; any printable Unicode and spaces, but no control characters;
 // not on the common-password list; not equal to or containing the user name
-// (when it has at least 3 characters). Comparisons ignore case and are made
-// after NFKC normalisation. A refusal is an EINVALID error for the field
+// (when it has at least 3 characters); not rated as easily guessed by the
+// estimator, which is given the user name and the related words (the
+// user's display name, the tenant's slug and display name) as the first
+// guesses an attacker makes. Comparisons ignore case and are made after
+// NFKC normalisation. A refusal is an EINVALID error for the field
 // "password" whose message can be shown to the user.
-func Check(pw, username string, twoFactor bool) error {
+func Check(pw, username string, twoFactor bool, related ...string) error {
 	if len(pw) > maxBytes {
 		return tooLong()
 	}
@@ -69,7 +73,7 @@ func Check(pw, username string, twoFactor bool) error {
 	if u := fold(strings.TrimSpace(username)); utf8.RuneCountInString(u) >= minUserName && strings.Contains(folded, u) {
 		return strongroom.FieldError("password", "Password must not contain your user name.")
 	}
-	return nil
+	return checkGuessable(pw, twoFactor, append([]string{username}, related...))
 }
 
 func tooLong() error {

@@ -28,7 +28,7 @@ func TestCheck(t *testing.T) {
 		{"code points over max", strings.Repeat("é", 257), "alice", false, "at most 256 characters"},
 		{"emoji accents spaces", "crème brûlée 🍮 à la mode", "alice", false, ""},
 		{"emoji zwj sequence", "👩‍👩‍👧‍👦 family of four 🏠", "alice", false, ""},
-		{"only spaces allowed", strings.Repeat(" ", 15), "alice", false, ""},
+		{"only spaces easy to guess", strings.Repeat(" ", 15), "alice", false, "repeats characters"},
 		{"cjk counted per code point", "密码很长很长很长很长很长很长很", "alice", false, ""},
 		{"tab", "tulip kettle\tox!", "alice", false, "control characters"},
 		{"newline", "tulip kettle\nox!", "alice", false, "control characters"},
@@ -78,6 +78,70 @@ func TestCheck(t *testing.T) {
 				t.Errorf("message = %q, want it to contain %q", msg, tt.want)
 			}
 			if len(tt.pw) >= 3 && strings.Contains(err.Error(), tt.pw) {
+				t.Errorf("error %q holds the password", err)
+			}
+		})
+	}
+}
+
+// TestCheckGuessable checks the estimator: passwords long enough and off the
+// common list that are still easy to guess, each refused for a reason the
+// user can act on, and passphrases that pass.
+func TestCheckGuessable(t *testing.T) {
+	// The account: user mdubois, "Marguerite Dubois", of tenant acme-legal,
+	// "Acme Legal".
+	related := []string{"Marguerite Dubois", "acme-legal", "Acme Legal"}
+	tests := []struct {
+		name      string
+		pw        string
+		twoFactor bool
+		want      string // fragment of the reason; "" for accepted
+	}{
+		{"one letter repeated", "aaaaaaaaaaaaaaaaaaaa", false, "repeats characters or words"},
+		{"word repeated with digits", "passwordpassword123", false, "repeats characters or words"},
+		{"own name repeated", "duboisduboisdubois", false, "repeats characters or words"},
+		{"own display name", "margueritedubois", false, "your name or your organisation's name"},
+		{"own display name and digit", "Marguerite Dubois 1", false, "your name or your organisation's name"},
+		{"tenant name and digits", "acmelegal1234567", false, "your name or your organisation's name"},
+		{"tenant display name and digits", "Acme Legal 123456", false, "your name or your organisation's name"},
+		{"tenant slug and year", "acme-legal-2024!", false, "your name or your organisation's name"},
+		{"keyboard walk", "qazwsxedcrfvtgbyhn", false, "common passwords or words"},
+		{"keyboard walk backwards", "poiuytrewqlkjhgfdsa", false, "common passwords or words"},
+		{"keyboard walk off the list", "zxcvbnm,./asdfghjkl", false, "row of keys"},
+		{"run of letters", "abcdefghijklmnopq", false, "run such as abc"},
+		{"two factor repeated", "tktktktktk", true, "repeats characters or words"},
+		{"two factor tenant name", "acmelegal", true, "your name or your organisation's name"},
+		{"passphrase", "correct horse battery staple for the office", false, ""},
+		{"passphrase with year", "violet lantern orbits the quarry 1987", false, ""},
+		{"five words", "amber tundra kettle mosaic river", false, ""},
+		{"three words", "quiet meadow lantern", false, ""},
+		{"cyrillic words", "тихий луг фонарь река", false, ""},
+		{"chinese verse", "春眠不觉晓处处闻啼鸟夜来风雨声", false, ""},
+		{"two factor two words", "tulip ox", true, ""},
+		{"two factor random", "k9#Tz!qW", true, ""},
+		{"long beginning rated", strings.Repeat("lantern quarry ", 17), false, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := Check(tt.pw, "mdubois", tt.twoFactor, related...)
+			if tt.want == "" {
+				if err != nil {
+					t.Fatalf("Check refused: %v", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("Check accepted, want %q", tt.want)
+			}
+			if code, f := strongroom.ErrorCode(err), strongroom.ErrorField(err); code != strongroom.EINVALID || f != "password" {
+				t.Errorf("code %q field %q, want %q password", code, f, strongroom.EINVALID)
+			}
+			msg := strongroom.ErrorMessage(err)
+			if !strings.HasPrefix(msg, "This password is easy to guess: ") || !strings.Contains(msg, tt.want) ||
+				!strings.HasSuffix(msg, "Add more unrelated words.") {
+				t.Errorf("message = %q, want the estimator's refusal with %q", msg, tt.want)
+			}
+			if strings.Contains(err.Error(), tt.pw) {
 				t.Errorf("error %q holds the password", err)
 			}
 		})

@@ -8,6 +8,7 @@ import (
 
 	"strongroom"
 	"strongroom/access"
+	"strongroom/format"
 	"strongroom/identity"
 	"strongroom/reports"
 	"strongroom/tenancy"
@@ -59,12 +60,14 @@ type reportView struct {
 }
 
 // tableRow is a line of a report's table: cells of exact text, and a link
-// for the first one when it names something the user may open.
+// for the first one when it names something the user may open. Cells from
+// NumFrom on (when above zero) are figures, set right-aligned.
 type tableRow struct {
-	Head  string
-	URL   string
-	Cells []string
-	Class string
+	Head    string
+	URL     string
+	Cells   []string
+	Class   string
+	NumFrom int
 }
 
 // maxRows bounds the rows a report page shows; the CSV has every row.
@@ -92,7 +95,11 @@ func (h *Handler) reportPage(w http.ResponseWriter, r *http.Request, t *tenancy.
 		if err != nil {
 			return err
 		}
-		page.Report, page.By, page.Rows, page.Table = rep, rep.By, len(rep.Rows), financialTable(v, rep)
+		page.Report, page.By, page.Rows = rep, rep.By, len(rep.Rows)
+		page.Table, err = financialTable(v, h.formatter(t), rep)
+		if err != nil {
+			return err
+		}
 		page.CSV += "?by=" + rep.By
 		for _, g := range reports.Groupings() {
 			page.Options = append(page.Options, option{Value: g, Label: g, Checked: g == rep.By})
@@ -128,23 +135,29 @@ func casesTable(rep *reports.Cases) []tableRow {
 	return out
 }
 
-// financialTable is the first maxRows rows of the financial report.
-func financialTable(v view, rep *reports.Financial) []tableRow {
+// financialTable is the first maxRows rows of the financial report, with
+// counts and totals written by the tenant's formatter.
+func financialTable(v view, f *format.Formatter, rep *reports.Financial) ([]tableRow, error) {
 	var out []tableRow
 	for i, r := range rep.Rows {
 		if i == maxRows {
 			break
 		}
-		row := tableRow{Head: r.Key, Cells: []string{r.Currency, strconv.Itoa(r.Count), r.Total.String()}}
+		total, err := f.Money(r.Total.String(), r.Currency)
+		if err != nil {
+			return nil, err
+		}
+		row := tableRow{Head: r.Key, Cells: []string{r.Currency, f.Number(int64(r.Count)), total}}
 		if rep.By == reports.ByCase {
 			row.Cells = append([]string{r.Label}, row.Cells...)
 			if r.CaseID != 0 {
 				row.URL = v.Path("cases/" + strconv.FormatInt(r.CaseID, 10))
 			}
 		}
+		row.NumFrom = len(row.Cells) - 2
 		out = append(out, row)
 	}
-	return out
+	return out, nil
 }
 
 // A chart is drawn on the server as inline SVG: presentation attributes

@@ -104,7 +104,9 @@ func (h *Handler) reportPage(w http.ResponseWriter, r *http.Request, t *tenancy.
 		for _, g := range reports.Groupings() {
 			page.Options = append(page.Options, option{Value: g, Label: g, Checked: g == rep.By})
 		}
-		page.Charts = financialCharts(rep)
+		if page.Charts, err = financialCharts(h.formatter(t), rep); err != nil {
+			return err
+		}
 	case reports.DeadlinesReport:
 		rep, err := h.svc.Reports.Deadlines(ctx, t, p, defaultDeadlines)
 		if err != nil {
@@ -334,7 +336,7 @@ func groupLabel(g string) string {
 
 // financialCharts draws one chart per currency (the three with the most
 // records): currencies are never added together.
-func financialCharts(rep *reports.Financial) []chart {
+func financialCharts(f *format.Formatter, rep *reports.Financial) ([]chart, error) {
 	var out []chart
 	for i, tot := range rep.Totals {
 		if i == 3 {
@@ -349,9 +351,13 @@ func financialCharts(rep *reports.Financial) []chart {
 			if rep.By == reports.ByCase {
 				label = row.Key + " " + row.Label
 			}
-			values = append(values, chartValue{Label: label, Value: row.Total.E4(), Text: row.Total.String()})
+			text, err := f.Money(row.Total.String(), row.Currency)
+			if err != nil {
+				return nil, err
+			}
+			values = append(values, chartValue{Label: label, Value: row.Total.E4(), Text: text})
 		}
 		out = append(out, barChart("Totals in "+tot.Currency+" by "+rep.By, values))
 	}
-	return out
+	return out, nil
 }

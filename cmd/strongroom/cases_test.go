@@ -488,8 +488,8 @@ func testCasesPages(t *testing.T, w *caseWorld) {
 			t.Errorf("case page lacks %s", want)
 		}
 	}
-	if s, b := a.csPage("GET", "reports/financial?by=currency"); s != 200 || !strings.Contains(b, `<td class="num">-¥1,234,567.5</td>`) {
-		t.Errorf("financial report page: %d\n%s", s, b)
+	if s, b := a.csPage("GET", "reports/financial?by=currency"); s != 200 || !strings.Contains(b, `<td class="num">-¥1,234,567.5</td>`) || strings.Contains(b, "1234567.5") || strings.Contains(b, "3112.08") {
+		t.Errorf("financial report page (amounts exact and formatted, in tables and charts): %d\n%s", s, b)
 	}
 	if s != 200 || !strings.Contains(b, "Hello &lt;b&gt;there&lt;/b&gt;") ||
 		strings.Contains(b, "javascript:") || strings.Contains(b, "<b>there") {

@@ -8,6 +8,7 @@ import (
 
 	"strongroom"
 	"strongroom/access"
+	"strongroom/format"
 	"strongroom/identity"
 	"strongroom/reports"
 	"strongroom/tenancy"
@@ -59,12 +60,14 @@ type reportView struct {
 }
 
 // tableRow is a line of a report's table: cells of exact text, and a link
-// for the first one when it names something the user may open.
+// for the first one when it names something the user may open. Cells from
+// NumFrom on (when above zero) are figures, set right-aligned.
 type tableRow struct {
-	Head  string
-	URL   string
-	Cells []string
-	Class string
+	Head    string
+	URL     string
+	Cells   []string
+	Class   string
+	NumFrom int
 }
 
 // maxRows bounds the rows a report page shows; the CSV has every row.
@@ -92,12 +95,18 @@ func (h *Handler) reportPage(w http.ResponseWriter, r *http.Request, t *tenancy.
 		if err != nil {
 			return err
 		}
-		page.Report, page.By, page.Rows, page.Table = rep, rep.By, len(rep.Rows), financialTable(v, rep)
+		page.Report, page.By, page.Rows = rep, rep.By, len(rep.Rows)
+		page.Table, err = financialTable(v, h.formatter(t), rep)
+		if err != nil {
+			return err
+		}
 		page.CSV += "?by=" + rep.By
 		for _, g := range reports.Groupings() {
 			page.Options = append(page.Options, option{Value: g, Label: g, Checked: g == rep.By})
 		}
-		page.Charts = financialCharts(rep)
+		if page.Charts, err = financialCharts(h.formatter(t), rep); err != nil {
+			return err
+		}
 	case reports.DeadlinesReport:
 		rep, err := h.svc.Reports.Deadlines(ctx, t, p, defaultDeadlines)
 		if err != nil {
@@ -128,23 +137,29 @@ func casesTable(rep *reports.Cases) []tableRow {
 	return out
 }
 
-// financialTable is the first maxRows rows of the financial report.
-func financialTable(v view, rep *reports.Financial) []tableRow {
+// financialTable is the first maxRows rows of the financial report, with
+// counts and totals written by the tenant's formatter.
+func financialTable(v view, f *format.Formatter, rep *reports.Financial) ([]tableRow, error) {
 	var out []tableRow
 	for i, r := range rep.Rows {
 		if i == maxRows {
 			break
 		}
-		row := tableRow{Head: r.Key, Cells: []string{r.Currency, strconv.Itoa(r.Count), r.Total.String()}}
+		total, err := f.Money(r.Total.String(), r.Currency)
+		if err != nil {
+			return nil, err
+		}
+		row := tableRow{Head: r.Key, Cells: []string{r.Currency, f.Number(int64(r.Count)), total}}
 		if rep.By == reports.ByCase {
 			row.Cells = append([]string{r.Label}, row.Cells...)
 			if r.CaseID != 0 {
 				row.URL = v.Path("cases/" + strconv.FormatInt(r.CaseID, 10))
 			}
 		}
+		row.NumFrom = len(row.Cells) - 2
 		out = append(out, row)
 	}
-	return out
+	return out, nil
 }
 
 // A chart is drawn on the server as inline SVG: presentation attributes
@@ -321,7 +336,7 @@ func groupLabel(g string) string {
 
 // financialCharts draws one chart per currency (the three with the most
 // records): currencies are never added together.
-func financialCharts(rep *reports.Financial) []chart {
+func financialCharts(f *format.Formatter, rep *reports.Financial) ([]chart, error) {
 	var out []chart
 	for i, tot := range rep.Totals {
 		if i == 3 {
@@ -336,9 +351,13 @@ func financialCharts(rep *reports.Financial) []chart {
 			if rep.By == reports.ByCase {
 				label = row.Key + " " + row.Label
 			}
-			values = append(values, chartValue{Label: label, Value: row.Total.E4(), Text: row.Total.String()})
+			text, err := f.Money(row.Total.String(), row.Currency)
+			if err != nil {
+				return nil, err
+			}
+			values = append(values, chartValue{Label: label, Value: row.Total.E4(), Text: text})
 		}
 		out = append(out, barChart("Totals in "+tot.Currency+" by "+rep.By, values))
 	}
-	return out
+	return out, nil
 }

@@ -16,6 +16,7 @@ import (
 	"strongroom"
 	"strongroom/cases"
 	"strongroom/documents"
+	"strongroom/format"
 	"strongroom/identity"
 	"strongroom/reports"
 	"strongroom/search"
@@ -101,7 +102,7 @@ func parseTemplates() (map[string]*template.Template, error) {
 		if base == "layout" {
 			continue
 		}
-		t, err := template.New("layout.html").ParseFS(templateFS, "templates/layout.html", name)
+		t, err := template.New("layout.html").Funcs(templateFuncs(format.Default)).ParseFS(templateFS, "templates/layout.html", name)
 		if err != nil {
 			return nil, err
 		}

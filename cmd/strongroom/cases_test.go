@@ -473,12 +473,25 @@ func testCasesPages(t *testing.T, w *caseWorld) {
 	if s != http.StatusSeeOther {
 		t.Fatalf("financial by form: %d", s)
 	}
+	s, _ = form(casePath+"/financial/new", url.Values{"kind": {"payment"}, "amount": {"-1234567.5"}, "currency": {"JPY"}, "occurred_on": {"2026-02-03"}, "description": {"Yen refund"}})
+	if s != http.StatusSeeOther {
+		t.Fatalf("negative yen by form: %d", s)
+	}
 	s, b := form(casePath+"/financial/new", url.Values{"kind": {"fee"}, "amount": {"1e9"}, "currency": {"GBP"}, "occurred_on": {"2026-02-02"}})
 	if s != 400 || !strings.Contains(b, `id="amount-error"`) {
 		t.Fatalf("bad amount by form: %d", s)
 	}
 	s, b = a.csPage("GET", casePath)
-	if s != 200 || !strings.Contains(b, "12.3456 GBP") || !strings.Contains(b, "Hello &lt;b&gt;there&lt;/b&gt;") ||
+	// Amounts are shown exactly, with symbol and separators, right-aligned.
+	for _, want := range []string{`<th scope="col" class="num">Amount</th>`, `<td class="amount">£12.3456</td>`, `<td class="amount">-¥1,234,567.5</td>`, "<td>Payment</td>"} {
+		if !strings.Contains(b, want) {
+			t.Errorf("case page lacks %s", want)
+		}
+	}
+	if s, b := a.csPage("GET", "reports/financial?by=currency"); s != 200 || !strings.Contains(b, `<td class="num">-¥1,234,567.5</td>`) || strings.Contains(b, "1234567.5") || strings.Contains(b, "3112.08") {
+		t.Errorf("financial report page (amounts exact and formatted, in tables and charts): %d\n%s", s, b)
+	}
+	if s != 200 || !strings.Contains(b, "Hello &lt;b&gt;there&lt;/b&gt;") ||
 		strings.Contains(b, "javascript:") || strings.Contains(b, "<b>there") {
 		t.Fatalf("case page: %d\n%s", s, b)
 	}

@@ -50,6 +50,7 @@ func (h *Handler) casePageRoutes() {
 		page("POST "+pre+"cases/{id}/"+k.path+"/new", h.recordFormSubmit(k))
 		page("GET "+pre+k.path+"/{rid}", h.recordFormPage(k))
 		page("POST "+pre+k.path+"/{rid}", h.recordFormSubmit(k))
+		page("GET "+pre+k.path+"/{rid}/delete", h.recordDeletePage(k))
 		page("POST "+pre+k.path+"/{rid}/delete", h.recordDeleteSubmit(k))
 	}
 }

@@ -41,9 +41,11 @@ func (h *Handler) pageRoutes() {
 	page("POST "+pre+"admin/roles/new", h.pageAuthed(h.roleSubmit, false))
 	page("GET "+pre+"admin/roles/{id}", h.pageAuthed(h.rolePage, false))
 	page("POST "+pre+"admin/roles/{id}", h.pageAuthed(h.roleSubmit, false))
+	page("GET "+pre+"admin/roles/{id}/delete", h.pageAuthed(h.deleteRolePage, false))
 	page("POST "+pre+"admin/roles/{id}/delete", h.pageAuthed(h.deleteRoleSubmit, false))
 	page("GET "+pre+"admin/classes", h.pageAuthed(h.classesPage, false))
 	page("POST "+pre+"admin/classes", h.pageAuthed(h.classSubmit, false))
+	page("GET "+pre+"admin/classes/{id}/delete", h.pageAuthed(h.deleteClassPage, false))
 	page("POST "+pre+"admin/classes/{id}/delete", h.pageAuthed(h.deleteClassSubmit, false))
 
 	page("GET "+pre+"admin/settings", h.pageAuthed(h.settingsPage, false))

@@ -16,6 +16,7 @@ const (
 	MsgUnavailable = "The database is not answering right now. Try again in a moment."
 	MsgStorageFull = "The server has run out of storage space; nothing was saved."
 	msgTooSlow     = "The server did not finish in time. Try again in a moment."
+	MsgConcurrent  = "Someone else saved a change to the same thing at the same moment; nothing of yours was saved. Reload the page and try again."
 )
 
 // fault is a failure of a dependency (a database, a disk), classified: its
@@ -58,6 +59,8 @@ func classify(err error, engine func(error) string, where string) error {
 	switch code := faultCode(err, engine); code {
 	case strongroom.ESTORAGE:
 		return newFault(code, MsgStorageFull, where, err)
+	case strongroom.ECONFLICT:
+		return newFault(code, MsgConcurrent, where, err)
 	case strongroom.EUNAVAILABLE:
 		if where == "" {
 			return newFault(code, msgTooSlow, where, err)

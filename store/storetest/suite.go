@@ -38,6 +38,7 @@ func RunSuite(t *testing.T, e store.Engine) {
 	t.Run("TenantDatabases", func(t *testing.T) { testTenantDatabases(t, e) })
 	t.Run("NewerSchemaRefused", func(t *testing.T) { testNewerSchemaRefused(t, e) })
 	t.Run("StatementCache", func(t *testing.T) { testStatementCache(t, e) })
+	t.Run("RacedWrites", func(t *testing.T) { testRacedWrites(t, e) })
 }
 
 func testTenantRows(t *testing.T, c *store.Control, e store.Engine) {

@@ -17,14 +17,7 @@ import (
 // document by a word of its text through search, and downloads it.
 func TestBrowserCases(t *testing.T) {
 	browsertest.Require(t)
-	m, _, stdout := startServer(t, func(c *ServeConfig) { c.Demo = true })
-	adminTemp := printedAdminPassword(t, stdout.String())
-	pin := browsertest.SPKIPin(readCertificate(t, filepath.Join(m.Config.Storage.DataDir, "tls", "cert.pem")))
-	u, err := url.Parse(m.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := &browser{t: t, ctx: browsertest.NewContext(t, browsertest.Pin(pin)), base: "https://localhost:" + u.Port()}
+	b, adminTemp := demoBrowser(t)
 
 	// Sign in; the temporary password must be changed first.
 	b.firstSignIn("/t/demo/cases/new", "admin", adminTemp, "saffron glacier ledger orchard 2041")

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -17,14 +15,7 @@ import (
 // record row on the case page must be visible.
 func TestBrowserConfirmDelete(t *testing.T) {
 	browsertest.Require(t)
-	m, _, stdout := startServer(t, func(c *ServeConfig) { c.Demo = true })
-	adminTemp := printedAdminPassword(t, stdout.String())
-	pin := browsertest.SPKIPin(readCertificate(t, filepath.Join(m.Config.Storage.DataDir, "tls", "cert.pem")))
-	u, err := url.Parse(m.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := &browser{t: t, ctx: browsertest.NewContext(t, browsertest.Pin(pin)), base: "https://localhost:" + u.Port()}
+	b, adminTemp := demoBrowser(t)
 	b.firstSignIn("/t/demo/admin/roles", "admin", adminTemp, "cobalt meadow lantern frigate 5120")
 
 	t.Run("RoleHeldByAUser", func(t *testing.T) {

@@ -135,6 +135,21 @@ type browser struct {
 	base string
 }
 
+// demoBrowser starts a server with the demo tenant and a browser that
+// trusts only its certificate, and returns the browser with the first
+// administrator's temporary password.
+func demoBrowser(t *testing.T) (*browser, string) {
+	t.Helper()
+	m, _, stdout := startServer(t, func(c *ServeConfig) { c.Demo = true })
+	adminTemp := printedAdminPassword(t, stdout.String())
+	pin := browsertest.SPKIPin(readCertificate(t, filepath.Join(m.Config.Storage.DataDir, "tls", "cert.pem")))
+	u, err := url.Parse(m.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &browser{t: t, ctx: browsertest.NewContext(t, browsertest.Pin(pin)), base: "https://localhost:" + u.Port()}, adminTemp
+}
+
 func (b *browser) do(actions ...chromedp.Action[chromedp.Void]) {
 	b.t.Helper()
 	if err := chromedp.Do(b.ctx, actions...); err != nil {

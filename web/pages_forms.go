@@ -26,11 +26,23 @@ type view struct {
 	Notice string
 	Form   form
 	Page   any
+	// Here is the request's path, for marking the navigation's current item.
+	Here string
 }
 
 // newView starts the view of a page of tenant t for p (which may be nil).
 func newView(r *http.Request, t *tenancy.Handle, p *identity.Principal) view {
-	return view{Tenant: t.Tenant, Me: p, Notice: notices[r.URL.Query().Get("done")], Form: form{Values: url.Values{}}}
+	return view{Tenant: t.Tenant, Me: p, Notice: notices[r.URL.Query().Get("done")], Form: form{Values: url.Values{}}, Here: r.URL.Path}
+}
+
+// Active reports whether the page is in the named section of the tenant
+// ("" is the start page, "cases" covers /cases/…), for aria-current.
+func (v view) Active(section string) bool {
+	base := v.Path(section)
+	if section == "" {
+		return v.Here == base
+	}
+	return v.Here == base || strings.HasPrefix(v.Here, base+"/")
 }
 
 // Path is a page path of the tenant, for links and form actions.

@@ -24,7 +24,7 @@ import (
 	"strongroom/tenancy"
 )
 
-//go:embed templates/*.html
+//go:embed templates/*.html templates/partials/*.html
 var templateFS embed.FS
 
 //go:embed static
@@ -102,7 +102,9 @@ func parseTemplates() (map[string]*template.Template, error) {
 		if base == "layout" {
 			continue
 		}
-		t, err := template.New("layout.html").Funcs(templateFuncs(format.Default)).ParseFS(templateFS, "templates/layout.html", name)
+		// Every page is parsed with the layout and the shared partials
+		// (templates/partials/*.html: form errors, navigation pieces).
+		t, err := template.New("layout.html").Funcs(templateFuncs(format.Default)).ParseFS(templateFS, "templates/layout.html", "templates/partials/*.html", name)
 		if err != nil {
 			return nil, err
 		}

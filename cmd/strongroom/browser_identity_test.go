@@ -378,3 +378,11 @@ func between(t *testing.T, s, from, to string) string {
 	}
 	return v
 }
+
+// look screenshots the current page at a desk's and a phone's width into
+// the test's artifact directory and checks it with axe-core; see
+// browsertest.Look.
+func (b *browser) look(name string) {
+	b.t.Helper()
+	browsertest.Look(b.t, b.ctx, name)
+}

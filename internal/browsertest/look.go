@@ -131,5 +131,14 @@ func checkAxe(tb testing.TB, ctx context.Context, name string) string {
 		result = "violations: " + strings.Join(ids, ", ")
 	}
 	tb.Logf("axe %s: %s", name, result)
+	if keep := os.Getenv("STRONGROOM_SCREENSHOTS"); keep != "" {
+		// One line a page beside the screenshots: the accessibility record.
+		f, err := os.OpenFile(filepath.Join(keep, "axe.txt"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		defer f.Close()
+		fmt.Fprintf(f, "%s: %s\n", name, result)
+	}
 	return result
 }

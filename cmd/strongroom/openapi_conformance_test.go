@@ -2,8 +2,8 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"mime"
@@ -203,7 +203,7 @@ func (s *apiSpec) check(req *http.Request, reqBody []byte, resp *http.Response, 
 		}
 	}
 	out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: resp.StatusCode, Header: resp.Header,
-		Body: io.NopCloser(bytes.NewReader(respBody)),
+		Body:    io.NopCloser(bytes.NewReader(respBody)),
 		Options: &openapi3filter.Options{IncludeResponseStatus: true, ExcludeResponseBody: respBody == nil, MultiError: true}}
 	if err := openapi3filter.ValidateResponse(ctx, out); err != nil {
 		problems = append(problems, fmt.Sprintf("the response does not match %s in the API document: %v (body %.300s)", where, err, respBody))

@@ -4,8 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -128,6 +132,68 @@ func TestAPIDocumentServed(t *testing.T) {
 		}
 		if strings.Contains(body, "<script") || strings.Contains(body, "style=") {
 			t.Errorf("%s: the page has inline script or style", host)
+		}
+	}
+}
+
+// queryReads finds the query parameters read in a file of the API:
+// q.Get("name"), v["name"], {"name", func…} and the audit filter fields.
+var queryReads = regexp.MustCompile(`(?:Query\(\)|\bq|\bv|\braw)\.Get\("([a-z_]+)"\)|\bv\["([a-z_]+)"\]|\{"([a-z_]+)", func\(`)
+
+// apiFiles are the files whose handlers read query parameters, with the
+// tag of the operations they serve.
+var apiFiles = map[string][]string{
+	"api_cases.go": {"Cases", "Case records"}, "api_cases_import.go": {"Cases"}, "api_cases_records.go": {"Case records"},
+	"api_documents.go": {"Documents"}, "api_reports.go": {"Reports"}, "api_search.go": {"Search"}, "audit_view.go": {"Audit"},
+	"api.go": {"Sign-in", "Administration"}, "api_audit.go": {"Audit"},
+}
+
+// TestAPIDocumentListsQueryParameters fails when an API handler reads a
+// query parameter that no operation of its kind describes.
+func TestAPIDocumentListsQueryParameters(t *testing.T) {
+	doc := apiDocument()
+	described := map[string]map[string]bool{} // tag → query parameters
+	for _, item := range doc.Paths {
+		for _, op := range item {
+			for _, p := range op.Parameters {
+				if p.In == "query" {
+					if described[op.Tags[0]] == nil {
+						described[op.Tags[0]] = map[string]bool{}
+					}
+					described[op.Tags[0]][p.Name] = true
+				}
+			}
+		}
+	}
+	files, _ := filepath.Glob("api*.go")
+	files = append(files, "audit_view.go")
+	for _, file := range files {
+		if strings.HasSuffix(file, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		names := map[string]bool{}
+		for _, m := range queryReads.FindAllStringSubmatch(string(src), -1) {
+			names[m[1]+m[2]+m[3]] = true
+		}
+		if file == "audit_view.go" {
+			for _, n := range auditFilterFields {
+				names[n] = true
+			}
+		}
+		tags, known := apiFiles[file]
+		if !known && len(names) > 0 {
+			t.Errorf("%s reads query parameters %v: add the file and the tag of its operations to apiFiles here", file, slices.Sorted(maps.Keys(names)))
+			continue
+		}
+		for name := range names {
+			if !slices.ContainsFunc(tags, func(tag string) bool { return described[tag][name] }) {
+				t.Errorf("%s reads the query parameter %q, which no %v operation of the API document describes: add .query(%q, …) to its d.op in web/openapi_doc.go",
+					file, name, tags, name)
+			}
 		}
 	}
 }

@@ -217,9 +217,15 @@ func typeName(s *schema) (string, string) {
 // describe is a schema's description with its allowed values.
 func describe(s *schema) string {
 	d := s.Description
-	values := s.Enum
+	enum := s.Enum
 	if vs, ok := s.AdditionalProperties.(*schema); ok && len(vs.Enum) > 0 {
-		values = vs.Enum
+		enum = vs.Enum
+	}
+	var values []string
+	for _, v := range enum {
+		if v != nil {
+			values = append(values, fmt.Sprint(v))
+		}
 	}
 	if len(values) > 0 {
 		d = strings.TrimSpace(d + " One of: " + strings.Join(values, ", ") + ".")

@@ -110,7 +110,7 @@ func apiSchemas() map[string]*schema {
 			f("object", object("", f("type", str("")), f("id", str("")))),
 			f("redacted", boolean("Always false here; see AuditWithheld.")),
 			f("subject?", str("The person whose personal data the event holds.")),
-			f("changes", arrayOf(object("", f("field", str("")), f("before", &schema{}), f("after", &schema{}),
+			f("changes", arrayOf(object("", f("field", str("")), f("before", anyValue("The value before; null when there was none.")), f("after", anyValue("The value after.")),
 				f("personal", boolean("The values are personal data."))), "")),
 			f("details", mapOf(str(""), "")), f("personal", mapOf(str(""), "Personal values, erasable on request.")),
 			f("erased", boolean("The subject's personal values were erased on request."))),

@@ -208,6 +208,9 @@ func (o *apiOperation) describe(desc string) *apiOperation {
 func (o *apiOperation) public() *apiOperation {
 	o.Security = &[]securityRequirement{}
 	delete(o.Responses, "401")
+	for _, status := range []int{400, 500} { // the input check runs before every route
+		o.Responses[fmt.Sprint(status)] = errorResponse(status)
+	}
 	return o
 }
 
@@ -467,7 +470,7 @@ func (d *apiDocBuilder) reportOps() {
 				f("case", nullable(ref("CaseRef")))), ""))))
 	o := d.op("GET", "reports/{name}/csv", tag, "A report as CSV").
 		describe("The export is recorded in the audit trail first.").
-		query("by", enum("", financialGroupings()...), "For the financial report.").
+		query("by", str(""), "For the financial report: "+strings.Join(financialGroupings(), ", ")+"; the other reports ignore it.").
 		file("The report.", "text/csv")
 	o.Parameters[1].Schema = enum("", reports.CasesReport, reports.FinancialReport, reports.DeadlinesReport)
 }

@@ -99,7 +99,7 @@ type schema struct {
 	Type        any                `json:"type,omitempty"` // a name, or a list of names ("null" for nullable)
 	Format      string             `json:"format,omitempty"`
 	Description string             `json:"description,omitempty"`
-	Enum        []string           `json:"enum,omitempty"`
+	Enum        []any              `json:"enum,omitempty"` // strings, and nil when null is allowed
 	Pattern     string             `json:"pattern,omitempty"`
 	Minimum     *int64             `json:"minimum,omitempty"`
 	Maximum     *int64             `json:"maximum,omitempty"`

@@ -1,6 +1,9 @@
 package web
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // Helpers that build the schemas of the API document.
 
@@ -21,7 +24,11 @@ func integer(desc string) *schema { return &schema{Type: "integer", Description:
 func boolean(desc string) *schema { return &schema{Type: "boolean", Description: desc} }
 
 func enum(desc string, values ...string) *schema {
-	return &schema{Type: "string", Description: desc, Enum: values}
+	s := &schema{Type: "string", Description: desc}
+	for _, v := range values {
+		s.Enum = append(s.Enum, v)
+	}
+	return s
 }
 
 func arrayOf(items *schema, desc string) *schema {
@@ -38,8 +45,18 @@ func nullable(s *schema) *schema {
 		return &schema{OneOf: []*schema{s, {Type: "null"}}, Description: s.Description}
 	}
 	c := *s
-	c.Type = []string{s.Type.(string), "null"}
+	if t, ok := s.Type.(string); ok {
+		c.Type = []string{t, "null"}
+	}
+	if len(s.Enum) > 0 {
+		c.Enum = append(slices.Clone(s.Enum), nil)
+	}
 	return &c
+}
+
+// anyValue is any JSON value, null included.
+func anyValue(desc string) *schema {
+	return &schema{Type: []string{"string", "number", "integer", "boolean", "array", "object", "null"}, Description: desc}
 }
 
 // mapOf is an object whose every value is values, under any key.
@@ -73,12 +90,14 @@ func object(desc string, fields ...field) *schema {
 }
 
 // body is a request body object: every field optional unless marked "!".
+// An optional field may also be null, which is the same as leaving it out.
 func body(desc string, fields ...field) *schema {
 	for i, fl := range fields {
 		if name, ok := strings.CutSuffix(fl.name, "!"); ok {
 			fields[i].name = name
 		} else {
 			fields[i].name += "?"
+			fields[i].schema = nullable(fl.schema)
 		}
 	}
 	return object(desc, fields...)

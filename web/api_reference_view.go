@@ -12,7 +12,7 @@ import (
 type referenceView struct {
 	Title     string
 	Summary   string
-	Intro     []string // paragraphs
+	Intro     []referencePara
 	Groups    []referenceGroup
 	Schemas   []referenceSchema
 	Errors    []referenceStatus
@@ -23,6 +23,9 @@ type referenceView struct {
 	Tenant *struct{ DisplayName string }
 	Notice string
 }
+
+// referencePara is a paragraph of the introduction, with its title.
+type referencePara struct{ Title, Text string }
 
 type referenceGroup struct {
 	Name, Anchor, Description string
@@ -66,7 +69,13 @@ type schemaRow struct {
 func newReferenceView(doc *openAPIDoc) referenceView {
 	v := referenceView{Title: doc.Info.Title, Summary: doc.Info.Summary}
 	for _, p := range strings.Split(doc.Info.Description, "\n\n") {
-		v.Intro = append(v.Intro, strings.Join(strings.Fields(p), " "))
+		text := strings.Join(strings.Fields(p), " ")
+		// "Errors. Every error…": the first words name the paragraph.
+		if title, rest, ok := strings.Cut(text, ". "); ok && len(strings.Fields(title)) <= 2 {
+			v.Intro = append(v.Intro, referencePara{Title: title, Text: rest})
+		} else {
+			v.Intro = append(v.Intro, referencePara{Text: text})
+		}
 	}
 	byTag := map[string]*referenceGroup{}
 	for _, t := range doc.Tags {

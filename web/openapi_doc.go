@@ -120,6 +120,9 @@ func operationID(method, path string) string {
 			parts = append(parts, p)
 		}
 	}
+	if len(parts) == 1 {
+		parts = append(parts, "reference")
+	}
 	return strings.Join(parts, "_")
 }
 

@@ -238,6 +238,9 @@ func TestMain(m *testing.M) {
 				}
 			}
 			sort.Strings(idle)
+			if len(idle) == len(spec.count) {
+				os.Exit(code) // no API exchange in this run
+			}
 			fmt.Printf("OpenAPI conformance: %d of %d operations exercised; not exercised: %s\n",
 				len(spec.count)-len(idle), len(spec.count), strings.Join(idle, ", "))
 		}

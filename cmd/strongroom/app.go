@@ -156,6 +156,7 @@ func (a *app) openKeeper(ctx context.Context, cfg StorageConfig) error {
 		return err
 	}
 	url := cfg.keyURL()
+	made := "" // the default key file, when this start makes it
 	if url == "" {
 		path, warning, err := defaultKeyFile()
 		if err != nil {
@@ -165,7 +166,7 @@ func (a *app) openKeeper(ctx context.Context, cfg StorageConfig) error {
 			a.log.Warn(warning, "master_key_file", path)
 			a.keyNotes = append(a.keyNotes, "Warning: "+warning)
 		} else if _, err := os.Stat(path); err != nil && !recorded {
-			a.keyNotes = append(a.keyNotes, fmt.Sprintf("Created the master key %s (mode 0600). Back it up apart from the data: without it the data cannot be read.", path))
+			made = path
 		}
 		url = path
 	}
@@ -173,8 +174,15 @@ func (a *app) openKeeper(ctx context.Context, cfg StorageConfig) error {
 		a.log.Warn("the master key file is inside the data directory; keep it out of the data directory's backups",
 			"master_key_file", path)
 	}
-	a.keeper, err = keys.Open(ctx, url, !recorded)
-	return err
+	if a.keeper, err = keys.Open(ctx, url, !recorded); err != nil {
+		return err
+	}
+	if made != "" {
+		// Logged for every command, as any of them may be the first.
+		a.log.Warn("made a new master key; back it up apart from the data: without it the data cannot be read", "master_key_file", made)
+		a.keyNotes = append(a.keyNotes, fmt.Sprintf("Created the master key %s (mode 0600). Back it up apart from the data: without it the data cannot be read.", made))
+	}
+	return nil
 }
 
 // inside reports whether path lies within dir.

@@ -139,3 +139,22 @@ func TestStartupOutputOrder(t *testing.T) {
 		t.Errorf("%d demo logins printed:\n%s", logins, out)
 	}
 }
+
+// Any command may be the first: "tenant create" makes the key in the same
+// place and says so on standard error.
+func TestFirstCommandKeyInConfigDir(t *testing.T) {
+	config := filepath.Join(t.TempDir(), "config")
+	t.Setenv("XDG_CONFIG_HOME", config)
+	t.Chdir(t.TempDir())
+	code, _, errs := cli(t, "tenant", "create", "first-firm", "--data-dir", "strongroom-data")
+	key := filepath.Join(config, "strongroom", "master.key")
+	if code != 0 || !strings.Contains(errs, key) {
+		t.Fatalf("exit %d, stderr %q; want the key's path %s", code, errs, key)
+	}
+	if _, err := os.Stat(key); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := cli(t, "tenant", "list", "--data-dir", "strongroom-data"); code != 0 || !strings.Contains(out, "first-firm") || errs != "" {
+		t.Fatalf("with the key made: exit %d, %q %q", code, out, errs)
+	}
+}

@@ -138,7 +138,7 @@ func newReferenceOp(method, path string, op *apiOperation) referenceOp {
 	slices.Sort(statuses)
 	for _, st := range statuses {
 		resp := op.Responses[st]
-		if m, ok := resp.Content["application/json"]; ok && m.Schema.Ref == "#/components/schemas/Error" {
+		if resp.Ref != "" {
 			r.ErrorStatuses = append(r.ErrorStatuses, st)
 			continue
 		}

@@ -63,7 +63,7 @@ func apiDocument() *openAPIDoc {
 		Security:          []securityRequirement{{"bearerToken": {}}, {"sessionCookie": {}}},
 		Tags:              apiTags,
 		Paths:             map[string]pathItem{},
-		Components: openAPIComponents{Schemas: apiSchemas(), SecuritySchemes: map[string]securityScheme{
+		Components: openAPIComponents{Schemas: apiSchemas(), Responses: errorResponses(), SecuritySchemes: map[string]securityScheme{
 			"bearerToken": {Type: "http", Scheme: "bearer", BearerFormat: "Strongroom API token",
 				Description: "An API token of the tenant: Authorization: Bearer <token>. It expires after the days it was made for and can be revoked."},
 			"sessionCookie": {Type: "apiKey", In: "cookie", Name: "__Host-sr-{slug}",
@@ -160,12 +160,25 @@ var statusText = map[int]string{
 	507: "The server's disk is full; nothing was saved. Retry after the Retry-After seconds.",
 }
 
+// errorResponse refers to the shared answer of an error status
+// (components.responses, errorResponses).
 func errorResponse(status int) *apiResponse {
-	r := &apiResponse{Description: statusText[status], Content: jsonContent(ref("Error"))}
-	if status == 503 || status == 507 {
-		r.Headers = map[string]apiHeader{"Retry-After": {Description: "Seconds to wait.", Schema: integer("")}}
+	return &apiResponse{Ref: "#/components/responses/" + errorResponseName(status)}
+}
+
+func errorResponseName(status int) string { return "Error" + fmt.Sprint(status) }
+
+// errorResponses are the answers of every error status, with the Error body.
+func errorResponses() map[string]*apiResponse {
+	out := map[string]*apiResponse{}
+	for status := range statusText {
+		r := &apiResponse{Description: statusText[status], Content: jsonContent(ref("Error"))}
+		if status == 503 || status == 507 {
+			r.Headers = map[string]apiHeader{"Retry-After": {Description: "Seconds to wait.", Schema: integer("")}}
+		}
+		out[errorResponseName(status)] = r
 	}
-	return r
+	return out
 }
 
 func jsonContent(s *schema) map[string]mediaType {
@@ -174,6 +187,12 @@ func jsonContent(s *schema) map[string]mediaType {
 
 // ok sets the success answer: status with a JSON body.
 func (o *apiOperation) ok(status int, desc string, s *schema) *apiOperation {
+	if desc == "" {
+		desc = "Done."
+		if status == 200 {
+			desc = "The answer."
+		}
+	}
 	o.Responses[fmt.Sprint(status)] = &apiResponse{Description: desc, Content: jsonContent(s)}
 	return o
 }
@@ -360,8 +379,10 @@ func (d *apiDocBuilder) caseOps() {
 		o.RequestBody = &apiRequestBody{Required: true, Content: map[string]mediaType{"text/csv": {Schema: &schema{Type: "string", ContentMediaType: "text/csv"}}}}
 		refusal := &schema{OneOf: []*schema{ref("Error"), object("The import was refused: the report says why.",
 			f("error", apiSchemas()["Error"].Properties["error"]), f("import", ref("ImportReport")))}}
-		o.Responses["400"].Content = jsonContent(refusal)
-		o.Responses["409"].Content = jsonContent(refusal)
+		for _, status := range []int{400, 409} {
+			o.Responses[fmt.Sprint(status)] = &apiResponse{Description: statusText[status] + " A refusal of the file carries its report.",
+				Content: jsonContent(refusal)}
+		}
 	}
 }
 

@@ -69,7 +69,8 @@ type mediaType struct {
 }
 
 type apiResponse struct {
-	Description string               `json:"description"`
+	Ref         string               `json:"$ref,omitempty"` // a response of components.responses
+	Description string               `json:"description,omitempty"`
 	Headers     map[string]apiHeader `json:"headers,omitempty"`
 	Content     map[string]mediaType `json:"content,omitempty"`
 }
@@ -81,6 +82,7 @@ type apiHeader struct {
 
 type openAPIComponents struct {
 	Schemas         map[string]*schema        `json:"schemas"`
+	Responses       map[string]*apiResponse   `json:"responses"`
 	SecuritySchemes map[string]securityScheme `json:"securitySchemes"`
 }
 

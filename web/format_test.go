@@ -25,9 +25,9 @@ func TestTemplateFuncs(t *testing.T) {
 		{`{{money . "EUR"}}`, decimal("18612915.40"), "€18,612,915.40"},
 		{`{{money . ""}}`, "1", "$1.00"},
 		{`{{number .}}`, 1234567, "1,234,567"},
-		{`{{date .}}`, "2026-02-28", "2026-02-28"},
-		{`{{date .}}`, at, "2026-03-08"},
-		{`{{datetime .}}`, at, "2026-03-08 07:30 UTC"},
+		{`{{date .}}`, "2026-02-28", "Feb 28, 2026"},
+		{`{{date .}}`, at, "Mar 8, 2026"},
+		{`{{datetime .}}`, at, "Mar 8, 2026, 7:30 AM UTC"},
 		{`{{words .}}`, "trust_deposit", "Trust deposit"},
 	} {
 		tmpl := template.Must(template.New("t").Funcs(templateFuncs(format.Default)).Parse(tc.text))

@@ -24,15 +24,40 @@ func (h *Handler) apiStatus(w http.ResponseWriter, r *http.Request, t *tenancy.H
 
 // render executes a page into a buffer first, so that a template error
 // becomes a clean error page rather than half a page.
+//
+// A page of a tenant (its data a view) is written in the tenant's
+// formatting: its money, numbers, dates and times.
 func (h *Handler) render(w http.ResponseWriter, status int, page string, data any) error {
+	tmpl := h.pages[page]
+	if slug := viewTenant(data); slug != "" {
+		var err error
+		if tmpl, err = h.formats.page(slug, page, h.pages); err != nil {
+			return err
+		}
+	}
 	var buf bytes.Buffer
-	if err := h.pages[page].Execute(&buf, data); err != nil {
+	if err := tmpl.Execute(&buf, data); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	_, err := buf.WriteTo(w)
 	return err
+}
+
+// viewTenant is the slug of the tenant a page's data belongs to, if any.
+func viewTenant(data any) string {
+	switch v := data.(type) {
+	case view:
+		if v.Tenant != nil {
+			return v.Tenant.Slug
+		}
+	case *view:
+		if v != nil && v.Tenant != nil {
+			return v.Tenant.Slug
+		}
+	}
+	return ""
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) error {

@@ -56,6 +56,7 @@ type Handler struct {
 	log      *slog.Logger
 	cfg      Config
 	pages    map[string]*template.Template
+	formats  *formatCache // each tenant's formatting and pages bound to it
 	mux      *routeMux
 	// csrf refuses state-changing requests that a browser sent from
 	// another origin; SameSite=Lax cookies are the second line.
@@ -82,6 +83,9 @@ func New(tenants Tenants, svc Services, log *slog.Logger, cfg Config) (*Handler,
 		cfg.Faults = store.NewFaults(log)
 	}
 	h := &Handler{tenants: tenants, identity: svc.Identity, svc: svc, log: log, cfg: cfg, pages: pages}
+	if h.formats, err = newFormatCache(); err != nil {
+		return nil, err
+	}
 	h.mux = newRouteMux(h)
 	h.routes()
 	h.csrf = http.NewCrossOriginProtection()
@@ -192,6 +196,7 @@ func (h *Handler) withTenant(fn tenantFunc) handlerFunc {
 			return err
 		}
 		defer release()
+		h.formats.load(r.Context(), h, t) // the tenant's formatting, for its pages
 		return fn(w, r, t)
 	}
 }

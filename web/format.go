@@ -88,6 +88,9 @@ func (c *formatCache) load(ctx context.Context, h *Handler, t *tenancy.Handle) *
 
 // store records a tenant's formatting, read or just changed.
 func (c *formatCache) store(t *tenancy.Handle, s identity.Formatting) *tenantFormat {
+	if c == nil {
+		return defaultFormat
+	}
 	f, err := s.Formatter()
 	if err != nil {
 		s, f = identity.DefaultFormatting, format.Default

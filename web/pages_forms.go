@@ -62,21 +62,23 @@ func (v view) Admin() bool {
 // notices are the confirmations a redirect may ask for with ?done=KEY. Only
 // these fixed texts are shown: nothing from the URL reaches the page.
 var notices = map[string]string{
-	"password":        "Your password has been changed.",
-	"session-ended":   "The session has been ended.",
-	"token-revoked":   "The API token has been revoked.",
-	"signed-out":      "You have signed out.",
-	"user-saved":      "The user has been saved.",
-	"user-disable":    "The user has been disabled and signed out everywhere.",
-	"user-enable":     "The user has been enabled.",
-	"user-unlock":     "The user has been unlocked.",
-	"user-reset-totp": "Two-factor sign-in has been turned off for the user; they set it up again at their next sign-in if required.",
-	"user-deleted":    "The user has been deleted.",
-	"role-saved":      "The role has been saved.",
-	"role-deleted":    "The role has been deleted.",
-	"class-created":   "The security class has been created.",
-	"class-deleted":   "The security class has been deleted.",
-	"settings-saved":  "The security settings have been saved.",
+	"password":         "Your password has been changed.",
+	"session-ended":    "The session has been ended.",
+	"token-revoked":    "The API token has been revoked.",
+	"signed-out":       "You have signed out.",
+	"user-saved":       "The user has been saved.",
+	"user-disable":     "The user has been disabled and signed out everywhere.",
+	"user-enable":      "The user has been enabled.",
+	"user-unlock":      "The user has been unlocked.",
+	"user-reset-totp":  "Two-factor sign-in has been turned off for the user; they set it up again at their next sign-in if required.",
+	"user-deleted":     "The user has been deleted.",
+	"role-saved":       "The role has been saved.",
+	"role-deleted":     "The role has been deleted.",
+	"class-created":    "The security class has been created.",
+	"class-deleted":    "The security class has been deleted.",
+	"settings-saved":   "The security settings have been saved.",
+	"formatting-saved": "The formatting has been saved: pages, exports and reports now use it.",
+	"uploads-saved":    "The upload limit has been saved.",
 }
 
 // form is a submitted (or pre-filled) form and what was wrong with it.

@@ -11,6 +11,7 @@ import (
 
 	"strongroom"
 	"strongroom/access"
+	"strongroom/format"
 	"strongroom/identity"
 )
 
@@ -114,8 +115,11 @@ func TestPagesRender(t *testing.T) {
 			status: 400, contains: []string{`<option value="read" selected>`, `<option value="deny" selected>`, `id="grant-notes-error"`, "/t/demo/admin/roles/5"}},
 		{name: "classes", page: "admin_classes", me: admin, data: []identity.Class{{ID: 4, Name: "Merger X"}},
 			contains: []string{"Merger X", "/t/demo/admin/classes/4/delete"}},
-		{name: "settings", page: "admin_settings", me: admin, values: url.Values{"mfa": {"admins"}, "lockout_threshold": {"5"}},
-			contains: []string{`<option value="admins" selected>`, `value="5"`}},
+		{name: "settings", page: "admin_settings", me: admin, values: url.Values{"mfa": {"admins"}, "lockout_threshold": {"5"}, "locale": {"de-DE"}, "currency": {"EUR"}, "time_zone": {"Mars/Base"}},
+			data: settingsPageView{Locales: format.Locales(), Currencies: format.CommonCurrencies(), Zones: format.CommonZones(), CeilingMiB: 4096},
+			err:  strongroom.FieldError("time_zone", "Use a time zone name such as Europe/London."), fields: []string{"time_zone"}, status: 400,
+			contains: []string{`<option value="admins" selected>`, `value="5"`, `<option value="de-DE" selected>`, `<option value="EUR" selected>`,
+				`value="Mars/Base"`, `id="time_zone-error"`, "is-invalid", "4,096 MiB"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

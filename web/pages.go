@@ -2,9 +2,13 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 
+	"strongroom/access"
+	"strongroom/home"
+	"strongroom/identity"
 	"strongroom/tenancy"
 )
 
@@ -69,4 +73,73 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 	w.WriteHeader(status)
 	_, err = w.Write(append(body, '\n'))
 	return err
+}
+
+// homeLists is how many entries each list of the start page shows.
+const homeLists = 8
+
+// homeView is the start page: the user's work, then their account.
+type homeView struct {
+	// Cases is set when the user may read cases (else no case lists).
+	Cases     bool
+	MyCases   []home.Case
+	MyTotal   int
+	Deadlines *home.Deadlines
+	Recent    []home.Case
+	Audit     bool // the user may read the audit trail
+	Activity  []activity
+	Access    []accessLevel
+	TwoFactor bool
+}
+
+// accessLevel is one data area and what the user may do there.
+type accessLevel struct {
+	Area  string
+	Level string // "edit", "read" or "none"
+}
+
+// home is the start page of a signed-in user: their open cases, the
+// deadlines in them, the cases they opened last and what happened in their
+// cases lately, each read through the access predicate.
+func (h *Handler) home(w http.ResponseWriter, r *http.Request, t *tenancy.Handle, p *identity.Principal) error {
+	ctx := r.Context()
+	page := homeView{Cases: p.Subject.Allowed(access.Cases, access.Read), Audit: p.Subject.Allowed(access.Audit, access.Read),
+		TwoFactor: p.User.TOTPEnabled}
+	for _, a := range access.Areas() {
+		page.Access = append(page.Access, accessLevel{Area: a.Label(), Level: p.Subject.Level(a).String()})
+	}
+	if page.Cases {
+		var err error
+		if page.MyCases, page.MyTotal, err = h.svc.Home.MyCases(ctx, t, p, homeLists); err != nil {
+			return err
+		}
+		today := h.formatter(t).Today(h.svc.Home.Now())
+		if page.Deadlines, err = h.svc.Home.MyDeadlines(ctx, t, p, today, homeLists); err != nil {
+			return err
+		}
+		if page.Recent, err = h.svc.Home.RecentlyViewed(ctx, t, p, homeLists); err != nil {
+			return err
+		}
+		if page.Audit {
+			ids, err := h.svc.Home.MyCaseIDs(ctx, t, p, 200)
+			if err != nil {
+				return err
+			}
+			if page.Activity, err = h.myActivity(ctx, t, p, ids, homeLists); err != nil {
+				return err
+			}
+		}
+	}
+	v := newView(r, t, p)
+	v.Page = page
+	return h.render(w, http.StatusOK, "home", v)
+}
+
+// recordCaseView notes that p opened case id, for their start page. It is
+// called by the case page once the case is shown; a failure is logged and
+// does not stop the page.
+func (h *Handler) recordCaseView(ctx context.Context, t *tenancy.Handle, p *identity.Principal, id int64) {
+	if err := h.svc.Home.RecordView(ctx, t, p, id); err != nil {
+		h.log.Warn("record a case view", "tenant", t.Tenant.Slug, "err", err)
+	}
 }

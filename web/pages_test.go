@@ -11,7 +11,9 @@ import (
 
 	"strongroom"
 	"strongroom/access"
+	"strongroom/audit"
 	"strongroom/format"
+	"strongroom/home"
 	"strongroom/identity"
 )
 
@@ -74,10 +76,19 @@ func TestPagesRender(t *testing.T) {
 		{name: "login throttled", page: "login", err: strongroom.Errorf(strongroom.ETOOMANY, "Too many failed sign-ins."), status: 429, contains: []string{"Too many"}},
 		{name: "code", page: "login_code", err: strongroom.FieldError("code", "That code is not right."), fields: []string{"code"},
 			status: 400, contains: []string{`id="code-error"`, `aria-invalid="true"`}},
-		{name: "home admin", page: "home", me: admin, data: []accessRow{{"cases", "edit"}},
-			contains: []string{"Welcome, Ada Admin", "/t/demo/admin/users", "/t/demo/logout", "Signed in as"}},
-		{name: "home staff", page: "home", me: staff, data: []accessRow{{"administration", "none"}},
-			contains: []string{"/t/demo/tokens"}, absent: []string{"/t/demo/admin/"}},
+		{name: "home admin", page: "home", me: admin, data: homeView{Cases: true, Audit: true, MyTotal: 12,
+			MyCases:   []home.Case{{ID: 7, Number: "2026-00007", Title: "Acme v. Widget", Client: "Acme", Status: "pending"}},
+			Deadlines: &home.Deadlines{Total: 2, Overdue: 1, Items: []home.Deadline{{ID: 3, Kind: "deadline", Title: "Reply brief", DueOn: "2026-03-01", Overdue: true, Case: home.Case{ID: 7, Number: "2026-00007"}}}},
+			Recent:    []home.Case{{ID: 7, Number: "2026-00007", Title: "Acme v. Widget", ViewedAt: at}},
+			Activity:  []activity{{auditItem: auditItem{Event: audit.Event{Action: "note.create", ObjectType: "note", ObjectID: "4", Time: at}}, Mine: true}},
+			Access:    []accessLevel{{"Cases", "edit"}, {"Audit", "none"}}},
+			contains: []string{"Welcome, Ada Admin", "/t/demo/admin/users", "/t/demo/logout", "Signed in as", "12 in all, the 1 changed last shown",
+				"Overdue", "Mar 1, 2026", "1 overdue", "/t/demo/cases/7", "Note created</span> by You", "/t/demo/audit/records/note/4", "No access", "Pending"}},
+		{name: "home staff", page: "home", me: staff, data: homeView{Cases: true, Deadlines: &home.Deadlines{}, Access: []accessLevel{{"Administration", "none"}}},
+			contains: []string{"/t/demo/tokens", "You are not responsible for any open case", "Cases you open appear here", "No open deadlines"},
+			absent:   []string{"/t/demo/admin/", "Recent activity"}},
+		{name: "home no cases", page: "home", me: staff, data: homeView{Access: []accessLevel{{"Cases", "none"}}},
+			contains: []string{"My account"}, absent: []string{"My open cases", "My deadlines"}},
 		{name: "password temporary", page: "password", me: temp, err: strongroom.FieldError("new_password", "Password must be at least 15 characters long."),
 			fields: []string{"current_password", "new_password", "confirm"}, status: 400,
 			contains: []string{"temporary password", `id="new_password-error"`, "15 characters"}, absent: []string{`href="/t/demo/"`}},

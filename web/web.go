@@ -17,6 +17,7 @@ import (
 	"strongroom/cases"
 	"strongroom/documents"
 	"strongroom/format"
+	"strongroom/home"
 	"strongroom/identity"
 	"strongroom/reports"
 	"strongroom/search"
@@ -71,6 +72,7 @@ type Services struct {
 	Cases     *cases.Service
 	Search    *search.Service
 	Reports   *reports.Service
+	Home      *home.Service // nil: home.New()
 }
 
 // New parses the templates (failing fast on a broken one) and builds routes.
@@ -78,6 +80,9 @@ func New(tenants Tenants, svc Services, log *slog.Logger, cfg Config) (*Handler,
 	pages, err := parseTemplates()
 	if err != nil {
 		return nil, err
+	}
+	if svc.Home == nil {
+		svc.Home = home.New()
 	}
 	if cfg.Faults == nil {
 		cfg.Faults = store.NewFaults(log)

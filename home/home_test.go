@@ -140,7 +140,7 @@ func TestStartPageLists(t *testing.T) {
 			t.Fatal(err)
 		}
 		w.deadline(plain.ID, "Reply brief", "2026-03-20")
-		w.deadline(plain.ID, "Disclosure", "2026-03-01") // overdue
+		w.deadline(plain.ID, "Disclosure", "2026-03-01")  // overdue
 		w.deadline(inA.ID, "Expert report", "2026-03-05") // overdue
 		w.deadline(inB.ID, "Hidden filing", "2026-02-01")
 

@@ -169,7 +169,7 @@ func TestLayoutWithOtherPages(t *testing.T) {
 	h := testHandler(t)
 	for page, data := range map[string]any{
 		"front":  nil,
-		"error":  map[string]any{"Status": 404, "Message": "Page not found."},
+		"error":  view{Page: errorPage{Status: 404, Message: "Page not found.", Home: "/"}},
 		"tenant": map[string]any{"Tenant": &strongroom.Tenant{Slug: "demo", DisplayName: "Demo Law LLP"}},
 	} {
 		if h.pages[page] == nil {

@@ -207,3 +207,19 @@ func (s *Service) MyCaseIDs(ctx context.Context, t *tenancy.Handle, p *identity.
 	}
 	return ids, rows.Err()
 }
+
+// ResponsibleFor counts the live cases user is responsible for that the
+// viewer may read: what the viewer is told a change to the user touches.
+func (s *Service) ResponsibleFor(ctx context.Context, t *tenancy.Handle, viewer *identity.Principal, user int64) (int, error) {
+	if !viewer.Subject.Allowed(access.Cases, access.Read) {
+		return 0, nil
+	}
+	pred := cases.Predicate(viewer.Subject, cases.TypeCase, access.Read, "c")
+	var n int
+	err := t.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM cases c WHERE c.deleted_at = '' AND `+mine+` AND `+pred.SQL,
+		append([]any{user}, pred.Args...)...).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count a user's cases: %w", err)
+	}
+	return n, nil
+}

@@ -15,7 +15,9 @@ import (
 // noTenants is a tenant registry that cannot answer: a database that is down.
 type noTenants struct{ err error }
 
-func (n noTenants) Get(context.Context, string) (*tenancy.Handle, func(), error) { return nil, nil, n.err }
+func (n noTenants) Get(context.Context, string) (*tenancy.Handle, func(), error) {
+	return nil, nil, n.err
+}
 
 // The error page is shown even when the tenant or the session cannot be
 // loaded; its way back leads to the tenant's start page, not "/"; and

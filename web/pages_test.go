@@ -100,7 +100,7 @@ func TestPagesRender(t *testing.T) {
 		{name: "recovery codes", page: "totp_done", me: staff, data: []string{"abcd-efgh", "ijkl-mnop"},
 			contains: []string{"<code>abcd-efgh</code>", "I have saved them — continue"}},
 		{name: "sessions", page: "sessions", me: staff, data: sessionsView{Sessions: sessions, Return: "sessions"},
-			contains: []string{"(this session)", "/t/demo/sessions/s2/end", "198.51.100.1"}},
+			contains: []string{"This session", "/t/demo/sessions/s2/end", "198.51.100.1"}},
 		{name: "tokens", page: "tokens", me: staff, values: url.Values{"expires_in_days": {"400"}},
 			data: []identity.APIToken{{ID: 7, Name: "Export", CreatedAt: at, ExpiresAt: at}, {ID: 8, Name: "Old", Revoked: true, LastUsedAt: at}},
 			err:  strongroom.FieldError("expires_in_days", "A token must expire in 1 to 366 days."), fields: []string{"name", "expires_in_days"},

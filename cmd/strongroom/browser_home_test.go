@@ -149,3 +149,64 @@ func TestBrowserStartPage(t *testing.T) {
 	}
 	b.look("home-de")
 }
+
+// TestBrowserAdminPages looks at the administration and account pages as
+// an administrator uses them: a new user and their temporary password, the
+// user's page, the page that confirms their deletion, roles, classes,
+// sessions, API tokens and the front page.
+func TestBrowserAdminPages(t *testing.T) {
+	browsertest.Require(t)
+	b, m, adminTemp := homeBrowser(t)
+	const pw = "copper kettle northern lights 7781"
+	b.firstSignIn("/t/demo/", "admin", adminTemp, pw)
+	api := newAPIClient(t, m)
+	api.signIn("admin", pw)
+	api.must("POST", "classes", map[string]string{"name": "Merger Alpha", "description": "The Alpha Holdings acquisition"})
+	c := api.must("POST", "cases", map[string]any{"title": "Alpha Holdings acquisition", "client": "Alpha Holdings"})
+	caseID := num(c["case"].(map[string]any)["id"])
+
+	step := func(name, path string) {
+		t.Helper()
+		b.open(path)
+		b.look(name)
+	}
+	step("front", "/")
+	step("admin-users", "/t/demo/admin/users")
+	b.open("/t/demo/admin/users/new")
+	b.fill("username", "pparalegal")
+	b.fill("display_name", "Pat Paralegal")
+	b.do(chromedp.Click(chromedp.CSS(`input[name=roles]`)))
+	b.look("admin-user-new")
+	b.submit("#save-user")
+	b.wantText("User pparalegal created")
+	b.look("admin-user-secret")
+	var id int64
+	for _, u := range api.must("GET", "users", nil)["users"].([]any) {
+		if u := u.(map[string]any); u["username"] == "pparalegal" {
+			id = num(u["id"])
+		}
+	}
+	// Make them responsible for a case: the deletion says so.
+	cur := api.must("GET", fmt.Sprintf("cases/%d", caseID), nil)["case"].(map[string]any)
+	api.must("PUT", fmt.Sprintf("cases/%d", caseID), map[string]any{"title": cur["title"], "client": cur["client"], "responsible": []int64{id},
+		"version": num(cur["version"])})
+	step("admin-user", fmt.Sprintf("/t/demo/admin/users/%d", id))
+	b.submit("#delete-user")
+	b.wantPath(fmt.Sprintf("/t/demo/admin/users/%d/delete", id))
+	b.wantText("They are responsible for 1 case you can see")
+	b.look("admin-user-delete")
+	b.submit("#confirm-delete")
+	b.wantPath("/t/demo/admin/users")
+	b.wantText("The user has been deleted.")
+
+	step("admin-roles", "/t/demo/admin/roles")
+	step("admin-role", "/t/demo/admin/roles/new")
+	step("admin-classes", "/t/demo/admin/classes")
+	step("sessions", "/t/demo/sessions")
+	b.open("/t/demo/tokens")
+	b.fill("name", "Accounts export")
+	b.submit("#make-token")
+	b.wantText("shown only this once")
+	b.look("token-created")
+	step("tokens", "/t/demo/tokens")
+}

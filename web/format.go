@@ -18,6 +18,10 @@ import (
 // (several behind a load balancer share a PostgreSQL database) within this.
 const formatTTL = time.Minute
 
+// formatRetry is how soon a failed read of a tenant's formatting is tried
+// again.
+const formatRetry = 5 * time.Second
+
 // formatter is the formatter of a tenant's pages, exports and reports: its
 // locale, time zone and default currency.
 func (h *Handler) formatter(t *tenancy.Handle) *format.Formatter {
@@ -78,10 +82,17 @@ func (c *formatCache) load(ctx context.Context, h *Handler, t *tenancy.Handle) *
 	}
 	s, err := h.identity.Formatting(ctx, t)
 	if err != nil {
-		if tf == nil {
-			return defaultFormat
+		// Keep what was known and ask again in a few seconds, not on
+		// every request: each would wait for the database once more.
+		known := defaultFormat
+		if tf != nil {
+			known = tf
 		}
-		return tf
+		retry := &tenantFormat{handle: t, settings: known.settings, f: known.f, read: time.Now().Add(formatRetry - formatTTL)}
+		c.mu.Lock()
+		c.tenants[t.Tenant.Slug] = retry
+		c.mu.Unlock()
+		return retry
 	}
 	return c.store(t, s)
 }

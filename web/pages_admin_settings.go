@@ -126,7 +126,7 @@ func (h *Handler) settingsSubmit(w http.ResponseWriter, r *http.Request, t *tena
 	notice := "settings-saved"
 	switch r.PostForm.Get("section") {
 	case "formatting":
-		fields, notice = formattingFields, "formatting-saved"
+		fields, notice = formattingFields, "format-saved"
 		err = h.saveFormatting(r, t, p, identity.Formatting{Locale: r.PostForm.Get("locale"),
 			TimeZone: strings.TrimSpace(r.PostForm.Get("time_zone")), Currency: r.PostForm.Get("currency")})
 	case "uploads":

@@ -184,30 +184,6 @@ func (s *Service) RecordView(ctx context.Context, t *tenancy.Handle, p *identity
 	})
 }
 
-// MyCaseIDs returns the ids of the user's open cases they may read, the
-// most recently changed first (at most limit): the cases whose activity
-// the start page shows.
-func (s *Service) MyCaseIDs(ctx context.Context, t *tenancy.Handle, p *identity.Principal, limit int) ([]int64, error) {
-	if !p.Subject.Allowed(access.Cases, access.Read) {
-		return nil, nil
-	}
-	where, args := caseWhere(p)
-	rows, err := t.DB.QueryContext(ctx, `SELECT c.id FROM cases c WHERE `+where+` ORDER BY c.updated_at DESC, c.id DESC LIMIT ?`, append(args, limit)...)
-	if err != nil {
-		return nil, fmt.Errorf("list my cases: %w", err)
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("list my cases: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
-}
-
 // ResponsibleFor counts the live cases user is responsible for that the
 // viewer may read: what the viewer is told a change to the user touches.
 func (s *Service) ResponsibleFor(ctx context.Context, t *tenancy.Handle, viewer *identity.Principal, user int64) (int, error) {

@@ -8,6 +8,7 @@ import (
 	"strongroom/access"
 	"strongroom/cases"
 	"strongroom/format"
+	"strongroom/home"
 	"strongroom/identity"
 	"strongroom/store"
 	"strongroom/tenancy"
@@ -19,6 +20,8 @@ type activity struct {
 	auditItem
 	// Mine: the user did it.
 	Mine bool
+	// Case is the case the event is about, when it is about a case.
+	Case *home.Case
 }
 
 // What says what happened in words: "Note created", "Case changed".
@@ -46,9 +49,15 @@ func (a activity) Who() string {
 // reader may read (the audit area, and the record's classes) are read at
 // all, and none about a record hidden from them. Without the audit area
 // there is no activity to show.
-func (h *Handler) myActivity(ctx context.Context, t *tenancy.Handle, p *identity.Principal, ids []int64, limit int) ([]activity, error) {
-	if len(ids) == 0 || !p.Subject.Allowed(access.Audit, access.Read) {
+func (h *Handler) myActivity(ctx context.Context, t *tenancy.Handle, p *identity.Principal, mine []home.Case, limit int) ([]activity, error) {
+	if len(mine) == 0 || !p.Subject.Allowed(access.Audit, access.Read) {
 		return nil, nil
+	}
+	byID := map[string]*home.Case{}
+	ids := make([]int64, len(mine))
+	for i := range mine {
+		ids[i] = mine[i].ID
+		byID[strconv.FormatInt(mine[i].ID, 10)] = &mine[i]
 	}
 	// Events name their object by its id as text: matching that column
 	// lets the database use its index on (object_type, object_id).
@@ -86,7 +95,11 @@ func (h *Handler) myActivity(ctx context.Context, t *tenancy.Handle, p *identity
 		if it.Redacted { // not selected above; never shown
 			continue
 		}
-		out = append(out, activity{auditItem: it, Mine: it.Actor.Kind == "user" && it.Actor.ID == me})
+		a := activity{auditItem: it, Mine: it.Actor.Kind == "user" && it.Actor.ID == me}
+		if it.ObjectType == string(cases.TypeCase) {
+			a.Case = byID[it.ObjectID]
+		}
+		out = append(out, a)
 	}
 	return out, nil
 }

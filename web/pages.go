@@ -75,8 +75,13 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 	return err
 }
 
-// homeLists is how many entries each list of the start page shows.
-const homeLists = 8
+// homeLists is how many entries each list of the start page shows;
+// activityCases is how many of the user's cases the activity is read from
+// (the most recently changed).
+const (
+	homeLists     = 8
+	activityCases = 200
+)
 
 // homeView is the start page: the user's work, then their account.
 type homeView struct {
@@ -109,10 +114,13 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request, t *tenancy.Handle
 		page.Access = append(page.Access, accessLevel{Area: a.Label(), Level: p.Subject.Level(a).String()})
 	}
 	if page.Cases {
-		var err error
-		if page.MyCases, page.MyTotal, err = h.svc.Home.MyCases(ctx, t, p, homeLists); err != nil {
+		// The user's open cases, up to activityCases: the first few are
+		// listed, all of them are the cases whose activity is shown.
+		mine, total, err := h.svc.Home.MyCases(ctx, t, p, activityCases)
+		if err != nil {
 			return err
 		}
+		page.MyCases, page.MyTotal = mine[:min(len(mine), homeLists)], total
 		today := h.formatter(t).Today(h.svc.Home.Now())
 		if page.Deadlines, err = h.svc.Home.MyDeadlines(ctx, t, p, today, homeLists); err != nil {
 			return err
@@ -121,11 +129,7 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request, t *tenancy.Handle
 			return err
 		}
 		if page.Audit {
-			ids, err := h.svc.Home.MyCaseIDs(ctx, t, p, 200)
-			if err != nil {
-				return err
-			}
-			if page.Activity, err = h.myActivity(ctx, t, p, ids, homeLists); err != nil {
+			if page.Activity, err = h.myActivity(ctx, t, p, mine, homeLists); err != nil {
 				return err
 			}
 		}

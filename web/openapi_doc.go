@@ -340,10 +340,12 @@ func (d *apiDocBuilder) adminOps() {
 		ok(201, "Created.", wrap("class", ref("Class")))
 	d.op("DELETE", "classes/{id}", tag, "Delete a security class").ok(200, "Deleted.", ref("Deleted"))
 
-	settings := body("Every field is set: send them all.", f("lockout_threshold", integer("")), f("auto_unlock_after_minutes", integer("")),
-		f("mfa", enum("", "optional", "required")), f("idle_timeout_minutes", integer("")), f("absolute_timeout_minutes", integer("")))
-	d.op("GET", "settings", tag, "The workspace's sign-in settings").ok(200, "", wrap("settings", ref("Settings")))
-	d.op("PUT", "settings", tag, "Change the sign-in settings").json(settings).ok(200, "Changed.", wrap("settings", ref("Settings")))
+	settings := body("Fields left out keep their values; every field sent is checked before any is saved.",
+		f("lockout_threshold", integer("")), f("auto_unlock_after_minutes", integer("")),
+		f("mfa", enum("", "optional", "required")), f("idle_timeout_minutes", integer("")), f("absolute_timeout_minutes", integer("")),
+		f("locale", str("")), f("time_zone", str("")), f("currency", str("")), f("max_upload_bytes", integer("")))
+	d.op("GET", "settings", tag, "The workspace's settings").ok(200, "", wrap("settings", ref("Settings")))
+	d.op("PUT", "settings", tag, "Change the workspace's settings").json(settings).ok(200, "Changed.", wrap("settings", ref("Settings")))
 }
 
 func (d *apiDocBuilder) caseOps() {

@@ -82,3 +82,19 @@ func historyLabel(it auditItem) string {
 	}
 	return noun + " " + strings.ReplaceAll(verb, "_", " ")
 }
+
+// historyDetail says what an event is about in a few words: a new record
+// by its title (or description, name or number), a change by the fields it
+// changed, anything else by its details.
+func historyDetail(it auditItem) string {
+	if strings.HasSuffix(it.Action, ".create") {
+		for _, field := range []string{"title", "description", "name", "number"} {
+			for _, c := range it.Changes {
+				if s, ok := c.After.(string); ok && c.Field == field && s != "" && !(c.Personal && it.Erased) {
+					return "“" + s + "”"
+				}
+			}
+		}
+	}
+	return it.Summary()
+}

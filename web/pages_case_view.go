@@ -50,7 +50,7 @@ type documentRow struct {
 // historyRow is an event of the case's history, with its actor's name.
 type historyRow struct {
 	auditItem
-	Label, Actor string
+	Label, Actor, Detail string
 }
 
 func (h *Handler) casePage(w http.ResponseWriter, r *http.Request, t *tenancy.Handle, p *identity.Principal) error {
@@ -126,7 +126,7 @@ func (h *Handler) caseHistoryTab(w http.ResponseWriter, r *http.Request, t *tena
 		return err
 	}
 	for _, it := range res.Items {
-		row := historyRow{auditItem: it, Label: historyLabel(it), Actor: it.ActorText()}
+		row := historyRow{auditItem: it, Label: historyLabel(it), Actor: it.ActorText(), Detail: historyDetail(it)}
 		if it.Actor.Kind == "user" {
 			if uid, err := strconv.ParseInt(it.Actor.ID, 10, 64); err == nil && people[uid] != "" {
 				row.Actor = people[uid]

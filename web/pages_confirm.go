@@ -191,7 +191,7 @@ func (h *Handler) deleteCasePage(w http.ResponseWriter, r *http.Request, t *tena
 	}
 	days := int(cases.RetentionPeriod.Hours() / 24)
 	says := []string{caseContentsSentence(counts),
-		"Records in it that you are not shown go with it too.",
+		"Any records in it that you are not shown go with it too.",
 		fmt.Sprintf("Everything is hidden from everyone at once and kept for %d days; then it is removed for good.", days)}
 	return h.renderConfirm(w, r, t, p, confirmView{
 		Title: "Delete case " + c.Number + "?", Consequence: says,
@@ -200,8 +200,8 @@ func (h *Handler) deleteCasePage(w http.ResponseWriter, r *http.Request, t *tena
 	})
 }
 
-// caseContentsSentence says what a case holds: "3 documents, 12 financial
-// records and 40 notes will be deleted with it."
+// caseContentsSentence says what a case holds of what the user is shown:
+// "3 documents, 12 financial records and 40 notes will be deleted with it."
 func caseContentsSentence(counts map[cases.RecordType]int) string {
 	nouns := []struct {
 		t         cases.RecordType
@@ -212,8 +212,8 @@ func caseContentsSentence(counts map[cases.RecordType]int) string {
 	}
 	var parts []string
 	for _, n := range nouns {
-		k, ok := counts[n.t]
-		if !ok {
+		k := counts[n.t]
+		if k == 0 {
 			continue
 		}
 		noun := n.many
@@ -223,7 +223,7 @@ func caseContentsSentence(counts map[cases.RecordType]int) string {
 		parts = append(parts, format.Default.Number(int64(k))+" "+noun)
 	}
 	if len(parts) == 0 {
-		return "The case itself will be deleted."
+		return "It holds no records that you are shown."
 	}
 	list := parts[0]
 	if len(parts) > 1 {

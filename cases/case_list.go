@@ -190,6 +190,8 @@ type CasePage struct {
 	// Page is the page's number when paged by number (else 0); Size is
 	// the page size.
 	Page, Size int
+	// Sort and Dir are the order listed in, defaults filled in.
+	Sort, Dir string
 }
 
 // Pages is how many pages the list has (at least one).
@@ -252,7 +254,7 @@ func (s *Service) listCases(ctx context.Context, t *tenancy.Handle, p *identity.
 	if err != nil {
 		return nil, fmt.Errorf("list cases: %w", err)
 	}
-	page := &CasePage{Page: f.Page, Size: limit}
+	page := &CasePage{Page: f.Page, Size: limit, Sort: f.Sort, Dir: f.Dir}
 	var keys []string
 	for rows.Next() {
 		cs, k, n, err := scanListed(rows, count)

@@ -95,6 +95,7 @@ func (h *Handler) casesPage(w http.ResponseWriter, r *http.Request, t *tenancy.H
 	} else if err != nil {
 		return err
 	}
+	f.Sort, f.Dir = page.List.Sort, page.List.Dir
 	page.Sort, page.Dir = f.Sort, f.Dir
 	base := v.Path("cases")
 	page.fill(base, q, f)

@@ -159,6 +159,18 @@ func testCaseListParams(t *testing.T, f *fixture) {
 		if n := len(log.Queries()); n > 3 {
 			t.Errorf("a page with its total took %d queries, want at most 3", n)
 		}
+		// Counting stops at MaxCount: the total then says "more than".
+		defer func(n int) { cases.MaxCount = n }(cases.MaxCount)
+		cases.MaxCount = 3
+		for _, pg := range []int{1, 3} {
+			p := list("admin", cases.CaseFilter{Page: pg, ListOptions: cases.ListOptions{Limit: 2}})
+			if p.Total != 3 || !p.Capped || p.More != (pg == 1) {
+				t.Errorf("page %d past the count's cap: total %d, capped %v, more %v", pg, p.Total, p.Capped, p.More)
+			}
+		}
+		if p := list("admin", cases.CaseFilter{Status: "open"}); p.Total != 2 || p.Capped {
+			t.Errorf("under the cap: total %d, capped %v", p.Total, p.Capped)
+		}
 	})
 	t.Run("People", func(t *testing.T) {
 		lawyer := principal(f.userID, false, []int64{f.classA, f.classB}, everything())

@@ -127,7 +127,8 @@ func (h *Handler) apiCases(w http.ResponseWriter, r *http.Request, t *tenancy.Ha
 	for _, c := range page.Cases {
 		out = append(out, toCaseJSON(c))
 	}
-	body := map[string]any{"cases": out, "next_cursor": page.Next, "total": page.Total, "limit": page.Size}
+	// "more": the total stopped at cases.MaxCount; there are more.
+	body := map[string]any{"cases": out, "next_cursor": page.Next, "total": page.Total, "more": page.Capped, "limit": page.Size}
 	if page.Page > 0 {
 		body["page"], body["pages"] = page.Page, page.Pages()
 	}

@@ -181,19 +181,27 @@ func (page *caseListView) pages(base string, q url.Values) {
 		}
 		return pathQuery(base, withParams(q, "page", strconv.Itoa(i)))
 	}
-	page.PageOf = "Page " + strconv.Itoa(cur) + " of " + format.Default.Number(int64(n))
+	of := format.Default.Number(int64(n))
+	if l.Capped {
+		of = "more than " + of
+	}
+	page.PageOf = "Page " + strconv.Itoa(cur) + " of " + of
 	if cur > 1 {
 		page.Prev = at(min(cur-1, n))
 	}
-	if cur < n {
+	if l.More {
 		page.Next = at(cur + 1)
 	}
 	if n <= 1 {
 		return
 	}
+	if l.Capped {
+		// The last page is not known: number only the pages near this one.
+		n = max(n, cur+1)
+	}
 	last := 0
 	for i := 1; i <= n; i++ {
-		if i != 1 && i != n && (i < cur-2 || i > cur+2) {
+		if i != 1 && (i != n || l.Capped) && (i < cur-2 || i > cur+2) {
 			continue
 		}
 		if last != 0 && i > last+1 {

@@ -65,26 +65,7 @@ func parseCaseForm(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// caseNames maps class and user ids to names for display.
-func (h *Handler) caseNames(r *http.Request, t *tenancy.Handle, p *identity.Principal) (map[int64]string, map[int64]string, error) {
-	cs, err := h.svc.Cases.ClassChoices(r.Context(), t, p)
-	if err != nil {
-		return nil, nil, err
-	}
-	us, err := h.svc.Cases.UserChoices(r.Context(), t, p)
-	if err != nil {
-		return nil, nil, err
-	}
-	classes, users := map[int64]string{}, map[int64]string{}
-	for _, c := range cs {
-		classes[c.ID] = c.Name
-	}
-	for _, u := range us {
-		users[u.ID] = u.Name
-	}
-	return classes, users, nil
-}
-
+// names joins the names m has for ids, or says none when it has none.
 func names(m map[int64]string, ids []int64, none string) string {
 	var out []string
 	for _, id := range ids {

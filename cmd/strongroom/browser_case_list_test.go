@@ -20,7 +20,7 @@ import (
 // and a phone's width, no sideways overflow, axe-core).
 func TestBrowserCaseList(t *testing.T) {
 	browsertest.Require(t)
-	b, adminTemp := seededDemoBrowser(t)
+	b, adminTemp, stdout, pin := seededDemoBrowser(t)
 	b.firstSignIn("/t/demo/cases", "admin", adminTemp, "quartz pelican harbour lantern 7315")
 
 	b.open("/t/demo/cases")
@@ -72,6 +72,35 @@ func TestBrowserCaseList(t *testing.T) {
 	b.look("cases-empty")
 	b.submit("#no-cases a.btn")
 	b.wantText("2,000 cases")
+
+	// Local counsel see their firm's cases only: the count, the pages and
+	// the practice groups offered are theirs, and no staff filter is shown.
+	t.Run("Restricted", func(t *testing.T) {
+		c := &browser{t: t, ctx: browsertest.NewContext(t, browsertest.Pin(pin)), base: b.base}
+		c.firstSignIn("/t/demo/cases", "sam.smith", demoPassword(t, stdout, "sam.smith"), "walnut harbour cobalt lantern 4471")
+		c.open("/t/demo/cases")
+		c.wantText("100 cases")
+		c.wantText("Page 1 of 2")
+		if n := c.count("#responsible, #mine"); n != 0 {
+			t.Fatalf("restricted user offered %d staff filters", n)
+		}
+		if n := c.count("#practice_group option"); n != 2 { // Any, Litigation
+			t.Fatalf("restricted user offered %d practice-group choices, want Any and Litigation", n)
+		}
+		c.look("cases-restricted")
+	})
+}
+
+// demoPassword returns the temporary password the demo printed for user.
+func demoPassword(t *testing.T, stdout, user string) string {
+	t.Helper()
+	for _, line := range strings.Split(stdout, "\n") {
+		if f := strings.Fields(line); len(f) > 1 && f[0] == user {
+			return f[1]
+		}
+	}
+	t.Fatalf("no password printed for %s:\n%s", user, stdout)
+	return ""
 }
 
 // TestBrowserCasePage looks at a case's page with its documents, its
@@ -178,15 +207,16 @@ func jsString(s string) string {
 }
 
 // seededDemoBrowser is demoBrowser with the demo's sample data: its 2,000
-// cases and their records.
-func seededDemoBrowser(t *testing.T) (*browser, string) {
+// cases and their records, and its users (their temporary passwords are
+// in stdout). pin pins further browsers to the server's certificate.
+func seededDemoBrowser(t *testing.T) (b *browser, adminTemp, stdout, pin string) {
 	t.Helper()
-	m, _, stdout := startServer(t, func(c *ServeConfig) { c.Demo, c.DemoEmpty = true, false })
-	adminTemp := printedAdminPassword(t, stdout.String())
-	pin := browsertest.SPKIPin(readCertificate(t, filepath.Join(m.Config.Storage.DataDir, "tls", "cert.pem")))
+	m, _, out := startServer(t, func(c *ServeConfig) { c.Demo, c.DemoEmpty = true, false })
+	adminTemp = printedAdminPassword(t, out.String())
+	pin = browsertest.SPKIPin(readCertificate(t, filepath.Join(m.Config.Storage.DataDir, "tls", "cert.pem")))
 	u, err := url.Parse(m.URL())
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &browser{t: t, ctx: browsertest.NewContext(t, browsertest.Pin(pin)), base: "https://localhost:" + u.Port()}, adminTemp
+	return &browser{t: t, ctx: browsertest.NewContext(t, browsertest.Pin(pin)), base: "https://localhost:" + u.Port()}, adminTemp, out.String(), pin
 }

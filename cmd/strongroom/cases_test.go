@@ -607,9 +607,28 @@ func testCasesPages(t *testing.T, w *caseWorld) {
 	if s != http.StatusSeeOther || !strings.Contains(loc, "done=import-done") {
 		t.Fatalf("import: %d %s", s, loc)
 	}
-	// Deleting the case from its page.
+	// The list: a bad parameter is named on the page, which keeps the form.
+	if s, b := a.csPage("GET", "cases?sort=colour&q=Page"); s != 400 || !strings.Contains(b, "Sort by one of") || !strings.Contains(b, `value="Page"`) {
+		t.Fatalf("bad sort: %d\n%s", s, b)
+	}
+	if s, b := a.csPage("GET", "cases?q=page+CASE&tag=pages"); s != 200 || !strings.Contains(b, ">Page case<") || !strings.Contains(b, `id="case-count">1 case<`) {
+		t.Fatalf("contains-match: %d\n%s", s, b)
+	}
+	if s, _ := a.csPage("GET", casePath+"?tab=nonsense"); s != 400 {
+		t.Fatalf("unknown tab: %d", s)
+	}
+	// Deleting the case: its page says what goes (and deletes nothing),
+	// then its Confirm deletes it.
 	cur := csObj(a.must("GET", strings.TrimPrefix(casePath, "/"), nil), "case")
-	s, loc = form(casePath+"/delete", url.Values{"confirm": {"yes"}, "version": {fmt.Sprint(num(cur["version"]))}})
+	version := fmt.Sprint(num(cur["version"]))
+	if s, b := a.csPage("GET", casePath+"/delete"); s != 200 || !strings.Contains(b, "2 financial records and 1 note will be deleted with it.") ||
+		!strings.Contains(b, `name="version" value="`+version+`"`) || !strings.Contains(b, `action="/t/demo/`+casePath+`/delete"`) {
+		t.Fatalf("delete confirmation: %d\n%s", s, b)
+	}
+	if s, _ := a.csPage("GET", casePath); s != 200 {
+		t.Fatalf("the confirmation page deleted the case: %d", s)
+	}
+	s, loc = form(casePath+"/delete", url.Values{"version": {version}})
 	if s != http.StatusSeeOther || !strings.Contains(loc, "case-deleted") {
 		t.Fatalf("delete: %d %s", s, loc)
 	}

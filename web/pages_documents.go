@@ -187,7 +187,10 @@ func (h *Handler) renderDocument(w http.ResponseWriter, r *http.Request, t *tena
 	} else if err != nil {
 		return err
 	}
-	if page.By, err = h.svc.Cases.PeopleNames(ctx, t, p); err != nil {
+	// Without the cases area there are no names of staff to show.
+	if page.By, err = h.svc.Cases.PeopleNames(ctx, t, p); strongroom.ErrorCode(err) == strongroom.EFORBIDDEN {
+		page.By = nil
+	} else if err != nil {
 		return err
 	}
 	if page.Classes, err = h.svc.Documents.ClassNames(ctx, t, page.Doc); err != nil {

@@ -30,6 +30,7 @@ type caseListView struct {
 	CanEdit     bool
 	Restricted  bool
 	HasFilters  bool
+	Mine        bool   // the "my cases" box is ticked
 	PageOf      string // "Page 2 of 14"
 	Sort, Dir   string
 	Unavailable bool // the filter was refused: Form.Error says why
@@ -79,6 +80,7 @@ func (h *Handler) casesPage(w http.ResponseWriter, r *http.Request, t *tenancy.H
 		return err
 	}
 	f, err := caseFilterOf(q)
+	page.Mine = f.Mine
 	if err == nil {
 		if f.Page == 0 {
 			f.Page = 1

@@ -614,6 +614,20 @@ func testCasesPages(t *testing.T, w *caseWorld) {
 	if s, b := a.csPage("GET", "cases?q=page+CASE&tag=pages"); s != 200 || !strings.Contains(b, ">Page case<") || !strings.Contains(b, `id="case-count">1 case<`) {
 		t.Fatalf("contains-match: %d\n%s", s, b)
 	}
+	// My cases: the ones the caller is responsible for.
+	me := num(a.must("GET", "me", nil)["user"].(map[string]any)["id"])
+	a.must("POST", "cases", map[string]any{"title": "Mine by API", "tags": []string{"mine"}, "responsible": []int64{me}})
+	a.must("POST", "cases", map[string]any{"title": "Not mine by API", "tags": []string{"mine"}})
+	if got := a.must("GET", "cases?mine=1&tag=mine", nil); num(got["total"]) != 1 || got["cases"].([]any)[0].(map[string]any)["title"] != "Mine by API" {
+		t.Fatalf("my cases: %v", got)
+	}
+	if got := a.must("GET", fmt.Sprintf("cases?responsible=%d&tag=mine&sort=title&dir=desc", me), nil); num(got["total"]) != 1 {
+		t.Fatalf("cases of a responsible user: %v", got)
+	}
+	if s, b := a.csPage("GET", "cases?mine=1&tag=mine"); s != 200 || !strings.Contains(b, ">Mine by API<") || strings.Contains(b, ">Not mine by API<") ||
+		!strings.Contains(b, `id="mine" name="mine" type="checkbox" value="1" checked`) {
+		t.Fatalf("my cases page: %d\n%s", s, b)
+	}
 	if s, _ := a.csPage("GET", casePath+"?tab=nonsense"); s != 400 {
 		t.Fatalf("unknown tab: %d", s)
 	}

@@ -95,8 +95,12 @@ func TestBrowserCaseList(t *testing.T) {
 func demoPassword(t *testing.T, stdout, user string) string {
 	t.Helper()
 	for _, line := range strings.Split(stdout, "\n") {
-		if f := strings.Fields(line); len(f) > 1 && f[0] == user {
-			return f[1]
+		// "  https://…/t/demo/login  USER  PASSWORD  ROLE  ABOUT"
+		f := strings.Fields(line)
+		for i := 0; i+1 < len(f); i++ {
+			if f[i] == user {
+				return f[i+1]
+			}
 		}
 	}
 	t.Fatalf("no password printed for %s:\n%s", user, stdout)

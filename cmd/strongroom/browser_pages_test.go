@@ -47,7 +47,7 @@ func TestBrowserPages(t *testing.T) {
 		t.Run(p.name, func(t *testing.T) {
 			b.t = t
 			b.open(p.path)
-			b.look(p.name)
+			b.look("tour-" + p.name)
 		})
 	}
 }

@@ -25,7 +25,7 @@ const (
 // facets are the same as sorted by relevance.
 
 // openedOn is the date a hit sorts by: its case's opening day when the
-// user may see the case, else ''.
+// user may see the case, else the empty string.
 func (p *plan) openedOn() (string, []any) {
 	cv := p.caseVisible()
 	return `CASE WHEN ` + cv.SQL + ` THEN c.opened_on ELSE '' END`, cv.Args

@@ -46,7 +46,8 @@ type searchView struct {
 	MaxCount int // how many hits are counted exactly
 	// Hidden are the filters and order kept when new words are searched.
 	Hidden []option
-	// FiltersOpen opens the filter form: a filter is set or is at fault.
+	// FiltersOpen opens the filter form: the search was refused (a field
+	// of it may be at fault).
 	FiltersOpen bool
 }
 
@@ -158,11 +159,6 @@ func (h *Handler) searchOptions(r *http.Request, t *tenancy.Handle, p *identity.
 	for _, c := range classes {
 		id := strconv.FormatInt(c.ID, 10)
 		page.Classes = append(page.Classes, option{Value: id, Label: c.Name, Checked: values.Get("class") == id})
-	}
-	for _, f := range searchFilters {
-		if values.Get(f) != "" {
-			page.FiltersOpen = true
-		}
 	}
 	return page, nil
 }

@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/big"
 	"strconv"
+	"time"
 
 	"strongroom/reports"
 )
@@ -96,8 +97,8 @@ const (
 	colRight    = 16
 	colTop      = 16
 	colBottom   = 56 // month labels and the axis title
-	maxColumns  = 120
-	labelsShown = 12 // at most this many month labels along the axis
+	maxColumns  = 480 // forty years of months
+	labelsShown = 12  // at most this many month labels along the axis
 )
 
 // palette colours the statuses (and bars), dark enough for white space
@@ -209,7 +210,7 @@ func columnChart(id, title, labelAxis, valueAxis, zero string, values []chartVal
 	}
 	zeroY := y(new(big.Int))
 	slot := plotW / float64(max(1, len(values)))
-	every := (len(values) + labelsShown - 1) / labelsShown
+	every := labelStep(len(values))
 	for i, v := range values {
 		x := float64(colLeft) + float64(i)*slot
 		top, bottom := y(v.Value), zeroY
@@ -219,9 +220,7 @@ func columnChart(id, title, labelAxis, valueAxis, zero string, values []chartVal
 		row := chartRow{X: round1(x + slot*0.15), W: round1(max(slot*0.7, 1)), Y: top, H: max(bottom-top, 1),
 			Segments: []segment{{Fill: palette[0], Tip: v.Label + ": " + v.Text}}, LabelX: round1(x + slot/2),
 			TextY: float64(colHeight - colBottom + 16)}
-		if i%max(1, every) == 0 || i == len(values)-1 && every == 1 {
-			row.Label = v.Label
-		}
+		row.Label = monthLabel(v.Label, every)
 		c.Rows = append(c.Rows, row)
 	}
 	lo, hi := extremes(values, zero)
@@ -311,4 +310,34 @@ func groupLabel(g string) string {
 		return "(no practice group)"
 	}
 	return g
+}
+
+// labelStep is how many months apart the labels of a column chart of n
+// months stand: a step people count in (1, 2, 3 or 6 months, or whole
+// years), the smallest that shows at most labelsShown of them.
+func labelStep(n int) int {
+	for _, step := range []int{1, 2, 3, 6, 12, 24, 60, 120} {
+		if n <= step*labelsShown {
+			return step
+		}
+	}
+	return 240
+}
+
+// monthLabel is the label of month m (YYYY-MM) on an axis labelled every
+// step months: the months that are a multiple of step from January (the
+// year alone for steps of a year or more), none for the others.
+func monthLabel(m string, step int) string {
+	t, err := time.Parse("2006-01", m)
+	if err != nil {
+		return ""
+	}
+	index := t.Year()*12 + int(t.Month()) - 1
+	if index%step != 0 {
+		return ""
+	}
+	if step >= 12 {
+		return strconv.Itoa(t.Year())
+	}
+	return m
 }

@@ -549,7 +549,7 @@ func TestAuditAPI(t *testing.T) {
 				t.Fatalf("event page: %d", status)
 			}
 			status, _, body = admin.page("audit/records/case/777")
-			if status != 200 || !strings.Contains(body, "History of case 777") || !strings.Contains(body, "Open matter, renamed") {
+			if status != 200 || !strings.Contains(body, "History of Case 777") || !strings.Contains(body, "Open matter, renamed") {
 				t.Fatalf("history page: %d", status)
 			}
 			if status, _, _ := admin.page("audit/events/nope"); status != 400 {

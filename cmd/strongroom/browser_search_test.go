@@ -31,7 +31,7 @@ func (b *browser) click(css string) { b.submit(css) }
 // filter again; the results sort by date.
 func TestBrowserSearchPage(t *testing.T) {
 	browsertest.Require(t)
-	b, adminTemp := demoBrowser(t)
+	b, adminTemp := fullDemoBrowser(t)
 	b.firstSignIn("/t/demo/search", "admin", adminTemp, "harbour quill lantern meadow 7310")
 
 	b.open("/t/demo/search")
@@ -44,7 +44,9 @@ func TestBrowserSearchPage(t *testing.T) {
 	if err := os.WriteFile(file, []byte(content), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	b.open("/t/demo/cases/1/documents/new")
+	b.open("/t/demo/cases")
+	first := eval[string](b, `document.querySelector("main td a[href*='/cases/']").getAttribute("href")`)
+	b.open(first + "/documents/new")
 	b.fill("title", "Survey numbatquill notes")
 	b.do(chromedp.SetUploadFiles(chromedp.ID("file"), []string{file}))
 	b.submit("main form button[type=submit]")
@@ -69,11 +71,11 @@ func TestBrowserSearchPage(t *testing.T) {
 	// A broad search: facets in the side panel, a chip for a facet chosen.
 	b.open("/t/demo/search?q=agreement")
 	b.wantText("Narrow the results")
-	if n := eval[int](b, `document.querySelectorAll(".snippet mark").length`); n == 0 {
-		t.Fatal("no snippet marks the searched word")
+	if n := eval[int](b, `document.querySelectorAll(".hits li").length`); n == 0 {
+		t.Fatal("no hits for agreement")
 	}
-	if n := eval[int](b, `[...document.querySelectorAll(".snippet")].filter(s => !s.querySelector("mark")).length`); n != 0 {
-		t.Errorf("%d snippets lack the searched word", n)
+	if n := eval[int](b, `[...document.querySelectorAll(".hits li")].filter(li => !li.querySelector("mark")).length`); n != 0 {
+		t.Errorf("%d hits show the searched word nowhere", n)
 	}
 	b.look("search-results")
 	b.click(`a.facet[href*="type=note"]`)
@@ -112,7 +114,7 @@ func TestBrowserSearchPage(t *testing.T) {
 // axes, and a bad date is refused naming the field.
 func TestBrowserReportRange(t *testing.T) {
 	browsertest.Require(t)
-	b, adminTemp := demoBrowser(t)
+	b, adminTemp := fullDemoBrowser(t)
 	b.firstSignIn("/t/demo/reports", "admin", adminTemp, "copper willow beacon thistle 4482")
 	b.open("/t/demo/reports")
 	b.look("reports")
@@ -166,7 +168,10 @@ func TestBrowserReportRange(t *testing.T) {
 	b.look("report-deadlines")
 
 	// A bad date names its field and shows no figures.
-	b.open("/t/demo/reports/financial?from=2025-02-30&to=" + to)
+	resp, err := chromedp.Run(b.ctx, chromedp.NavigateResponse(b.base+"/t/demo/reports/financial?from=2025-02-30&to="+to))
+	if err != nil || resp.Status != 400 {
+		t.Fatalf("a bad date: %v %v", resp, err)
+	}
 	b.wantText("Enter a date as YYYY-MM-DD")
 	if n := eval[int](b, `document.querySelectorAll("#from.is-invalid[aria-describedby=from-error]").length`); n != 1 {
 		t.Fatal("the bad date is not marked on its field")
@@ -178,9 +183,10 @@ func TestBrowserReportRange(t *testing.T) {
 // them.
 func TestBrowserAuditPage(t *testing.T) {
 	browsertest.Require(t)
-	b, adminTemp := demoBrowser(t)
+	b, adminTemp := fullDemoBrowser(t)
 	b.firstSignIn("/t/demo/audit", "admin", adminTemp, "ember quartz saddle violet 9025")
-	b.open("/t/demo/cases/1")
+	b.open("/t/demo/cases")
+	b.open(eval[string](b, `document.querySelector("main td a[href*='/cases/']").getAttribute("href")`))
 	b.open("/t/demo/audit")
 	b.look("audit")
 	if err := chromedp.Do(b.ctx, chromedp.EmulateViewport(1280, 900)); err != nil {

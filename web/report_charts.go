@@ -96,7 +96,7 @@ const (
 	colLeft     = 120 // tick labels of the value axis
 	colRight    = 16
 	colTop      = 16
-	colBottom   = 56 // month labels and the axis title
+	colBottom   = 56  // month labels and the axis title
 	maxColumns  = 480 // forty years of months
 	labelsShown = 12  // at most this many month labels along the axis
 )

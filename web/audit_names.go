@@ -129,7 +129,7 @@ func (it auditItem) ActorText() string {
 // objectLabels name the kinds of object an event may be about.
 var objectLabels = map[string]string{
 	"user": "User", "role": "Role", "class": "Security class", "api_token": "API token", "settings": "Security settings",
-	"tenant": "Workspace", "search": "Search", "report": "Report", "audit_log": "Audit trail", "request": "Request",
+	"tenant": "Workspace", "mdl": "MDL group", "search": "Search", "report": "Report", "audit_log": "Audit trail", "request": "Request",
 	string(cases.TypeCase): "Case", string(cases.TypeDocument): "Document", string(cases.TypeFinancial): "Financial record",
 	string(cases.TypeContact): "Contact", string(cases.TypeNote): "Note", string(cases.TypeEvent): "Event",
 }
@@ -169,7 +169,11 @@ func (it auditItem) ActionText() string {
 	if !ok {
 		return format.Words(it.Action)
 	}
-	return format.Words(area) + ": " + strings.ReplaceAll(verb, "_", " ")
+	label := objectLabels[area]
+	if label == "" {
+		label = format.Words(area)
+	}
+	return label + ": " + strings.ReplaceAll(verb, "_", " ")
 }
 
 // fieldLabels name the fields a change or a detail may be about; others

@@ -197,7 +197,9 @@ func (h *Handler) fillReport(r *http.Request, t *tenancy.Handle, p *identity.Pri
 		if err != nil {
 			return err
 		}
-		page.Report, page.Charts, page.Table = rep, []chart{casesChart(rep)}, casesTable(rep)
+		c := casesChart(rep)
+		c.Title += rangeText(f, rng)
+		page.Report, page.Charts, page.Table = rep, []chart{c}, casesTable(rep)
 	case reports.FinancialReport:
 		page.About = "Records that occurred"
 		rep, err := h.svc.Reports.Financial(ctx, t, p, q.Get("by"), rng)
@@ -233,7 +235,7 @@ func (h *Handler) fillReport(r *http.Request, t *tenancy.Handle, p *identity.Pri
 			bars[i] = chartValue{Label: b.Label, Value: big.NewInt(int64(b.Count)), Text: f.Number(int64(b.Count))}
 		}
 		page.Report = rep
-		page.Charts = []chart{barChart("chart-deadlines", "Open deadlines by when they are due", "When due", "Deadlines", "0", bars)}
+		page.Charts = []chart{barChart("chart-deadlines", "Open deadlines by when they are due"+rangeText(f, rng), "When due", "Deadlines", "0", bars)}
 	}
 	page.CSV = v.Path("reports/" + page.Name + "/csv")
 	if len(csv) > 0 {
@@ -362,7 +364,7 @@ func rangeText(f *format.Formatter, rng reports.Range) string {
 	case rng.To != "":
 		return ", until " + day(rng.To)
 	}
-	return ", all dates"
+	return ", every date"
 }
 
 // everyMonth puts a zero column in for each month of the range (or,

@@ -545,7 +545,7 @@ func TestAuditAPI(t *testing.T) {
 				t.Fatalf("bad filter: %d %s", status, body)
 			}
 			status, _, body = admin.page(fmt.Sprintf("audit/events/%d", open))
-			if status != 200 || !strings.Contains(body, "Open matter, renamed") || !strings.Contains(body, "<td>Open matter</td>") {
+			if status != 200 || !strings.Contains(body, "Open matter, renamed") || !strings.Contains(body, `<td class="value">Open matter</td>`) {
 				t.Fatalf("event page: %d", status)
 			}
 			status, _, body = admin.page("audit/records/case/777")

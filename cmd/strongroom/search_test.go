@@ -62,6 +62,11 @@ func newSearchWorld(t *testing.T, m *Main, adminTemp string) *searchWorld {
 		err := seed.Write(context.Background(), h, func(b *seed.Builder) {
 			for i, cs := range [][]int64{nil, {w.A}, {w.B}, {w.A, w.B}} {
 				c := b.Case(seed.Case{Title: fmt.Sprintf("Kookaburra matter %d", i), PracticeGroup: "Litigation", Classes: cs})
+				if i == 0 {
+					// Text that is markup: found, it must be shown as text.
+					b.Record(seed.Record{Type: cases.TypeNote, CaseID: c, Title: "Numbat <b>bold</b>",
+						Body: `<script>alert("x")</script> the numbat & co`})
+				}
 				w.marked = append(w.marked, markedRecord{cases.TypeCase, c, cs})
 				for _, r := range []seed.Record{
 					{Type: cases.TypeNote, Title: "Kookaburra note", Body: "laughing kookaburra"},
@@ -248,7 +253,9 @@ func TestSearchAndReportsOverHTTPS(t *testing.T) {
 			}
 			for path, field := range map[string]string{"search?q=a&cursor=zz": "cursor", "search?q=a&limit=0": "limit",
 				"search?q=a&class=x": "class", "search?q=a&type=payroll": "type", "search?q=a&opened_from=yesterday": "opened_from",
-				"reports/financial?by=weekday": "by", "reports/deadlines?limit=5000": "limit"} {
+				"reports/financial?by=weekday": "by", "reports/deadlines?limit=5000": "limit", "search?q=a&sort=newest": "sort",
+				"reports/financial?from=2025-13-01": "from", "reports/cases?to=yesterday": "to",
+				"reports/deadlines?from=2026-02-01&to=2026-01-01": "to", "reports/financial/csv?from=2025-02-30": "from"} {
 				if status, body := c.do("GET", path, nil); status != 400 || !strings.Contains(body, `"field":"`+field+`"`) {
 					t.Errorf("%s: %d %s", path, status, body)
 				}
@@ -334,15 +341,15 @@ func checkPages(t *testing.T, w *searchWorld) {
 		return resp.StatusCode, string(b), resp.Header
 	}
 	for path, want := range map[string]string{
-		"search":                                  `name="q"`,
-		"search?q=Kookaburra":                     "Kookaburra matter",
-		"search?q=%22%2A(":                        "Search for words or numbers",
-		"reports":                                 "Financial totals",
-		"reports/cases":                           "<svg",
-		"reports/financial?by=month":              "<svg",
-		"reports/deadlines":                       "Open deadlines",
-		"reports/financial?by=case":               "Totals by currency",
-		"search?q=Kookaburra&type=note&type=case": "Kookaburra note",
+		"search":              `name="q"`,
+		"search?q=Kookaburra": "Kookaburra matter",
+		"search?q=%22%2A(":    "Search for words or numbers",
+		"reports":             "Financial totals",
+		"reports/cases":       "<svg",
+		"reports/financial?by=month&from=2000-01-01": "<svg",
+		"reports/deadlines":                          "Open deadlines",
+		"reports/financial?by=case":                  "Totals by currency",
+		"search?q=Kookaburra&type=note&type=case":    "<mark>Kookaburra</mark> note",
 	} {
 		status, body, _ := get(path)
 		if (status != 200 && !strings.Contains(path, "%2A")) || !strings.Contains(body, want) {
@@ -353,6 +360,26 @@ func checkPages(t *testing.T, w *searchWorld) {
 				t.Errorf("%s holds %q", path, bad)
 			}
 		}
+	}
+	// Markup in a record's text is escaped, the searched word marked.
+	status, body, _ := get("search?q=numbat")
+	if status != 200 || !strings.Contains(body, `&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; the <mark>numbat</mark> &amp; co`) ||
+		!strings.Contains(body, `<mark>Numbat</mark> &lt;b&gt;bold&lt;/b&gt;`) || strings.Contains(body, "<script") || strings.Contains(body, "<b>bold") {
+		t.Errorf("hostile text on the search page: %d\n%s", status, body)
+	}
+	hits := w.admin.must("GET", "search?q=numbat&sort=date", nil)
+	hit := hits["hits"].([]any)[0].(map[string]any)
+	if hits["sort"] != "date" || hit["snippet"] != `<script>alert("x")</script> the numbat & co` ||
+		fmt.Sprint(hit["snippet_highlights"]) != "[[32 38]]" || fmt.Sprint(hit["title_highlights"]) != "[[0 6]]" {
+		t.Errorf("API hit %v", hits)
+	}
+	// A report's range, and the CSV of the same range.
+	rep := w.admin.must("GET", "reports/financial?by=month&from=1990-01-01&to=1990-12-31", nil)
+	if fmt.Sprint(rep["range"]) != "map[from:1990-01-01 to:1990-12-31]" || len(rep["rows"].([]any)) != 0 {
+		t.Errorf("financial report of 1990: %v", rep)
+	}
+	if status, body, _ := get("reports/financial/csv?by=month&from=1990-01-01&to=1990-12-31"); status != 200 || body != "month,currency,total,records\n" {
+		t.Errorf("CSV of 1990: %d %q", status, body)
 	}
 	status, body, hdr := get("reports/deadlines/csv")
 	if status != 200 || !strings.HasPrefix(hdr.Get("Content-Type"), "text/csv") || !strings.Contains(hdr.Get("Content-Disposition"), "attachment") ||

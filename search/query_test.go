@@ -82,6 +82,11 @@ func TestSnippet(t *testing.T) {
 	if s != "…is here: the quokka and a…" || len(marks) != 1 || s[marks[0].Start:marks[0].End] != "quokka" {
 		t.Fatalf("window: %q %v", s, marks)
 	}
+	// A cut inside the first or last word moves to the text's start or end.
+	first := "Settlement " + strings.Repeat("lorem ipsum ", 4) + "dolor quokka " + strings.Repeat("dolor sit ", 30)
+	if s, _ := snippet(first, []string{"quokka"}, false, false); !strings.HasPrefix(s, "Settlement") {
+		t.Fatalf("cut inside the first word: %q", s)
+	}
 	// A word far into the text is in the snippet, whatever stands before.
 	s, marks = snippet(strings.Repeat("ǅǅǅ ", 400)+"İstanbul quokka", []string{"quokka"}, false, false)
 	if !strings.HasSuffix(s, "quokka") || len(marks) != 1 || s[marks[0].Start:marks[0].End] != "quokka" {

@@ -115,9 +115,13 @@ func boundary(text string, i int, forward bool) int {
 	if forward {
 		if j := strings.IndexByte(text[i:], ' '); j >= 0 && j < 30 {
 			return i + j
+		} else if j < 0 && len(text)-i < 30 {
+			return len(text) // the text ends within the last word
 		}
 	} else if j := strings.LastIndexByte(text[:i], ' '); j >= 0 && i-j < 30 {
 		return j + 1
+	} else if j < 0 && i < 30 {
+		return 0 // the text starts within the first word
 	}
 	// No space near: stay on a character boundary.
 	for i > 0 && !utf8.RuneStart(text[i]) {

@@ -157,7 +157,7 @@ var actionLabels = map[string]string{
 	"auth.lockout": "Account locked", "auth.unlock": "Account unlocked", "auth.password_change": "Changed password",
 	"auth.password_reset": "Password reset", "auth.totp_enrol": "Set up two-factor sign-in",
 	"auth.totp_reset": "Two-factor sign-in reset", "auth.session_end": "Session ended", "auth.refused": "Refused",
-	"search.query": "Searched", "report.export": "Exported a report", "audit.export": "Exported the audit trail",
+	"search.query": "Searched", "data.generate": "Generated sample data", "report.export": "Exported a report", "audit.export": "Exported the audit trail",
 }
 
 // ActionText is the action for people.

@@ -146,6 +146,8 @@ func (h *Handler) reportPage(w http.ResponseWriter, r *http.Request, t *tenancy.
 	if page.Title == "" {
 		return strongroom.Errorf(strongroom.ENOTFOUND, "No such report.")
 	}
+	page.About = map[string]string{reports.CasesReport: "Cases opened", reports.FinancialReport: "Records that occurred",
+		reports.DeadlinesReport: "Deadlines due"}[name]
 	v.Page = page
 	q := r.URL.Query()
 	for _, f := range []string{"from", "to", "by", "page"} {
@@ -192,7 +194,6 @@ func (h *Handler) fillReport(r *http.Request, t *tenancy.Handle, p *identity.Pri
 	q.Set("to", rng.To)
 	switch page.Name {
 	case reports.CasesReport:
-		page.About = "Cases opened"
 		rep, err := h.svc.Reports.Cases(ctx, t, p, rng)
 		if err != nil {
 			return err
@@ -201,7 +202,6 @@ func (h *Handler) fillReport(r *http.Request, t *tenancy.Handle, p *identity.Pri
 		c.Title += rangeText(f, rng)
 		page.Report, page.Charts, page.Table = rep, []chart{c}, casesTable(rep)
 	case reports.FinancialReport:
-		page.About = "Records that occurred"
 		rep, err := h.svc.Reports.Financial(ctx, t, p, q.Get("by"), rng)
 		if err != nil {
 			return err
@@ -224,7 +224,6 @@ func (h *Handler) fillReport(r *http.Request, t *tenancy.Handle, p *identity.Pri
 			return err
 		}
 	case reports.DeadlinesReport:
-		page.About = "Deadlines due"
 		rep, err := h.svc.Reports.Deadlines(ctx, t, p, rng, reportPageSize, (n-1)*reportPageSize)
 		if err != nil {
 			return err
@@ -291,6 +290,8 @@ func financialTable(v view, f *format.Formatter, by string, rows []reports.Finan
 			row.Cells = row.Cells[1:]
 		case reports.ByKind:
 			row.Head = format.Words(r.Key)
+		case reports.ByMonth:
+			row.Class = "nowrap"
 		}
 		row.NumFrom = len(row.Cells) - 2
 		out = append(out, row)

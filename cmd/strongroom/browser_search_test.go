@@ -173,9 +173,10 @@ func TestBrowserReportRange(t *testing.T) {
 		t.Fatalf("a bad date: %v %v", resp, err)
 	}
 	b.wantText("Enter a date as YYYY-MM-DD")
-	if n := eval[int](b, `document.querySelectorAll("#from.is-invalid[aria-describedby=from-error]").length`); n != 1 {
+	if n := eval[int](b, `document.querySelectorAll("#from.is-invalid[aria-describedby~=from-error]").length`); n != 1 {
 		t.Fatal("the bad date is not marked on its field")
 	}
+	b.look("report-bad-date")
 }
 
 // TestBrowserAuditPage looks at the audit trail: it fits a desk's screen

@@ -119,14 +119,15 @@ func (w *searchWorld) user(t *testing.T, name, role string, restricted bool, cla
 }
 
 // walkSearch follows next_cursor to the end and returns every hit's
-// type:id, failing on one seen twice.
-func walkSearch(t *testing.T, c *apiClient, query string) ([]string, map[string]any) {
+// type:id, failing on one seen twice; more is added to the query as it is
+// ("&sort=date").
+func walkSearch(t *testing.T, c *apiClient, query string, more ...string) ([]string, map[string]any) {
 	t.Helper()
 	var out []string
 	var first map[string]any
 	cursor := ""
 	for range 200 {
-		path := "search?limit=2&q=" + url.QueryEscape(query)
+		path := "search?limit=2&q=" + url.QueryEscape(query) + strings.Join(more, "")
 		if cursor != "" {
 			path += "&cursor=" + url.QueryEscape(cursor)
 		}
@@ -153,7 +154,7 @@ func walkSearch(t *testing.T, c *apiClient, query string) ([]string, map[string]
 
 // financialTotals predicts, from the rows and the rules (not from the
 // reports' SQL), what a subject's financial totals per currency are.
-func (w *searchWorld) financialTotals(t *testing.T, s *access.Subject) map[string]string {
+func (w *searchWorld) financialTotals(t *testing.T, s *access.Subject, rng reports.Range) map[string]string {
 	t.Helper()
 	sums := map[string]*big.Int{}
 	w.withTenant(t, func(h *tenancy.Handle) {
@@ -169,7 +170,7 @@ func (w *searchWorld) financialTotals(t *testing.T, s *access.Subject) map[strin
 			classes[id] = append(classes[id], c)
 		}
 		rows.Close()
-		rows, err = h.DB.QueryContext(ctx, `SELECT f.id, f.currency, f.amount_e4, f.deleted_at, c.deleted_at
+		rows, err = h.DB.QueryContext(ctx, `SELECT f.id, f.currency, f.amount_e4, f.deleted_at, c.deleted_at, f.occurred_on
 			FROM financial_records f JOIN cases c ON c.id = f.case_id`)
 		if err != nil {
 			t.Fatal(err)
@@ -177,9 +178,10 @@ func (w *searchWorld) financialTotals(t *testing.T, s *access.Subject) map[strin
 		defer rows.Close()
 		for rows.Next() {
 			var id, amount int64
-			var currency, del, caseDel string
-			rows.Scan(&id, &currency, &amount, &del, &caseDel)
-			if del == "" && caseDel == "" && s.CanSee(access.Financial, access.Read, classes[id]) {
+			var currency, del, caseDel, on string
+			rows.Scan(&id, &currency, &amount, &del, &caseDel, &on)
+			inRange := (rng.From == "" || on >= rng.From) && (rng.To == "" || on <= rng.To)
+			if del == "" && caseDel == "" && inRange && s.CanSee(access.Financial, access.Read, classes[id]) {
 				if sums[currency] == nil {
 					sums[currency] = new(big.Int)
 				}
@@ -236,6 +238,10 @@ func TestSearchAndReportsOverHTTPS(t *testing.T) {
 				if int(num(first["total"])) != len(want) || !maps.Equal(gotTypes, types) {
 					t.Fatalf("total %v facets %v, want %d %v", first["total"], gotTypes, len(want), types)
 				}
+				byDate, firstByDate := walkSearch(t, c, "Kookaburra", "&sort=date")
+				if !slices.Equal(byDate, want) || fmt.Sprint(firstByDate["facets"]) != fmt.Sprint(first["facets"]) {
+					t.Fatalf("sorted by date: hits %v facets %v, want %v %v", byDate, firstByDate["facets"], want, first["facets"])
+				}
 				checkReports(t, w, c, u.name, s)
 			})
 		}
@@ -277,12 +283,15 @@ func checkReports(t *testing.T, w *searchWorld, c *apiClient, name string, s *ac
 			t.Fatalf("financial report: %d %s", status, body)
 		}
 	} else {
-		got := map[string]string{}
-		for _, tot := range c.must("GET", "reports/financial?by=currency", nil)["totals"].([]any) {
-			got[tot.(map[string]any)["currency"].(string)] = tot.(map[string]any)["total"].(string)
-		}
-		if want := w.financialTotals(t, s); !maps.Equal(got, want) {
-			t.Fatalf("financial totals %v, want %v", got, want)
+		for _, rng := range []reports.Range{{}, {From: "2022-01-01", To: "2023-06-30"}, {From: "2024-02-29"}} {
+			got := map[string]string{}
+			path := "reports/financial?by=currency&from=" + rng.From + "&to=" + rng.To
+			for _, tot := range c.must("GET", path, nil)["totals"].([]any) {
+				got[tot.(map[string]any)["currency"].(string)] = tot.(map[string]any)["total"].(string)
+			}
+			if want := w.financialTotals(t, s, rng); !maps.Equal(got, want) {
+				t.Fatalf("financial totals of %v: %v, want %v", rng, got, want)
+			}
 		}
 	}
 	for _, rep := range []string{"cases", "deadlines"} {

@@ -113,10 +113,15 @@ func pageNumber(q url.Values) (int, error) {
 }
 
 // newPager places page n of total rows, with links that keep the query.
-func newPager(v view, q url.Values, n, total int) pager {
+// A page past the last is an error naming "page".
+func newPager(v view, q url.Values, n, total int) (pager, error) {
 	pg := pager{Total: total}
+	pages := max(1, (total+reportPageSize-1)/reportPageSize)
+	if n > pages {
+		return pg, strongroom.FieldError("page", "This table has %d pages of %d rows; choose one of them.", pages, reportPageSize)
+	}
 	if total == 0 {
-		return pg
+		return pg, nil
 	}
 	pg.First = min((n-1)*reportPageSize+1, total)
 	pg.Last = min(n*reportPageSize, total)
@@ -131,7 +136,7 @@ func newPager(v view, q url.Values, n, total int) pager {
 	if pg.Last < total {
 		pg.Next = link(n + 1)
 	}
-	return pg
+	return pg, nil
 }
 
 func (h *Handler) reportPage(w http.ResponseWriter, r *http.Request, t *tenancy.Handle, p *identity.Principal) error {
@@ -211,11 +216,11 @@ func (h *Handler) fillReport(r *http.Request, t *tenancy.Handle, p *identity.Pri
 		csv.Set("by", rep.By)
 		page.Options = groupOptions(rep.By)
 		rows := rep.Rows
-		page.Pager = newPager(v, q, n, len(rows))
+		if page.Pager, err = newPager(v, q, n, len(rows)); err != nil {
+			return err
+		}
 		if page.Pager.First > 0 {
 			rows = rows[page.Pager.First-1 : page.Pager.Last]
-		} else {
-			rows = nil
 		}
 		if page.Table, err = financialTable(v, f, rep.By, rows); err != nil {
 			return err
@@ -228,7 +233,9 @@ func (h *Handler) fillReport(r *http.Request, t *tenancy.Handle, p *identity.Pri
 		if err != nil {
 			return err
 		}
-		page.Pager = newPager(v, q, n, rep.Total)
+		if page.Pager, err = newPager(v, q, n, rep.Total); err != nil {
+			return err
+		}
 		bars := make([]chartValue, len(rep.Buckets))
 		for i, b := range rep.Buckets {
 			bars[i] = chartValue{Label: b.Label, Value: big.NewInt(int64(b.Count)), Text: f.Number(int64(b.Count))}

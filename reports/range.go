@@ -23,7 +23,7 @@ func ParseRange(from, to string) (Range, error) {
 			continue
 		}
 		if t, err := time.Parse(time.DateOnly, d.value); err != nil || t.Format(time.DateOnly) != d.value {
-			return Range{}, strongroom.FieldError(d.field, "Enter a date as YYYY-MM-DD, for example 2026-01-31.")
+			return Range{}, strongroom.FieldError(d.field, "Enter a calendar date as YYYY-MM-DD, for example 2026-01-31.")
 		}
 	}
 	if from != "" && to != "" && to < from {

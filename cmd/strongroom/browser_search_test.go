@@ -172,7 +172,7 @@ func TestBrowserReportRange(t *testing.T) {
 	if err != nil || resp.Status != 400 {
 		t.Fatalf("a bad date: %v %v", resp, err)
 	}
-	b.wantText("Enter a date as YYYY-MM-DD")
+	b.wantText("Enter a calendar date as YYYY-MM-DD")
 	if n := eval[int](b, `document.querySelectorAll("#from.is-invalid[aria-describedby~=from-error]").length`); n != 1 {
 		t.Fatal("the bad date is not marked on its field")
 	}

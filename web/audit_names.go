@@ -40,6 +40,15 @@ func nameAudit(ctx context.Context, t *tenancy.Handle, s *access.Subject, items 
 		if id, ok := auditID(it.ObjectID); ok {
 			want[it.ObjectType] = appendNew(want[it.ObjectType], id)
 		}
+		for _, c := range it.Changes {
+			if kind := idFields[c.Field]; kind != "" {
+				for _, v := range []any{c.Before, c.After} {
+					for _, id := range idsOf(v) {
+						want[kind] = appendNew(want[kind], id)
+					}
+				}
+			}
+		}
 	}
 	names := auditNames{}
 	casePred := s.Predicate(access.Audit, access.Read, string(cases.TypeCase), "c.id")
@@ -196,4 +205,46 @@ func fieldLabel(field string) string {
 		return l
 	}
 	return format.Words(field)
+}
+
+// idFields are the changed fields whose values are lists of ids, and what
+// the ids name.
+var idFields = map[string]string{"roles": "role", "classes": "class", "own_classes": "class"}
+
+// idsOf reads a changed value that is a list of ids (as JSON decodes it).
+func idsOf(v any) []int64 {
+	list, ok := v.([]any)
+	if !ok {
+		return nil
+	}
+	var out []int64
+	for _, x := range list {
+		if f, ok := x.(float64); ok && f > 0 && f == float64(int64(f)) {
+			out = append(out, int64(f))
+		}
+	}
+	return out
+}
+
+// changedValue writes a changed value for people: a list of role or class
+// ids by their names (an id with no name left as it is), anything else
+// as auditValue does.
+func (it auditItem) changedValue(field string, v any) string {
+	kind := idFields[field]
+	list, ok := v.([]any)
+	if kind == "" || !ok || len(idsOf(v)) != len(list) {
+		return auditValue(v)
+	}
+	if len(list) == 0 {
+		return "none"
+	}
+	var names []string
+	for _, id := range idsOf(v) {
+		n := strconv.FormatInt(id, 10)
+		if name := it.names[kind+":"+n]; name != "" {
+			n = name
+		}
+		names = append(names, n)
+	}
+	return strings.Join(names, ", ")
 }

@@ -455,7 +455,7 @@ type auditDiff struct {
 func (it auditItem) Diffs() []auditDiff {
 	var out []auditDiff
 	for _, c := range it.Changes {
-		d := auditDiff{Field: fieldLabel(c.Field), Before: auditValue(c.Before), After: auditValue(c.After), Personal: c.Personal}
+		d := auditDiff{Field: fieldLabel(c.Field), Before: it.changedValue(c.Field, c.Before), After: it.changedValue(c.Field, c.After), Personal: c.Personal}
 		if c.Personal && it.Erased {
 			d.Before, d.After = "(erased)", "(erased)"
 		}

@@ -204,4 +204,7 @@ func TestBrowserAuditPage(t *testing.T) {
 	}
 	b.open("/t/demo/audit/events/1")
 	b.look("audit-event")
+	b.open("/t/demo/audit/records/user/1")
+	b.wantText("History of User Administrator")
+	b.look("audit-history")
 }

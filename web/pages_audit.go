@@ -71,7 +71,11 @@ func (h *Handler) auditListPage(w http.ResponseWriter, r *http.Request, t *tenan
 	v.Page = &page
 	f, err := parseAuditFilter(q)
 	if err != nil {
-		return h.renderForm(w, "audit", v, err, auditFilterFields...)
+		fields := make([]string, len(auditFields))
+		for i, f := range auditFields {
+			fields[i] = f.Name
+		}
+		return h.renderForm(w, "audit", v, err, fields...) // before_seq has no field: its error is shown above
 	}
 	res, err := readAudit(r.Context(), t, p.Subject, f)
 	if err != nil {

@@ -116,7 +116,9 @@ func (h *Handler) searchPage(w http.ResponseWriter, r *http.Request, t *tenancy.
 	}
 	if err != nil {
 		page.FiltersOpen = true
-		return h.renderForm(w, "search", v, err, searchFields...)
+		// An error about a field with a control of its own is shown there;
+		// one about the order or the page, above the form.
+		return h.renderForm(w, "search", v, err, append([]string{"q"}, searchFilters...)...)
 	}
 	page.Ran = true
 	page.Hits = hitRows(v, page.Result.Hits)

@@ -370,6 +370,13 @@ func checkPages(t *testing.T, w *searchWorld) {
 			}
 		}
 	}
+	// A fault in a parameter without a control of its own is shown above the form.
+	for path, want := range map[string]string{"search?q=numbat&sort=newest": "Sort by relevance or by date.",
+		"search?q=numbat&cursor=zz": "no longer valid", "reports/financial?page=999": "pages of 50 rows"} {
+		if status, body, _ := get(path); status != 400 || !strings.Contains(body, want) || !strings.Contains(body, `role="alert"`) && !strings.Contains(body, "page-error") {
+			t.Errorf("%s: %d, no %q shown", path, status, want)
+		}
+	}
 	// Markup in a record's text is escaped, the searched word marked.
 	status, body, _ := get("search?q=numbat")
 	if status != 200 || !strings.Contains(body, `&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; the <mark>numbat</mark> &amp; co`) ||

@@ -183,10 +183,9 @@ func (h *Handler) reportPage(w http.ResponseWriter, r *http.Request, t *tenancy.
 	return h.render(w, http.StatusOK, "report", v)
 }
 
-// fillReport computes the report for the page: page n of its table.
+// fillReport computes the report for the page: page n of its table, and
+// the download link of the same range.
 func (h *Handler) fillReport(r *http.Request, t *tenancy.Handle, p *identity.Principal, v view, page *reportView, rng reports.Range, n int) error {
-	ctx := r.Context()
-	f := h.formatter(t)
 	csv := url.Values{}
 	if rng.From != "" {
 		csv.Set("from", rng.From)
@@ -194,59 +193,75 @@ func (h *Handler) fillReport(r *http.Request, t *tenancy.Handle, p *identity.Pri
 	if rng.To != "" {
 		csv.Set("to", rng.To)
 	}
-	q := r.URL.Query()
+	q := r.URL.Query() // for the pager's links: the range made explicit
 	q.Set("from", rng.From)
 	q.Set("to", rng.To)
+	var err error
 	switch page.Name {
 	case reports.CasesReport:
-		rep, err := h.svc.Reports.Cases(ctx, t, p, rng)
-		if err != nil {
-			return err
-		}
-		c := casesChart(rep)
-		c.Title += rangeText(f, rng)
-		page.Report, page.Charts, page.Table = rep, []chart{c}, casesTable(rep)
+		err = h.fillCases(r, t, p, page, rng)
 	case reports.FinancialReport:
-		rep, err := h.svc.Reports.Financial(ctx, t, p, q.Get("by"), rng)
-		if err != nil {
-			return err
-		}
-		page.Report, page.By = rep, rep.By
-		q.Set("by", rep.By)
-		csv.Set("by", rep.By)
-		page.Options = groupOptions(rep.By)
-		rows := rep.Rows
-		if page.Pager, err = newPager(v, q, n, len(rows)); err != nil {
-			return err
-		}
-		if page.Pager.First > 0 {
-			rows = rows[page.Pager.First-1 : page.Pager.Last]
-		}
-		if page.Table, err = financialTable(v, f, rep.By, rows); err != nil {
-			return err
-		}
-		if page.Charts, err = financialCharts(f, rep, rng); err != nil {
-			return err
-		}
+		err = h.fillFinancial(r, t, p, v, q, page, rng, n)
+		csv.Set("by", page.By)
 	case reports.DeadlinesReport:
-		rep, err := h.svc.Reports.Deadlines(ctx, t, p, rng, reportPageSize, (n-1)*reportPageSize)
-		if err != nil {
-			return err
-		}
-		if page.Pager, err = newPager(v, q, n, rep.Total); err != nil {
-			return err
-		}
-		bars := make([]chartValue, len(rep.Buckets))
-		for i, b := range rep.Buckets {
-			bars[i] = chartValue{Label: b.Label, Value: big.NewInt(int64(b.Count)), Text: f.Number(int64(b.Count))}
-		}
-		page.Report = rep
-		page.Charts = []chart{barChart("chart-deadlines", "Open deadlines by when they are due"+rangeText(f, rng), "When due", "Deadlines", "0", bars)}
+		err = h.fillDeadlines(r, t, p, v, q, page, rng, n)
 	}
 	page.CSV = v.Path("reports/" + page.Name + "/csv")
 	if len(csv) > 0 {
 		page.CSV += "?" + csv.Encode()
 	}
+	return err
+}
+
+func (h *Handler) fillCases(r *http.Request, t *tenancy.Handle, p *identity.Principal, page *reportView, rng reports.Range) error {
+	rep, err := h.svc.Reports.Cases(r.Context(), t, p, rng)
+	if err != nil {
+		return err
+	}
+	c := casesChart(rep)
+	c.Title += rangeText(h.formatter(t), rng)
+	page.Report, page.Charts, page.Table = rep, []chart{c}, casesTable(rep)
+	return nil
+}
+
+func (h *Handler) fillFinancial(r *http.Request, t *tenancy.Handle, p *identity.Principal, v view, q url.Values, page *reportView, rng reports.Range, n int) error {
+	f := h.formatter(t)
+	rep, err := h.svc.Reports.Financial(r.Context(), t, p, q.Get("by"), rng)
+	if err != nil {
+		return err
+	}
+	page.Report, page.By = rep, rep.By
+	q.Set("by", rep.By)
+	page.Options = groupOptions(rep.By)
+	rows := rep.Rows
+	if page.Pager, err = newPager(v, q, n, len(rows)); err != nil {
+		return err
+	}
+	if page.Pager.First > 0 {
+		rows = rows[page.Pager.First-1 : page.Pager.Last]
+	}
+	if page.Table, err = financialTable(v, f, rep.By, rows); err != nil {
+		return err
+	}
+	page.Charts, err = financialCharts(f, rep, rng)
+	return err
+}
+
+func (h *Handler) fillDeadlines(r *http.Request, t *tenancy.Handle, p *identity.Principal, v view, q url.Values, page *reportView, rng reports.Range, n int) error {
+	f := h.formatter(t)
+	rep, err := h.svc.Reports.Deadlines(r.Context(), t, p, rng, reportPageSize, (n-1)*reportPageSize)
+	if err != nil {
+		return err
+	}
+	if page.Pager, err = newPager(v, q, n, rep.Total); err != nil {
+		return err
+	}
+	bars := make([]chartValue, len(rep.Buckets))
+	for i, b := range rep.Buckets {
+		bars[i] = chartValue{Label: b.Label, Value: big.NewInt(int64(b.Count)), Text: f.Number(int64(b.Count))}
+	}
+	page.Report = rep
+	page.Charts = []chart{barChart("chart-deadlines", "Open deadlines by when they are due"+rangeText(f, rng), "When due", "Deadlines", "0", bars)}
 	return nil
 }
 

@@ -70,6 +70,7 @@ var scenarios = []struct {
 	{"Contacts", testContacts},
 	{"Pagination", testPagination},
 	{"ListQueries", testListQueries},
+	{"CaseListParams", testCaseListParams},
 	{"ImportCases", testImportCases},
 	{"ImportFinancial", testImportFinancial},
 	// These two purge whatever earlier scenarios deleted: keep them last.

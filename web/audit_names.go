@@ -111,8 +111,15 @@ func appendNew(ids []int64, id int64) []int64 {
 }
 
 // ActorText names the actor: a user by display name, an API token by its
-// owner's, the system, an operator or an anonymous caller.
+// owner's, the system, an operator or an anonymous caller. An item whose
+// names were never read (nameAudit) keeps the plain "user 42".
 func (it auditItem) ActorText() string {
+	if it.names == nil {
+		if it.Actor.ID == "" {
+			return it.Actor.Kind
+		}
+		return it.Actor.Kind + " " + it.Actor.ID
+	}
 	name := it.names[it.Actor.Kind+":"+it.Actor.ID]
 	switch it.Actor.Kind {
 	case audit.ActorUser:

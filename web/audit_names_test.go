@@ -35,6 +35,9 @@ func TestAuditLabels(t *testing.T) {
 	if unknown.ActorText() != "User 8 (no longer exists)" || unknown.RecordText() != "Case 13" || unknown.ActionText() != "Signed in" {
 		t.Errorf("unnamed: %q %q %q", unknown.ActorText(), unknown.RecordText(), unknown.ActionText())
 	}
+	if plain := (auditItem{Event: audit.Event{Actor: audit.Actor{Kind: audit.ActorUser, ID: "8"}}}); plain.ActorText() != "user 8" {
+		t.Errorf("never named: %q", plain.ActorText())
+	}
 	token := auditItem{Event: audit.Event{Actor: audit.Actor{Kind: audit.ActorToken, ID: "4"}}, names: names}
 	if token.ActorText() != "API token of Sam Lee" {
 		t.Errorf("token: %q", token.ActorText())

@@ -33,16 +33,19 @@ type Deadlines struct {
 	Today   string
 	Buckets []Count    // overdue, due within 7, 30, 90 days, later
 	Items   []Deadline // soonest first, at most the limit asked for
-	Total   int
+	Total   int        // every deadline counted, listed or not
 }
 
 // bucketLabels name the due-date buckets, in order.
 var bucketLabels = []string{"Overdue", "Due within 7 days", "Due in 8–30 days", "Due in 31–90 days", "Due later"}
 
 // Deadlines lists the open deadlines the user may read, soonest first (at
-// most limit of them; all when limit is 0), and counts them by when they
-// are due. One pass over the open deadlines gives both.
-func (s *Service) Deadlines(ctx context.Context, h *tenancy.Handle, p *identity.Principal, limit int) (*Deadlines, error) {
+// most limit of them after the first offset; all when limit is 0), and
+// counts them by when they are due. One pass over the open deadlines gives
+// both.
+//
+// rng keeps only the deadlines due within it; the buckets count those.
+func (s *Service) Deadlines(ctx context.Context, h *tenancy.Handle, p *identity.Principal, rng Range, limit, offset int) (*Deadlines, error) {
 	if err := require(p, access.Cases); err != nil {
 		return nil, err
 	}
@@ -51,12 +54,13 @@ func (s *Service) Deadlines(ctx context.Context, h *tenancy.Handle, p *identity.
 	out := &Deadlines{Today: day(0), Items: []Deadline{}}
 	ev := predicate(p, cases.TypeEvent, "e")
 	cv := predicate(p, cases.TypeCase, "c")
+	in, inArgs := rng.sql("e.due_on")
 	// The access predicate comes first: it needs only the index entry, so
 	// a hidden deadline costs no read of its row.
 	rows, err := h.DB.QueryContext(ctx, `SELECT e.id, e.title, e.due_on, c.id, c.number, c.title, CASE WHEN `+cv.SQL+` THEN 1 ELSE 0 END
 		FROM case_events e JOIN cases c ON c.id = e.case_id
-		WHERE `+ev.SQL+` AND e.kind = 'deadline' AND e.done = 0 AND e.deleted_at = '' AND c.deleted_at = ''
-		ORDER BY e.due_on, e.id`, append(append([]any{}, cv.Args...), ev.Args...)...)
+		WHERE `+ev.SQL+` AND e.kind = 'deadline' AND e.done = 0 AND e.deleted_at = '' AND c.deleted_at = '' AND `+in+`
+		ORDER BY e.due_on, e.id`, append(append(append([]any{}, cv.Args...), ev.Args...), inArgs...)...)
 	if err != nil {
 		return nil, fmt.Errorf("deadlines report: %w", err)
 	}
@@ -79,7 +83,7 @@ func (s *Service) Deadlines(ctx context.Context, h *tenancy.Handle, p *identity.
 		}
 		counts[b]++
 		out.Total++
-		if limit > 0 && len(out.Items) == limit {
+		if out.Total <= offset || (limit > 0 && len(out.Items) == limit) {
 			continue
 		}
 		d.Overdue = d.DueOn < out.Today

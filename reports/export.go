@@ -25,25 +25,25 @@ type Table struct {
 // Export computes a report as a table and records the export in the audit
 // trail (who, which report, how many rows); only once that is committed
 // does it return the table for the caller to send. by is the grouping of
-// the financial report.
-func (s *Service) Export(ctx context.Context, h *tenancy.Handle, p *identity.Principal, name, by string) (*Table, error) {
+// the financial report; rng the days the report covers.
+func (s *Service) Export(ctx context.Context, h *tenancy.Handle, p *identity.Principal, name, by string, rng Range) (*Table, error) {
 	var t *Table
 	switch name {
 	case CasesReport:
-		r, err := s.Cases(ctx, h, p)
+		r, err := s.Cases(ctx, h, p, rng)
 		if err != nil {
 			return nil, err
 		}
 		t = casesTable(r)
 	case FinancialReport:
-		r, err := s.Financial(ctx, h, p, by)
+		r, err := s.Financial(ctx, h, p, by, rng)
 		if err != nil {
 			return nil, err
 		}
 		t = financialTable(r)
 		by = r.By
 	case DeadlinesReport:
-		r, err := s.Deadlines(ctx, h, p, 0)
+		r, err := s.Deadlines(ctx, h, p, rng, 0, 0)
 		if err != nil {
 			return nil, err
 		}
@@ -55,6 +55,7 @@ func (s *Service) Export(ctx context.Context, h *tenancy.Handle, p *identity.Pri
 	if name == FinancialReport {
 		details["by"] = by
 	}
+	rng.details(details)
 	err := h.DB.InTx(ctx, func(tx *store.Tx) error {
 		_, err := h.Audit.Append(ctx, tx, audit.Event{Actor: p.AuditActor(), SourceIP: p.IP, Action: "report.export",
 			ObjectType: "report", ObjectID: name, Details: details})

@@ -52,9 +52,10 @@ type Financial struct {
 // hiddenCase labels the records whose case the user may not see.
 const hiddenCase = "(case not shown)"
 
-// Financial sums the financial records the user may read, grouped by by
-// (kind when empty) and currency.
-func (s *Service) Financial(ctx context.Context, h *tenancy.Handle, p *identity.Principal, by string) (*Financial, error) {
+// Financial sums the financial records the user may read that occurred
+// within rng, grouped by by (kind when empty) and currency. Grouped by
+// month, the newest month comes first.
+func (s *Service) Financial(ctx context.Context, h *tenancy.Handle, p *identity.Principal, by string, rng Range) (*Financial, error) {
 	if by == "" {
 		by = ByKind
 	}
@@ -64,7 +65,7 @@ func (s *Service) Financial(ctx context.Context, h *tenancy.Handle, p *identity.
 	if err := require(p, access.Financial); err != nil {
 		return nil, err
 	}
-	query, args := financialSQL(p, by)
+	query, args := financialSQL(p, by, rng)
 	rows, err := h.DB.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("financial report: %w", err)
@@ -121,9 +122,11 @@ func (s *Service) Financial(ctx context.Context, h *tenancy.Handle, p *identity.
 // Grouped by case, the records are first summed per case and currency,
 // and only then is each case read, with whether the user may see it: the
 // rows of the cases they may not see come together under one key.
-func financialSQL(p *identity.Principal, by string) (string, []any) {
+func financialSQL(p *identity.Principal, by string, rng Range) (string, []any) {
 	fin := predicate(p, cases.TypeFinancial, "f")
-	live := `f.deleted_at = '' AND f.case_id NOT IN (SELECT d.id FROM cases d WHERE d.deleted_at <> '') AND ` + fin.SQL
+	in, inArgs := rng.sql("f.occurred_on")
+	live := `f.deleted_at = '' AND ` + in + ` AND f.case_id NOT IN (SELECT d.id FROM cases d WHERE d.deleted_at <> '') AND ` + fin.SQL
+	finArgs := append(inArgs, fin.Args...)
 	if by == ByCase {
 		cv := predicate(p, cases.TypeCase, "c")
 		visible := `CASE WHEN ` + cv.SQL + ` THEN 1 ELSE 0 END`
@@ -134,15 +137,19 @@ func financialSQL(p *identity.Principal, by string) (string, []any) {
 					WHERE ` + live + ` GROUP BY f.case_id, f.currency) AS s
 				JOIN cases c ON c.id = s.case_id) AS x
 			GROUP BY 1, 2, 3, 4 ORDER BY 1, 4`
-		return query, append(append([]any{}, cv.Args...), fin.Args...)
+		return query, append(append([]any{}, cv.Args...), finArgs...)
 	}
 	key := map[string]string{
 		ByKind:     "f.kind",
 		ByMonth:    "substr(f.occurred_on, 1, 7)",
 		ByCurrency: "f.currency",
 	}[by]
+	order := "1, 4"
+	if by == ByMonth {
+		order = "1 DESC, 4"
+	}
 	query := `SELECT ` + key + `, 0, '', f.currency, CAST(SUM(f.amount_e4) AS TEXT), COUNT(*)
 		FROM financial_records f WHERE ` + live + `
-		GROUP BY 1, 4 ORDER BY 1, 4`
-	return query, fin.Args
+		GROUP BY 1, 4 ORDER BY ` + order
+	return query, finArgs
 }

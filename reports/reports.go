@@ -78,14 +78,17 @@ type Cases struct {
 // caseStatuses are the statuses of a case, in display order.
 var caseStatuses = []string{"open", "pending", "closed", "archived"}
 
-// Cases counts the cases the user may read by status and practice group.
-func (s *Service) Cases(ctx context.Context, h *tenancy.Handle, p *identity.Principal) (*Cases, error) {
+// Cases counts the cases the user may read, opened within rng, by status
+// and practice group.
+func (s *Service) Cases(ctx context.Context, h *tenancy.Handle, p *identity.Principal, rng Range) (*Cases, error) {
 	if err := require(p, access.Cases); err != nil {
 		return nil, err
 	}
 	pred := predicate(p, cases.TypeCase, "c")
+	in, inArgs := rng.sql("c.opened_on")
 	rows, err := h.DB.QueryContext(ctx, `SELECT c.status, c.practice_group, COUNT(*) FROM cases c
-		WHERE c.deleted_at = '' AND `+pred.SQL+` GROUP BY c.status, c.practice_group ORDER BY c.practice_group, c.status`, pred.Args...)
+		WHERE c.deleted_at = '' AND `+in+` AND `+pred.SQL+` GROUP BY c.status, c.practice_group ORDER BY c.practice_group, c.status`,
+		append(inArgs, pred.Args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("cases report: %w", err)
 	}

@@ -191,17 +191,19 @@ func TestReportsMatrix(t *testing.T) {
 				finOK := reportsOK && s.Allowed(access.Financial, access.Read)
 
 				for _, by := range reports.Groupings() {
-					rep, err := service().Financial(ctx, f.h, p, by)
-					if !finOK {
-						forbidden(t, "financial", err)
-						continue
+					for _, rng := range []reports.Range{{}, {From: "2025-01-06", To: "2025-02-14"}, {From: "2025-02-02"}, {To: "2025-01-05"}} {
+						rep, err := service().Financial(ctx, f.h, p, by, rng)
+						if !finOK {
+							forbidden(t, "financial", err)
+							continue
+						}
+						if err != nil {
+							t.Fatal(err)
+						}
+						f.checkFinancial(t, s, by, rng, rep)
 					}
-					if err != nil {
-						t.Fatal(err)
-					}
-					f.checkFinancial(t, s, by, rep)
 				}
-				rep, err := service().Cases(ctx, f.h, p)
+				rep, err := service().Cases(ctx, f.h, p, reports.Range{})
 				if !casesOK {
 					forbidden(t, "cases", err)
 				} else if err != nil {
@@ -209,7 +211,7 @@ func TestReportsMatrix(t *testing.T) {
 				} else {
 					f.checkCases(t, s, rep)
 				}
-				dl, err := service().Deadlines(ctx, f.h, p, 0)
+				dl, err := service().Deadlines(ctx, f.h, p, reports.Range{}, 0, 0)
 				if !casesOK {
 					forbidden(t, "deadlines", err)
 				} else if err != nil {
@@ -218,7 +220,7 @@ func TestReportsMatrix(t *testing.T) {
 					f.checkDeadlines(t, s, dl)
 				}
 				for _, name := range reports.Names() {
-					_, err := service().Export(ctx, f.h, p, name, "")
+					_, err := service().Export(ctx, f.h, p, name, "", reports.Range{})
 					ok := casesOK
 					if name == reports.FinancialReport {
 						ok = finOK
@@ -242,13 +244,13 @@ func forbidden(t *testing.T, what string, err error) {
 }
 
 // checkFinancial compares a financial report with sums made here.
-func (f *fixture) checkFinancial(t *testing.T, s *access.Subject, by string, rep *reports.Financial) {
+func (f *fixture) checkFinancial(t *testing.T, s *access.Subject, by string, rng reports.Range, rep *reports.Financial) {
 	t.Helper()
 	want := map[string]*big.Int{} // currency → total
 	rows := map[string]*big.Int{} // group|currency → total
 	counts := map[string]int{}    // currency → records
 	for _, r := range f.fin {
-		if !f.finVisible(s, r) {
+		if !f.finVisible(s, r) || (rng.From != "" && r.on < rng.From) || (rng.To != "" && r.on > rng.To) {
 			continue
 		}
 		group := map[string]string{reports.ByKind: r.kind, reports.ByMonth: r.on[:7], reports.ByCurrency: r.currency}[by]
@@ -267,7 +269,10 @@ func (f *fixture) checkFinancial(t *testing.T, s *access.Subject, by string, rep
 		got[tot.Currency] = tot.Total.String()
 		gotCounts[tot.Currency] = tot.Count
 	}
-	for _, r := range rep.Rows {
+	for i, r := range rep.Rows {
+		if by == reports.ByMonth && i > 0 && rep.Rows[i-1].Key < r.Key {
+			t.Errorf("by month: %s before %s: the newest month comes first", rep.Rows[i-1].Key, r.Key)
+		}
 		k := r.Key + "|" + r.Currency
 		if _, dup := gotRows[k]; dup {
 			t.Errorf("by %s: row %s twice", by, k)
@@ -285,10 +290,10 @@ func (f *fixture) checkFinancial(t *testing.T, s *access.Subject, by string, rep
 		wantRows[k] = reports.FormatE4(v)
 	}
 	if !maps.Equal(got, wantS) || !maps.Equal(gotCounts, counts) {
-		t.Errorf("by %s: totals %v %v, want %v %v", by, got, gotCounts, wantS, counts)
+		t.Errorf("by %s in %v: totals %v %v, want %v %v", by, rng, got, gotCounts, wantS, counts)
 	}
 	if !maps.Equal(gotRows, wantRows) {
-		t.Errorf("by %s: rows %v, want %v", by, gotRows, wantRows)
+		t.Errorf("by %s in %v: rows %v, want %v", by, rng, gotRows, wantRows)
 	}
 }
 
@@ -373,7 +378,7 @@ func TestExactTotals(t *testing.T) {
 	storetest.ForEachEngine(t, func(t *testing.T, e store.Engine) {
 		f := newFixture(t, e)
 		p := f.subjects()["Read-only/restricted=false/classes=none"]
-		rep, err := service().Financial(context.Background(), f.h, p, reports.ByKind)
+		rep, err := service().Financial(context.Background(), f.h, p, reports.ByKind, reports.Range{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -415,7 +420,7 @@ func TestExportAudited(t *testing.T) {
 		subs := f.subjects()
 		p := subs["Read-only/restricted=true/classes=A"]
 		before := events(t, f.h)
-		tab, err := service().Export(ctx, f.h, p, reports.FinancialReport, reports.ByMonth)
+		tab, err := service().Export(ctx, f.h, p, reports.FinancialReport, reports.ByMonth, reports.Range{From: "2025-01-01", To: "2025-02-28"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -436,19 +441,21 @@ func TestExportAudited(t *testing.T) {
 		if !strings.HasPrefix(csv, "month,currency,total,records\n") || strings.Contains(csv, "settlement") {
 			t.Fatalf("csv %q", csv)
 		}
-		// Restricted to class A: case 1's records and the EUR fee of class A.
-		for _, line := range []string{"2025-01,USD,500.00,1", "2025-02,EUR,0.40,1", "2025-03,GBP,-0.25,1", "2025-03,USD,0.0001,1"} {
-			if !strings.Contains(csv, line+"\n") {
-				t.Errorf("csv lacks %q:\n%s", line, csv)
-			}
+		// Restricted to class A: case 1's records and the EUR fee of class
+		// A, those of January and February only, newest month first.
+		if want := "month,currency,total,records\n2025-02,EUR,0.40,1\n2025-01,USD,500.00,1\n"; csv != want {
+			t.Errorf("csv\n%s\nwant\n%s", csv, want)
 		}
-		if _, err := service().Export(ctx, f.h, subs["no-reports/restricted=false/classes=AB"], reports.CasesReport, ""); strongroom.ErrorCode(err) != strongroom.EFORBIDDEN {
+		if ev.Details["from"] != "2025-01-01" || ev.Details["to"] != "2025-02-28" {
+			t.Errorf("the export's range is not recorded: %v", ev.Details)
+		}
+		if _, err := service().Export(ctx, f.h, subs["no-reports/restricted=false/classes=AB"], reports.CasesReport, "", reports.Range{}); strongroom.ErrorCode(err) != strongroom.EFORBIDDEN {
 			t.Fatalf("refused export: %v", err)
 		}
-		if _, err := service().Export(ctx, f.h, p, "payroll", ""); strongroom.ErrorCode(err) != strongroom.ENOTFOUND {
+		if _, err := service().Export(ctx, f.h, p, "payroll", "", reports.Range{}); strongroom.ErrorCode(err) != strongroom.ENOTFOUND {
 			t.Fatalf("unknown report: %v", err)
 		}
-		if _, err := service().Export(ctx, f.h, p, reports.FinancialReport, "weekday"); strongroom.ErrorField(err) != "by" {
+		if _, err := service().Export(ctx, f.h, p, reports.FinancialReport, "weekday", reports.Range{}); strongroom.ErrorField(err) != "by" {
 			t.Fatalf("bad grouping: %v", err)
 		}
 		if n := len(events(t, f.h)); n != len(evs) {
@@ -464,4 +471,57 @@ func events(t *testing.T, h *tenancy.Handle) []audit.Event {
 		t.Fatal(err)
 	}
 	return evs
+}
+
+// TestReportRanges checks that the cases and deadlines reports keep to
+// their range (the financial report's ranges are in the matrix), that the
+// deadlines page after an offset, and that a bad range names its field.
+func TestReportRanges(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, e store.Engine) {
+		f := newFixture(t, e)
+		ctx := context.Background()
+		p := f.subjects()["Administrator/restricted=false/classes=AB"]
+		all, err := service().Cases(ctx, f.h, p, reports.Range{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		none, err := service().Cases(ctx, f.h, p, reports.Range{From: "1990-01-01", To: "1990-12-31"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if all.Total != 4 || none.Total != 0 {
+			t.Fatalf("cases: %d in all, %d opened in 1990", all.Total, none.Total)
+		}
+		dl, err := service().Deadlines(ctx, f.h, p, reports.Range{From: "2026-03-02", To: "2026-05-01"}, 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var due []string
+		for _, d := range dl.Items {
+			due = append(due, d.DueOn)
+		}
+		if dl.Total != 3 || !slices.Equal(due, []string{"2026-03-12", "2026-04-01", "2026-05-01"}) {
+			t.Fatalf("deadlines in range: %d %v", dl.Total, due)
+		}
+		page, err := service().Deadlines(ctx, f.h, p, reports.Range{}, 2, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if page.Total != 5 || len(page.Items) != 2 || page.Items[0].DueOn != "2026-04-01" || page.Items[1].DueOn != "2026-05-01" {
+			t.Fatalf("second page of two: %d %+v", page.Total, page.Items)
+		}
+		for _, c := range []struct{ from, to, field string }{
+			{"2025-13-01", "", "from"}, {"", "31/01/2025", "to"}, {"2025-2-1", "", "from"}, {"2025-03-01", "2025-02-01", "to"},
+		} {
+			if _, err := reports.ParseRange(c.from, c.to); strongroom.ErrorField(err) != c.field || strongroom.ErrorCode(err) != strongroom.EINVALID {
+				t.Errorf("ParseRange(%q, %q): %v, want a fault in %s", c.from, c.to, err, c.field)
+			}
+		}
+		if r, err := reports.ParseRange("2025-01-01", "2025-01-01"); err != nil || r.From != "2025-01-01" {
+			t.Errorf("a one-day range: %v %v", r, err)
+		}
+		if r := reports.LastYear(today); r.From != "2025-03-11" || r.To != "2026-03-10" {
+			t.Errorf("last year: %+v", r)
+		}
+	})
 }

@@ -52,7 +52,10 @@ type Query struct {
 	// ClassID keeps only hits carrying this security class, which must be
 	// one the user holds.
 	ClassID int64
-	// Cursor continues after the last hit of a previous page (Result.Next).
+	// Sort is SortRelevance (also when empty) or SortDate.
+	Sort string
+	// Cursor continues after the last hit of a previous page (Result.Next)
+	// of the same search in the same order.
 	Cursor string
 	// Limit is the page size: DefaultLimit when 0, at most MaxLimit.
 	Limit int
@@ -115,12 +118,19 @@ func (q *Query) validate() error {
 		if d.value == "" {
 			continue
 		}
-		if _, err := time.Parse("2006-01-02", d.value); err != nil {
+		if !isDay(d.value) {
 			return strongroom.FieldError(d.field, "Enter a date as YYYY-MM-DD.")
 		}
 	}
 	if q.OpenedFrom != "" && q.OpenedTo != "" && q.OpenedFrom > q.OpenedTo {
 		return strongroom.FieldError("opened_to", "The end of the date range is before its start.")
+	}
+	switch q.Sort {
+	case "":
+		q.Sort = SortRelevance
+	case SortRelevance, SortDate:
+	default:
+		return strongroom.FieldError("sort", "Sort by relevance or by date.")
 	}
 	if q.ClassID < 0 {
 		return strongroom.FieldError("class", "Choose one of your security classes.")
@@ -181,4 +191,10 @@ func decodeCursor(s string) (cursor, error) {
 	}
 	c.valid = true
 	return c, nil
+}
+
+// isDay reports whether s is a calendar date written YYYY-MM-DD.
+func isDay(s string) bool {
+	_, err := time.Parse("2006-01-02", s)
+	return err == nil && len(s) == 10
 }

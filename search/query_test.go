@@ -59,18 +59,38 @@ func TestCursor(t *testing.T) {
 
 func TestSnippet(t *testing.T) {
 	long := strings.Repeat("lorem ipsum dolor ", 30) + "the quokka keeper arrived " + strings.Repeat("sit amet ", 30)
-	s := snippet(long, []string{"quokka"})
+	s, marks := snippet(long, []string{"quokka"}, false, false)
 	if !strings.Contains(s, "quokka keeper") || !strings.HasPrefix(s, "…") || !strings.HasSuffix(s, "…") || utf8.RuneCountInString(s) > snippetLength+40 {
 		t.Fatalf("snippet = %q", s)
 	}
-	if s := snippet("short text", []string{"x"}); s != "short text" {
+	if len(marks) != 1 || s[marks[0].Start:marks[0].End] != "quokka" {
+		t.Fatalf("marks %v in %q", marks, s)
+	}
+	if s, _ := snippet("short text", []string{"x"}, false, false); s != "short text" {
 		t.Fatalf("short: %q", s)
 	}
-	if s := snippet(strings.Repeat("x", 1000), []string{"y"}); !utf8.ValidString(s) || len(s) > 400 {
+	if s, _ := snippet(strings.Repeat("x", 1000), []string{"y"}, false, false); !utf8.ValidString(s) || len(s) > 400 {
 		t.Fatalf("no spaces: %q", s)
 	}
-	if s := snippet("quokkas are not a quokka", []string{"quokka"}); s != "quokkas are not a quokka" {
-		t.Fatalf("whole words: %q", s)
+	s, marks = snippet("quokkas are not a Quokka", []string{"quokka"}, false, false)
+	if s != "quokkas are not a Quokka" || len(marks) != 1 || s[marks[0].Start:] != "Quokka" {
+		t.Fatalf("whole words, any case: %q %v", s, marks)
+	}
+	// A window of a longer body: the partial words at its cuts are dropped
+	// and the cuts shown.
+	s, marks = snippet("kka is here: the quokka and a quo", []string{"quokka", "kka", "quo"}, true, true)
+	if s != "…is here: the quokka and a…" || len(marks) != 1 || s[marks[0].Start:marks[0].End] != "quokka" {
+		t.Fatalf("window: %q %v", s, marks)
+	}
+	// A cut inside the first or last word moves to the text's start or end.
+	first := "Settlement " + strings.Repeat("lorem ipsum ", 4) + "dolor quokka " + strings.Repeat("dolor sit ", 30)
+	if s, _ := snippet(first, []string{"quokka"}, false, false); !strings.HasPrefix(s, "Settlement") {
+		t.Fatalf("cut inside the first word: %q", s)
+	}
+	// A word far into the text is in the snippet, whatever stands before.
+	s, marks = snippet(strings.Repeat("ǅǅǅ ", 400)+"İstanbul quokka", []string{"quokka"}, false, false)
+	if !strings.HasSuffix(s, "quokka") || len(marks) != 1 || s[marks[0].Start:marks[0].End] != "quokka" {
+		t.Fatalf("far: %q %v", s, marks)
 	}
 }
 
@@ -101,9 +121,14 @@ func FuzzSnippet(f *testing.F) {
 	f.Add(strings.Repeat("a ", 300), "a")
 	f.Add("İstanbul İSTANBUL "+strings.Repeat("ǅ", 300), "istanbul")
 	f.Fuzz(func(t *testing.T, text, word string) {
-		s := snippet(text, []string{word})
+		s, marks := snippet(text, []string{word}, false, false)
 		if !utf8.ValidString(s) || utf8.RuneCountInString(s) > snippetLength+40 {
 			t.Fatalf("snippet(%q) = %q", text, s)
+		}
+		for _, m := range marks {
+			if m.Start < 0 || m.End > len(s) || m.Start >= m.End || !strings.EqualFold(s[m.Start:m.End], word) {
+				t.Fatalf("snippet(%q) = %q, mark %v", text, s, m)
+			}
 		}
 	})
 }

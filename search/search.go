@@ -37,20 +37,27 @@ func New() *Service { return &Service{} }
 
 // Hit is one record found.
 type Hit struct {
-	Type    cases.RecordType
-	ID      int64
-	Title   string
-	Snippet string  // a piece of the text around the first word found
-	Rank    float64 // higher is better; comparable within one search only
+	Type  cases.RecordType
+	ID    int64
+	Title string
+	// Snippet is a piece of the text around the first searched word it
+	// holds; SnippetMarks and TitleMarks are where the searched words
+	// stand in it and in the title. Both texts are the records' own: they
+	// are plain text, to be escaped wherever they are shown.
+	Snippet      string
+	SnippetMarks []Span
+	TitleMarks   []Span
+	Rank         float64 // higher is better; comparable within one search only (0 sorted by date)
 	// Case is the case the record is in, when the user may see it.
 	Case *CaseRef
 }
 
 // CaseRef names a case.
 type CaseRef struct {
-	ID     int64
-	Number string
-	Title  string
+	ID       int64
+	Number   string
+	Title    string
+	OpenedOn string // YYYY-MM-DD
 }
 
 // Count is one value of a facet and how many hits have it.
@@ -87,7 +94,7 @@ type Result struct {
 // Search runs a search for the principal. A user who may read none of the
 // searchable areas gets EFORBIDDEN; bad input gets EINVALID naming the
 // field ("q", "type", "status", "practice_group", "opened_from",
-// "opened_to", "class", "limit" or "cursor").
+// "opened_to", "class", "sort", "limit" or "cursor").
 func (s *Service) Search(ctx context.Context, h *tenancy.Handle, p *identity.Principal, q Query) (*Result, error) {
 	pl, err := newPlan(h, p, q)
 	if err != nil {
@@ -195,7 +202,12 @@ func newPlan(h *tenancy.Handle, p *identity.Principal, q Query) (*plan, error) {
 	if q.ClassID != 0 && !p.Subject.HasClass(q.ClassID) {
 		return nil, strongroom.FieldError("class", "Choose one of your security classes.")
 	}
-	cur, err := decodeCursor(q.Cursor)
+	var cur cursor
+	if q.Sort == SortDate {
+		_, err = decodeDateCursor(q.Cursor) // read again by datePage
+	} else {
+		cur, err = decodeCursor(q.Cursor)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -219,6 +231,9 @@ func newPlan(h *tenancy.Handle, p *identity.Principal, q Query) (*plan, error) {
 // its cursor names the window its last hit is in. PostgreSQL ranks every
 // match.
 func (pl *plan) hits(ctx context.Context, q cases.Querier, res *Result) error {
+	if pl.q.Sort == SortDate {
+		return pl.datePage(ctx, q, res)
+	}
 	window, after := pl.ranked, pl.cur
 	if pl.dialect == store.SQLite && after.valid && after.before > 0 {
 		var err error
@@ -301,21 +316,19 @@ func (pl *plan) rankPage(ctx context.Context, q cases.Querier, res *Result, afte
 	var last cursor
 	for rows.Next() {
 		var hit Hit
-		var typ, body, number, title string
+		var typ, number, title, opened string
+		var body window
 		var row, caseID int64
 		var caseVisible int
-		if err := rows.Scan(&row, &typ, &hit.ID, &hit.Title, &body, &hit.Rank, &caseID, &number, &title, &caseVisible); err != nil {
+		if err := rows.Scan(&row, &typ, &hit.ID, &hit.Title, &body.start, &body.text, &body.length, &hit.Rank,
+			&caseID, &number, &title, &opened, &caseVisible); err != nil {
 			return false, fmt.Errorf("search: %w", err)
 		}
 		if len(res.Hits) == pl.q.Limit {
 			res.Next = last.encode()
 			return true, nil
 		}
-		hit.Type = cases.RecordType(typ)
-		hit.Snippet = snippet(body, pl.words)
-		if caseVisible == 1 {
-			hit.Case = &CaseRef{ID: caseID, Number: number, Title: title}
-		}
+		pl.present(&hit, typ, body, caseVisible == 1, CaseRef{ID: caseID, Number: number, Title: title, OpenedOn: opened})
 		res.Hits = append(res.Hits, hit)
 		last = cursor{rank: hit.Rank, row: row, typ: typ, id: hit.ID, before: before, valid: true}
 	}
@@ -363,7 +376,7 @@ func (pl *plan) counts(ctx context.Context, q cases.Querier, res *Result) error 
 		pl.ranked = keys
 	case pl.dialect == store.SQLite:
 		pl.ranked = keys[:maxCount]
-		res.Windowed = true
+		res.Windowed = pl.q.Sort != SortDate
 	}
 	res.Facets = Facets{Types: sorted(types), Statuses: sorted(statuses), PracticeGroups: sorted(groups)}
 	return nil

@@ -125,6 +125,7 @@ func searchMatrix(t *testing.T, f *fixture, more bool) {
 				}
 			}
 			checkFilters(t, f, sub.p, more)
+			checkByDate(t, f, sub.p, want)
 		})
 	}
 }
@@ -362,6 +363,84 @@ func TestSearchAudited(t *testing.T) {
 			if n2, _ := count(); n2 != n {
 				t.Fatalf("a next page was audited again: %d → %d", n, n2)
 			}
+		}
+	})
+}
+
+// checkByDate walks the same search sorted by date: the same hits, newest
+// case first, and no date for a hit whose case the user may not see (such
+// hits come last).
+func checkByDate(t *testing.T, f *fixture, p *identity.Principal, want []string) {
+	t.Helper()
+	hits, _ := walk(t, f, p, search.Query{Q: "quokka", Sort: search.SortDate, Limit: 2})
+	if got := keys(hits); !slices.Equal(got, want) {
+		t.Fatalf("by date: hits\n got %v\nwant %v", got, want)
+	}
+	last := "9999-12-31"
+	for _, h := range hits {
+		day := ""
+		if h.Case != nil {
+			day = h.Case.OpenedOn
+		}
+		if day > last {
+			t.Fatalf("by date: %s (%q) after %q", key(h.Type, h.ID), day, last)
+		}
+		last = day
+	}
+}
+
+// TestSnippetsHoldTheWords checks on both engines that a hit's snippet
+// holds the searched word and marks it where it stands, however far into
+// a long text it is, that the title's words are marked too, and that the
+// text comes back as the record holds it (escaping is for whoever shows
+// it).
+func TestSnippetsHoldTheWords(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, e store.Engine) {
+		f := newFixture(t, e)
+		long := strings.Repeat("Lorem ipsum dolor sit amet, consectetur adipiscing elit. ", 400) +
+			`Here <script>alert("x")</script> the Numbat & burrow. ` + strings.Repeat("Sed do eiusmod tempor. ", 100)
+		err := seed.Write(context.Background(), f.h, func(b *seed.Builder) {
+			b.Record(seed.Record{Type: cases.TypeDocument, CaseID: f.cases[0].id, Title: "The numbat file", Body: long})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		admin, err := seed.AdminPrincipal(context.Background(), f.h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, sort := range []string{search.SortRelevance, search.SortDate} {
+			res, err := search.New().Search(context.Background(), f.h, admin, search.Query{Q: "NUMBAT burrow", Sort: sort})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Hits) != 1 {
+				t.Fatalf("%s: %d hits", sort, len(res.Hits))
+			}
+			h := res.Hits[0]
+			if !strings.Contains(h.Snippet, `<script>alert("x")</script> the Numbat & burrow.`) || !strings.HasPrefix(h.Snippet, "…") {
+				t.Fatalf("%s: snippet %q", sort, h.Snippet)
+			}
+			var marked []string
+			for _, m := range h.SnippetMarks {
+				marked = append(marked, h.Snippet[m.Start:m.End])
+			}
+			if !slices.Equal(marked, []string{"Numbat", "burrow"}) {
+				t.Fatalf("%s: marks %v in %q", sort, marked, h.Snippet)
+			}
+			if len(h.TitleMarks) != 1 || h.Title[h.TitleMarks[0].Start:h.TitleMarks[0].End] != "numbat" {
+				t.Fatalf("%s: title marks %v", sort, h.TitleMarks)
+			}
+		}
+		if _, err := search.New().Search(context.Background(), f.h, admin, search.Query{Q: "numbat", Sort: "newest"}); strongroom.ErrorField(err) != "sort" {
+			t.Fatalf("bad sort: %v", err)
+		}
+		rel, err := search.New().Search(context.Background(), f.h, admin, search.Query{Q: "quokka", Limit: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := search.New().Search(context.Background(), f.h, admin, search.Query{Q: "quokka", Sort: search.SortDate, Cursor: rel.Next}); strongroom.ErrorField(err) != "cursor" {
+			t.Fatalf("a relevance cursor sorted by date: %v", err)
 		}
 	})
 }

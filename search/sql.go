@@ -248,8 +248,9 @@ func (p *plan) hitsSQL(after cursor, limit int) (string, []any) {
 	if p.dialect == store.Postgres {
 		rank, row = pgRank, "0"
 	}
-	b.add(`SELECT `+row+`, si.record_type, si.record_id, si.title, substr(si.body, 1, 3000), `+rank+`,
-		c.id, c.number, c.title, CASE WHEN `+cv.SQL+` THEN 1 ELSE 0 END `, cv.Args...)
+	b.add(`SELECT ` + row + `, si.record_type, si.record_id, si.title, `)
+	p.bodyColumns(&b)
+	b.add(`, `+rank+`, c.id, c.number, c.title, c.opened_on, CASE WHEN `+cv.SQL+` THEN 1 ELSE 0 END `, cv.Args...)
 	p.from(&b, true, 0)
 	if after.valid {
 		c := after
@@ -263,7 +264,7 @@ func (p *plan) hitsSQL(after cursor, limit int) (string, []any) {
 	}
 	p.where(&b)
 	if p.dialect == store.Postgres {
-		b.add(` ORDER BY 6 DESC, si.record_type, si.record_id`)
+		b.add(` ORDER BY 8 DESC, si.record_type, si.record_id`)
 	}
 	b.add(` LIMIT ?`, limit)
 	return b.String(), b.args

@@ -31,8 +31,31 @@ const (
 	maxDeadlines     = 1000
 )
 
+// apiRange reads the from and to parameters of a report: the days it
+// covers, both included; without them, every day.
+func apiRange(r *http.Request) (reports.Range, error) {
+	q := r.URL.Query()
+	return reports.ParseRange(strings.TrimSpace(q.Get("from")), strings.TrimSpace(q.Get("to")))
+}
+
+// rangeJSON is the range as a report's answer states it (null: no bound).
+func rangeJSON(rng reports.Range) map[string]any {
+	out := map[string]any{"from": nil, "to": nil}
+	if rng.From != "" {
+		out["from"] = rng.From
+	}
+	if rng.To != "" {
+		out["to"] = rng.To
+	}
+	return out
+}
+
 func (h *Handler) apiCasesReport(w http.ResponseWriter, r *http.Request, t *tenancy.Handle, p *identity.Principal) error {
-	rep, err := h.svc.Reports.Cases(r.Context(), t, p)
+	rng, err := apiRange(r)
+	if err != nil {
+		return err
+	}
+	rep, err := h.svc.Reports.Cases(r.Context(), t, p, rng)
 	if err != nil {
 		return err
 	}
@@ -40,7 +63,7 @@ func (h *Handler) apiCasesReport(w http.ResponseWriter, r *http.Request, t *tena
 	for i, row := range rep.Rows {
 		rows[i] = map[string]any{"status": row.Status, "practice_group": row.PracticeGroup, "count": row.Count}
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"total": rep.Total, "rows": rows,
+	return writeJSON(w, http.StatusOK, map[string]any{"range": rangeJSON(rng), "total": rep.Total, "rows": rows,
 		"statuses": reportCounts(rep.Statuses), "practice_groups": reportCounts(rep.Groups)})
 }
 
@@ -53,7 +76,11 @@ func reportCounts(cs []reports.Count) []map[string]any {
 }
 
 func (h *Handler) apiFinancialReport(w http.ResponseWriter, r *http.Request, t *tenancy.Handle, p *identity.Principal) error {
-	rep, err := h.svc.Reports.Financial(r.Context(), t, p, r.URL.Query().Get("by"))
+	rng, err := apiRange(r)
+	if err != nil {
+		return err
+	}
+	rep, err := h.svc.Reports.Financial(r.Context(), t, p, r.URL.Query().Get("by"), rng)
 	if err != nil {
 		return err
 	}
@@ -68,7 +95,7 @@ func (h *Handler) apiFinancialReport(w http.ResponseWriter, r *http.Request, t *
 	for i, tot := range rep.Totals {
 		totals[i] = map[string]any{"currency": tot.Currency, "total": tot.Total.String(), "count": tot.Count}
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"by": rep.By, "rows": rows, "totals": totals})
+	return writeJSON(w, http.StatusOK, map[string]any{"by": rep.By, "range": rangeJSON(rng), "rows": rows, "totals": totals})
 }
 
 // deadlineLimit reads the limit parameter of the deadlines report.
@@ -89,7 +116,11 @@ func (h *Handler) apiDeadlinesReport(w http.ResponseWriter, r *http.Request, t *
 	if err != nil {
 		return err
 	}
-	rep, err := h.svc.Reports.Deadlines(r.Context(), t, p, limit)
+	rng, err := apiRange(r)
+	if err != nil {
+		return err
+	}
+	rep, err := h.svc.Reports.Deadlines(r.Context(), t, p, rng, limit, 0)
 	if err != nil {
 		return err
 	}
@@ -100,13 +131,19 @@ func (h *Handler) apiDeadlinesReport(w http.ResponseWriter, r *http.Request, t *
 			items[i]["case"] = caseRefJSON{ID: c.ID, Number: c.Number, Title: c.Title}
 		}
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"today": rep.Today, "total": rep.Total,
+	return writeJSON(w, http.StatusOK, map[string]any{"today": rep.Today, "range": rangeJSON(rng), "total": rep.Total,
 		"buckets": reportCounts(rep.Buckets), "deadlines": items})
 }
 
-// reportCSV sends a report as CSV, once its export is in the audit trail.
+// reportCSV sends a report as CSV, once its export is in the audit trail:
+// the days from and to say (the page's download link gives its range),
+// every day without them.
 func (h *Handler) reportCSV(w http.ResponseWriter, r *http.Request, t *tenancy.Handle, p *identity.Principal) error {
-	tab, err := h.svc.Reports.Export(r.Context(), t, p, r.PathValue("name"), r.URL.Query().Get("by"))
+	rng, err := apiRange(r)
+	if err != nil {
+		return err
+	}
+	tab, err := h.svc.Reports.Export(r.Context(), t, p, r.PathValue("name"), r.URL.Query().Get("by"), rng)
 	if err != nil {
 		return err
 	}

@@ -1,10 +1,12 @@
 package web
 
 import (
+	"cmp"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"strongroom"
 	"strongroom/cases"
@@ -21,10 +23,11 @@ func (h *Handler) searchRoutes() {
 
 // searchQuery reads a search from URL parameters: q, type (repeated or
 // comma-separated), status, practice_group, opened_from, opened_to, class,
-// cursor and limit. Malformed numbers are errors naming their parameter.
+// sort (relevance or date), cursor and limit. Malformed numbers are errors
+// naming their parameter.
 func searchQuery(v url.Values) (search.Query, error) {
 	q := search.Query{Q: v.Get("q"), Status: v.Get("status"), PracticeGroup: v.Get("practice_group"),
-		OpenedFrom: v.Get("opened_from"), OpenedTo: v.Get("opened_to"), Cursor: v.Get("cursor")}
+		OpenedFrom: v.Get("opened_from"), OpenedTo: v.Get("opened_to"), Sort: v.Get("sort"), Cursor: v.Get("cursor")}
 	for _, t := range v["type"] {
 		for _, part := range strings.Split(t, ",") {
 			if part = strings.TrimSpace(part); part != "" {
@@ -52,20 +55,39 @@ func searchQuery(v url.Values) (search.Query, error) {
 	return q, nil
 }
 
-// hitJSON is a hit as the API shows it.
+// hitJSON is a hit as the API shows it. Title and snippet are plain text
+// (the record's own, to be escaped by whoever shows them); the highlights
+// are where the searched words stand in them, as [start, end) pairs
+// counted in Unicode code points.
 type hitJSON struct {
-	Type    string       `json:"type"`
-	ID      int64        `json:"id"`
-	Title   string       `json:"title"`
-	Snippet string       `json:"snippet"`
-	Rank    float64      `json:"rank"`
-	Case    *caseRefJSON `json:"case"` // null when the user may not see the case
+	Type              string       `json:"type"`
+	ID                int64        `json:"id"`
+	Title             string       `json:"title"`
+	TitleHighlights   [][2]int     `json:"title_highlights"`
+	Snippet           string       `json:"snippet"`
+	SnippetHighlights [][2]int     `json:"snippet_highlights"`
+	Rank              float64      `json:"rank"`
+	Case              *caseRefJSON `json:"case"` // null when the user may not see the case
 }
 
 type caseRefJSON struct {
-	ID     int64  `json:"id"`
-	Number string `json:"number"`
-	Title  string `json:"title"`
+	ID       int64  `json:"id"`
+	Number   string `json:"number"`
+	Title    string `json:"title"`
+	OpenedOn string `json:"opened_on,omitempty"`
+}
+
+// highlightsJSON turns byte spans of text into code point offsets.
+func highlightsJSON(text string, spans []search.Span) [][2]int {
+	out := [][2]int{}
+	for _, s := range spans {
+		if s.Start < 0 || s.End > len(text) || s.Start >= s.End {
+			continue
+		}
+		start := utf8.RuneCountInString(text[:s.Start])
+		out = append(out, [2]int{start, start + utf8.RuneCountInString(text[s.Start:s.End])})
+	}
+	return out
 }
 
 type countJSON struct {
@@ -92,13 +114,14 @@ func (h *Handler) apiSearch(w http.ResponseWriter, r *http.Request, t *tenancy.H
 	}
 	hits := make([]hitJSON, len(res.Hits))
 	for i, hit := range res.Hits {
-		hits[i] = hitJSON{Type: string(hit.Type), ID: hit.ID, Title: hit.Title, Snippet: hit.Snippet, Rank: hit.Rank}
+		hits[i] = hitJSON{Type: string(hit.Type), ID: hit.ID, Title: hit.Title, TitleHighlights: highlightsJSON(hit.Title, hit.TitleMarks),
+			Snippet: hit.Snippet, SnippetHighlights: highlightsJSON(hit.Snippet, hit.SnippetMarks), Rank: hit.Rank}
 		if c := hit.Case; c != nil {
-			hits[i].Case = &caseRefJSON{ID: c.ID, Number: c.Number, Title: c.Title}
+			hits[i].Case = &caseRefJSON{ID: c.ID, Number: c.Number, Title: c.Title, OpenedOn: c.OpenedOn}
 		}
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{
-		"hits": hits, "total": res.Total, "more": res.More, "ranked_in_windows": res.Windowed, "next_cursor": res.Next,
+		"hits": hits, "sort": cmp.Or(q.Sort, search.SortRelevance), "total": res.Total, "more": res.More, "ranked_in_windows": res.Windowed, "next_cursor": res.Next,
 		"facets": map[string]any{"types": countsJSON(res.Facets.Types), "statuses": countsJSON(res.Facets.Statuses),
 			"practice_groups": countsJSON(res.Facets.PracticeGroups)},
 	})

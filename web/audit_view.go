@@ -201,6 +201,9 @@ type auditItem struct {
 	// whole. Times never go backwards, so the neighbours' times bound its
 	// time anyway.
 	Redacted bool
+	// names are what the pages call the event's actor and object
+	// (nameAudit); empty elsewhere.
+	names auditNames
 }
 
 // auditPage is a page of events, newest first.
@@ -403,16 +406,9 @@ func (it auditItem) full() auditEventJSON {
 
 // What the pages show of an event.
 
-// TimeText is the event's time for people, in UTC.
-func (it auditItem) TimeText() string { return it.Time.UTC().Format("2006-01-02 15:04:05 MST") }
-
-// ActorText names the actor: "user 42", "system", "anonymous".
-func (it auditItem) ActorText() string {
-	if it.Actor.ID == "" {
-		return it.Actor.Kind
-	}
-	return it.Actor.Kind + " " + it.Actor.ID
-}
+// ISOTime is the event's exact time, for the machine-readable datetime
+// of a <time> element.
+func (it auditItem) ISOTime() string { return it.Time.UTC().Format(time.RFC3339Nano) }
 
 // ActorFilter is the actor as the actor filter takes it.
 func (it auditItem) ActorFilter() string {
@@ -437,10 +433,10 @@ func (it auditItem) Summary() string {
 	}
 	var parts []string
 	for _, c := range it.Changes {
-		parts = append(parts, c.Field)
+		parts = append(parts, fieldLabel(c.Field))
 	}
 	if len(parts) > 0 {
-		return "changed " + strings.Join(parts, ", ")
+		return "Changed " + strings.Join(parts, ", ")
 	}
 	for _, d := range it.DetailList() {
 		parts = append(parts, d.Name+": "+d.Value)
@@ -448,7 +444,7 @@ func (it auditItem) Summary() string {
 	return strings.Join(parts, "; ")
 }
 
-// auditDiff is one changed field as a page shows it.
+// auditDiff is one changed field as a page shows it: Field is its label.
 type auditDiff struct {
 	Field, Before, After string
 	Personal             bool
@@ -459,7 +455,7 @@ type auditDiff struct {
 func (it auditItem) Diffs() []auditDiff {
 	var out []auditDiff
 	for _, c := range it.Changes {
-		d := auditDiff{Field: c.Field, Before: auditValue(c.Before), After: auditValue(c.After), Personal: c.Personal}
+		d := auditDiff{Field: fieldLabel(c.Field), Before: it.changedValue(c.Field, c.Before), After: it.changedValue(c.Field, c.After), Personal: c.Personal}
 		if c.Personal && it.Erased {
 			d.Before, d.After = "(erased)", "(erased)"
 		}
@@ -471,16 +467,16 @@ func (it auditItem) Diffs() []auditDiff {
 // auditPair is a name and a value, in name order.
 type auditPair struct{ Name, Value string }
 
-// DetailList returns the details sorted by name.
+// DetailList returns the details by label, sorted by name.
 func (it auditItem) DetailList() []auditPair { return sortedPairs(it.Details) }
 
-// PersonalList returns the personal values sorted by name.
+// PersonalList returns the personal values by label, sorted by name.
 func (it auditItem) PersonalList() []auditPair { return sortedPairs(it.Personal) }
 
 func sortedPairs(m map[string]string) []auditPair {
 	out := make([]auditPair, 0, len(m))
 	for k, v := range m {
-		out = append(out, auditPair{k, v})
+		out = append(out, auditPair{fieldLabel(k), v})
 	}
 	slices.SortFunc(out, func(a, b auditPair) int { return strings.Compare(a.Name, b.Name) })
 	return out

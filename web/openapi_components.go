@@ -76,7 +76,8 @@ func apiSchemas() map[string]*schema {
 			f("mdl_id", nullable(integer("The MDL group the case belongs to, or null."))),
 			f("tags", arrayOf(str(""), "")), f("responsible", ids("Ids of the users responsible.")), f("classes", classes),
 			f("version", integer("Send it back with an edit or a deletion.")), f("created_at", timestamp("")), f("updated_at", timestamp(""))),
-		"CaseRef":  object("A case named in another record.", f("id", integer("")), f("number", str("")), f("title", str(""))),
+		"CaseRef": object("A case named in another record.", f("id", integer("")), f("number", str("")), f("title", str("")),
+			f("opened_on?", date("In search hits: the day the case was opened."))),
 		"MDLGroup": object("A multi-district litigation group of cases.", f("id", integer("")), f("code", str("")), f("name", str(""))),
 		"FinancialRecord": recordSchema("A financial record of a case.",
 			f("kind", enum("", cases.FinancialKinds()...)),
@@ -128,7 +129,10 @@ func apiSchemas() map[string]*schema {
 
 		"SearchHit": object("A record that matches.",
 			f("type", enum("", recordTypes...)), f("id", integer("")), f("title", str("")),
-			f("snippet", str("A piece of the text around the first word found.")), f("rank", &schema{Type: "number"}),
+			f("title_highlights", highlights("Where the searched words stand in the title.")),
+			f("snippet", str("A piece of the text around the first word found, as plain text (escape it to show it).")),
+			f("snippet_highlights", highlights("Where the searched words stand in the snippet.")),
+			f("rank", &schema{Type: "number", Description: "Higher is better, within one search; 0 sorted by date."}),
 			f("case", nullable(ref("CaseRef")))),
 		"FacetCount":  object("", f("value", str("")), f("count", integer(""))),
 		"ReportCount": object("", f("label", str("")), f("count", integer(""))),
@@ -149,3 +153,8 @@ func recordSchema(desc string, own ...field) *schema {
 
 // financialGroupings are the groupings of the financial report.
 func financialGroupings() []string { return reports.Groupings() }
+
+// highlights are [start, end) places in a text, counted in Unicode code points.
+func highlights(desc string) *schema {
+	return arrayOf(&schema{Type: "array", Items: &schema{Type: "integer"}, Description: "[start, end), in code points."}, desc)
+}

@@ -480,10 +480,12 @@ func (d *apiDocBuilder) searchOps() {
 		query("practice_group", str(""), "Of the case.").
 		query("opened_from", date(""), "Cases opened on or after.").query("opened_to", date(""), "Cases opened on or before.").
 		query("class", &schema{Type: "string", Pattern: `^\d+$`}, "Records with this security class.").
-		query("cursor", str(""), "The next_cursor of the page before.").
+		query("sort", enum("", search.SortRelevance, search.SortDate), "relevance (best match first, the default) or date (newest case first; hits whose case you may not see come last).").
+		query("cursor", str(""), "The next_cursor of the page before, in the same order.").
 		query("limit", &schema{Type: "string", Pattern: `^\d+$`}, fmt.Sprintf("Hits per page (default %d, at most %d).", search.DefaultLimit, search.MaxLimit)).
 		ok(200, "Hits, best first.", object("",
-			f("hits", arrayOf(ref("SearchHit"), "")), f("total", integer("Hits in all.")), f("more", boolean("There are more pages.")),
+			f("hits", arrayOf(ref("SearchHit"), "")), f("sort", enum("", search.SortRelevance, search.SortDate)),
+			f("total", integer("Hits in all.")), f("more", boolean("There are more pages.")),
 			f("ranked_in_windows", boolean("So many matched that ranking was done page by page.")),
 			f("next_cursor", str("Empty on the last page.")),
 			f("facets", object("Counts by type, case status and practice group.", f("types", facets("")), f("statuses", facets("")),
@@ -492,24 +494,30 @@ func (d *apiDocBuilder) searchOps() {
 
 func (d *apiDocBuilder) reportOps() {
 	const tag = "Reports"
-	d.op("GET", "reports/cases", tag, "Cases by status and practice group").
-		ok(200, "", object("", f("total", integer("")),
+	// Every report covers a range of days; without from and to, every day.
+	dated := func(o *apiOperation, what string) *apiOperation {
+		return o.query("from", date(""), what+" on or after (YYYY-MM-DD).").query("to", date(""), what+" on or before (YYYY-MM-DD).")
+	}
+	rng := f("range", object("The days covered (null: no bound).", f("from", nullable(date(""))), f("to", nullable(date("")))))
+	dated(d.op("GET", "reports/cases", tag, "Cases by status and practice group"), "Cases opened").
+		ok(200, "", object("", rng, f("total", integer("")),
 			f("rows", arrayOf(object("", f("status", str("")), f("practice_group", str("")), f("count", integer(""))), "")),
 			f("statuses", arrayOf(ref("ReportCount"), "")), f("practice_groups", arrayOf(ref("ReportCount"), ""))))
-	d.op("GET", "reports/financial", tag, "Financial totals").
-		query("by", enum("", financialGroupings()...), "How to group (default kind).").
-		ok(200, "Exact decimal totals by currency.", object("", f("by", enum("", financialGroupings()...)),
+	dated(d.op("GET", "reports/financial", tag, "Financial totals"), "Records that occurred").
+		query("by", enum("", financialGroupings()...), "How to group (default kind; by month the newest first).").
+		ok(200, "Exact decimal totals by currency.", object("", f("by", enum("", financialGroupings()...)), rng,
 			f("rows", arrayOf(object("", f("key", str("")), f("currency", str("")), f("total", str("")), f("count", integer("")),
 				f("case_id?", integer("With by=case.")), f("label?", str("With by=case: the case's number and title."))), "")),
 			f("totals", arrayOf(ref("MoneyTotal"), ""))))
-	d.op("GET", "reports/deadlines", tag, "Open deadlines, soonest first").
+	dated(d.op("GET", "reports/deadlines", tag, "Open deadlines, soonest first"), "Deadlines due").
 		query("limit", &schema{Type: "string", Pattern: `^\d+$`}, fmt.Sprintf("1 to %d (default %d); the CSV has them all.", maxDeadlines, defaultDeadlines)).
-		ok(200, "", object("", f("today", date("")), f("total", integer("")), f("buckets", arrayOf(ref("ReportCount"), "Overdue, this week, …")),
+		ok(200, "", object("", f("today", date("")), rng, f("total", integer("")), f("buckets", arrayOf(ref("ReportCount"), "Overdue, this week, …")),
 			f("deadlines", arrayOf(object("", f("id", integer("")), f("title", str("")), f("due_on", date("")), f("overdue", boolean("")),
 				f("case", nullable(ref("CaseRef")))), ""))))
 	o := d.op("GET", "reports/{name}/csv", tag, "A report as CSV").
 		describe("The export is recorded in the audit trail first.").
 		query("by", str(""), "For the financial report: "+strings.Join(financialGroupings(), ", ")+"; the other reports ignore it.").
+		query("from", date(""), "The first day covered (as the report's own from).").query("to", date(""), "The last day covered.").
 		file("The report.", "text/csv")
 	o.Parameters[1].Schema = enum("", reports.CasesReport, reports.FinancialReport, reports.DeadlinesReport)
 }

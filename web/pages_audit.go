@@ -4,7 +4,9 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 
+	"strongroom/audit"
 	"strongroom/identity"
 	"strongroom/tenancy"
 )
@@ -69,10 +71,17 @@ func (h *Handler) auditListPage(w http.ResponseWriter, r *http.Request, t *tenan
 	v.Page = &page
 	f, err := parseAuditFilter(q)
 	if err != nil {
-		return h.renderForm(w, "audit", v, err, auditFilterFields...)
+		fields := make([]string, len(auditFields))
+		for i, f := range auditFields {
+			fields[i] = f.Name
+		}
+		return h.renderForm(w, "audit", v, err, fields...) // before_seq has no field: its error is shown above
 	}
 	res, err := readAudit(r.Context(), t, p.Subject, f)
 	if err != nil {
+		return err
+	}
+	if err := nameAudit(r.Context(), t, p.Subject, res.Items); err != nil {
 		return err
 	}
 	page.Items = res.Items
@@ -89,8 +98,15 @@ func (h *Handler) auditRecordPage(w http.ResponseWriter, r *http.Request, t *ten
 	if err != nil {
 		return err
 	}
+	// The record is named (a case by its number) only as the reader may
+	// see it: the names are read through the same predicate as the events.
+	all := append(slices.Clone(res.Items), auditItem{Event: audit.Event{ObjectType: f.ObjectType, ObjectID: f.ObjectID}})
+	if err := nameAudit(r.Context(), t, p.Subject, all); err != nil {
+		return err
+	}
+	items, record := all[:len(all)-1], all[len(all)-1]
 	v := newView(r, t, p)
-	page := auditListView{Items: res.Items, Record: f.ObjectType + " " + f.ObjectID}
+	page := auditListView{Items: items, Record: record.RecordText()}
 	auditLinks(&page, t, tenantPath(t, "audit/records/"+url.PathEscape(f.ObjectType)+"/"+url.PathEscape(f.ObjectID)), f, res)
 	v.Page = &page
 	return h.render(w, http.StatusOK, "audit", v)
@@ -105,6 +121,11 @@ func (h *Handler) auditEventPage(w http.ResponseWriter, r *http.Request, t *tena
 	if err != nil {
 		return err
 	}
+	items := []auditItem{*it}
+	if err := nameAudit(r.Context(), t, p.Subject, items); err != nil {
+		return err
+	}
+	it = &items[0]
 	v := newView(r, t, p)
 	v.Page = it
 	return h.render(w, http.StatusOK, "audit_event", v)

@@ -1,20 +1,27 @@
 package web
 
 import (
+	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
 	"strongroom/access"
 	"strongroom/cases"
+	"strongroom/format"
 	"strongroom/identity"
 	"strongroom/search"
 	"strongroom/tenancy"
 )
 
 // searchFields are the inputs of the search form.
-var searchFields = []string{"q", "type", "status", "practice_group", "opened_from", "opened_to", "class", "limit", "cursor"}
+var searchFields = []string{"q", "type", "status", "practice_group", "opened_from", "opened_to", "class", "sort", "limit", "cursor"}
+
+// searchFilters are the parameters that narrow a search (each one a chip
+// that can be removed).
+var searchFilters = []string{"type", "status", "practice_group", "opened_from", "opened_to", "class"}
 
 // typeLabels name record types for people.
 var typeLabels = map[cases.RecordType]string{
@@ -32,8 +39,16 @@ type searchView struct {
 	Result   *search.Result
 	Hits     []hitRow
 	Facets   []facetGroup
+	Chips    []chip
+	ClearURL string // the same words with no filter; empty when none is set
+	Sorts    []sortLink
 	NextURL  string
 	MaxCount int // how many hits are counted exactly
+	// Hidden are the filters and order kept when new words are searched.
+	Hidden []option
+	// FiltersOpen opens the filter form: the search was refused (a field
+	// of it may be at fault).
+	FiltersOpen bool
 }
 
 // option is a choice of the form.
@@ -45,8 +60,8 @@ type option struct {
 type hitRow struct {
 	Label   string
 	URL     string
-	Title   string
-	Snippet string
+	Title   template.HTML // escaped, with the searched words marked
+	Snippet template.HTML // escaped, with the searched words marked
 	Case    *search.CaseRef
 	CaseURL string
 }
@@ -57,10 +72,24 @@ type facetGroup struct {
 	Items []facetLink
 }
 
+// facetLink narrows the search to one value, or, when that value is the
+// filter already (Active), removes it.
 type facetLink struct {
-	Label string
-	Count string
-	URL   string
+	Label  string
+	Count  string
+	URL    string
+	Active bool
+}
+
+// chip is a filter in force, with the link that drops it.
+type chip struct {
+	Label, URL string
+}
+
+// sortLink is one order of the results.
+type sortLink struct {
+	Label, URL string
+	Current    bool
 }
 
 func (h *Handler) searchPage(w http.ResponseWriter, r *http.Request, t *tenancy.Handle, p *identity.Principal) error {
@@ -77,6 +106,7 @@ func (h *Handler) searchPage(w http.ResponseWriter, r *http.Request, t *tenancy.
 		return err
 	}
 	v.Page = page
+	page.Hidden = hiddenFilters(values)
 	if strings.TrimSpace(values.Get("q")) == "" && len(values) <= 1 {
 		return h.render(w, http.StatusOK, "search", v) // the empty form
 	}
@@ -85,11 +115,23 @@ func (h *Handler) searchPage(w http.ResponseWriter, r *http.Request, t *tenancy.
 		page.Result, err = h.svc.Search.Search(r.Context(), t, p, q)
 	}
 	if err != nil {
-		return h.renderForm(w, "search", v, err, searchFields...)
+		page.FiltersOpen = true
+		// An error about a field with a control of its own is shown there;
+		// one about the order or the page, above the form.
+		return h.renderForm(w, "search", v, err, append([]string{"q"}, searchFilters...)...)
 	}
 	page.Ran = true
 	page.Hits = hitRows(v, page.Result.Hits)
 	page.Facets = facetGroups(v, values, page.Result)
+	page.Chips = h.searchChips(v, t, values, page.Classes)
+	if len(page.Chips) > 0 {
+		page.ClearURL = searchURL(v, values, func(u url.Values) {
+			for _, f := range searchFilters {
+				u.Del(f)
+			}
+		})
+	}
+	page.Sorts = sortLinks(v, values)
 	if page.Result.Next != "" {
 		next := cloneValues(values)
 		next.Set("cursor", page.Result.Next)
@@ -102,15 +144,15 @@ func (h *Handler) searchPage(w http.ResponseWriter, r *http.Request, t *tenancy.
 // may read, the case statuses and their own classes.
 func (h *Handler) searchOptions(r *http.Request, t *tenancy.Handle, p *identity.Principal, values url.Values) (*searchView, error) {
 	page := &searchView{MaxCount: search.MaxCount}
-	chosen := strings.Join(values["type"], ",")
+	chosen := chosenTypes(values)
 	for _, typ := range cases.RecordTypes() {
 		if p.Subject.Allowed(typ.Area(), access.Read) {
 			page.Types = append(page.Types, option{Value: string(typ), Label: typeLabels[typ],
-				Checked: containsItem(chosen, string(typ))})
+				Checked: slices.Contains(chosen, string(typ))})
 		}
 	}
 	for _, st := range []string{"open", "pending", "closed", "archived"} {
-		page.Statuses = append(page.Statuses, option{Value: st, Label: st, Checked: values.Get("status") == st})
+		page.Statuses = append(page.Statuses, option{Value: st, Label: format.Words(st), Checked: values.Get("status") == st})
 	}
 	classes, err := h.svc.Search.Classes(r.Context(), t, p)
 	if err != nil {
@@ -123,13 +165,44 @@ func (h *Handler) searchOptions(r *http.Request, t *tenancy.Handle, p *identity.
 	return page, nil
 }
 
-func containsItem(list, item string) bool {
-	for _, s := range strings.Split(list, ",") {
-		if strings.TrimSpace(s) == item {
-			return true
+// chosenTypes lists the type filter's values, given repeated or
+// comma-separated.
+func chosenTypes(values url.Values) []string {
+	var out []string
+	for _, t := range values["type"] {
+		for _, part := range strings.Split(t, ",") {
+			if part = strings.TrimSpace(part); part != "" && !slices.Contains(out, part) {
+				out = append(out, part)
+			}
 		}
 	}
-	return false
+	return out
+}
+
+// hiddenFilters are the filters and order the words form carries along.
+func hiddenFilters(values url.Values) []option {
+	var out []option
+	for _, f := range append(slices.Clone(searchFilters), "sort") {
+		if f == "type" {
+			for _, typ := range chosenTypes(values) {
+				out = append(out, option{Value: typ, Label: f})
+			}
+			continue
+		}
+		if s := values.Get(f); s != "" {
+			out = append(out, option{Value: s, Label: f})
+		}
+	}
+	return out
+}
+
+// searchURL is the search page for values changed by edit, from the first
+// page of results.
+func searchURL(v view, values url.Values, edit func(url.Values)) string {
+	next := cloneValues(values)
+	next.Del("cursor")
+	edit(next)
+	return v.Path("search") + "?" + next.Encode()
 }
 
 // recordPath is the page of a record found.
@@ -153,54 +226,13 @@ func recordPath(v view, typ cases.RecordType, id int64) string {
 func hitRows(v view, hits []search.Hit) []hitRow {
 	rows := make([]hitRow, len(hits))
 	for i, hit := range hits {
-		rows[i] = hitRow{Label: typeLabels[hit.Type], URL: recordPath(v, hit.Type, hit.ID), Title: hit.Title,
-			Snippet: hit.Snippet, Case: hit.Case}
+		rows[i] = hitRow{Label: typeLabels[hit.Type], URL: recordPath(v, hit.Type, hit.ID),
+			Title: markedHTML(hit.Title, hit.TitleMarks), Snippet: markedHTML(hit.Snippet, hit.SnippetMarks), Case: hit.Case}
 		if hit.Case != nil && hit.Type != cases.TypeCase {
 			rows[i].CaseURL = recordPath(v, cases.TypeCase, hit.Case.ID)
 		}
 	}
 	return rows
-}
-
-// facetGroups turns the facets into links that add their filter to the
-// search (and start again from the first page).
-func facetGroups(v view, values url.Values, res *search.Result) []facetGroup {
-	count := func(n int) string {
-		if res.More {
-			return strconv.Itoa(n) + "+"
-		}
-		return strconv.Itoa(n)
-	}
-	link := func(param, value string) string {
-		next := cloneValues(values)
-		next.Del("cursor")
-		next.Set(param, value)
-		return v.Path("search") + "?" + next.Encode()
-	}
-	var out []facetGroup
-	add := func(name, param string, cs []search.Count, label func(string) string) {
-		if len(cs) == 0 {
-			return
-		}
-		g := facetGroup{Name: name}
-		for _, c := range cs {
-			f := facetLink{Label: label(c.Value), Count: count(c.Count)}
-			if c.Value != "" { // an empty value is no filter: nothing to link
-				f.URL = link(param, c.Value)
-			}
-			g.Items = append(g.Items, f)
-		}
-		out = append(out, g)
-	}
-	add("Type", "type", res.Facets.Types, func(s string) string { return typeLabels[cases.RecordType(s)] })
-	add("Case status", "status", res.Facets.Statuses, func(s string) string { return s })
-	add("Practice group", "practice_group", res.Facets.PracticeGroups, func(s string) string {
-		if s == "" {
-			return "(none)"
-		}
-		return s
-	})
-	return out
 }
 
 func cloneValues(v url.Values) url.Values {

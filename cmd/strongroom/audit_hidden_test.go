@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -21,6 +22,9 @@ type auditRecord struct {
 	// secret is in the record's text: no answer to someone who may not
 	// see the record may hold it.
 	secret string
+	// number is a case's number: the audit pages name a case by it, but
+	// never a case the reader may not see.
+	number string
 }
 
 func (r auditRecord) path() string { return fmt.Sprintf("%s/%d", r.typ, r.id) }
@@ -41,10 +45,12 @@ func newAuditHiddenWorld(t *testing.T, w *caseWorld) *auditHiddenWorld {
 	hw := &auditHiddenWorld{caseWorld: w, event: map[int64]auditRecord{}}
 	var secret string
 	add := func(typ string, id int64, classes ...int64) {
-		hw.records = append(hw.records, auditRecord{typ, id, classes, secret})
+		hw.records = append(hw.records, auditRecord{typ: typ, id: id, classes: classes, secret: secret})
 	}
-	fill := func(caseID int64, classes ...int64) {
+	fill := func(c map[string]any, classes ...int64) {
+		caseID := num(c["id"])
 		add("case", caseID, classes...)
+		hw.records[len(hw.records)-1].number = c["number"].(string)
 		fin := csObj(a.must("POST", fmt.Sprintf("cases/%d/financial", caseID), map[string]any{"kind": "fee", "amount": "12.00",
 			"currency": "EUR", "occurred_on": "2026-01-01", "description": secret + " fee"}), "financial_record")
 		add("financial", num(fin["id"]), classes...)
@@ -68,11 +74,11 @@ func newAuditHiddenWorld(t *testing.T, w *caseWorld) *auditHiddenWorld {
 		a.must("PUT", fmt.Sprintf("cases/%d", caseID), map[string]any{"status": "pending", "version": 1})
 	}
 	secret = "Secret-of-class-A"
-	sealed := num(csObj(a.must("POST", "cases", map[string]any{"title": secret + " case", "classes": []int64{w.classA}}), "case")["id"])
-	fill(sealed, w.classA)
+	fill(csObj(a.must("POST", "cases", map[string]any{"title": secret + " case", "classes": []int64{w.classA}}), "case"), w.classA)
 	secret = "Secret-of-no-class"
-	open := num(csObj(a.must("POST", "cases", map[string]any{"title": secret + " case"}), "case")["id"])
-	fill(open)
+	openCase := csObj(a.must("POST", "cases", map[string]any{"title": secret + " case"}), "case")
+	fill(openCase)
+	open := num(openCase["id"])
 	secret = "Secret-of-class-B"
 	ownB := csObj(a.must("POST", fmt.Sprintf("cases/%d/financial", open), map[string]any{"kind": "fee", "amount": "1.00",
 		"currency": "EUR", "occurred_on": "2026-01-02", "description": secret + " fee", "classes": []int64{w.classB}}), "financial_record")
@@ -118,12 +124,19 @@ type auditViewer struct {
 	sees    func(auditRecord) bool
 	hidden  map[int64]bool // events on records hidden from them, by seq
 	secrets []string       // of the records hidden from them
+	numbers []string       // of the cases hidden from them
 }
 
-// leaks reports whether body holds text of a record hidden from v.
+// leaks reports whether body holds text of a record hidden from v, or the
+// number of a case hidden from them (as a whole word).
 func (v *auditViewer) leaks(body string) bool {
 	for _, s := range v.secrets {
 		if strings.Contains(body, s) {
+			return true
+		}
+	}
+	for _, n := range v.numbers {
+		if regexp.MustCompile(`(^|[^\w-])` + regexp.QuoteMeta(n) + `($|[^\w-])`).MatchString(body) {
 			return true
 		}
 	}
@@ -177,6 +190,9 @@ func TestAuditHidesRecords(t *testing.T) {
 					if !v.sees(r) && !slices.Contains(v.secrets, r.secret) {
 						v.secrets = append(v.secrets, r.secret)
 					}
+					if !v.sees(r) && r.number != "" {
+						v.numbers = append(v.numbers, r.number)
+					}
 				}
 				if u.admin != (len(v.hidden) == 0) {
 					t.Fatalf("%d hidden events", len(v.hidden))
@@ -220,6 +236,9 @@ func testAuditHistories(t *testing.T, hw *auditHiddenWorld, v *auditViewer) {
 			if v.sees(r) {
 				if status != 200 || !strings.Contains(body, r.typ+".") {
 					t.Errorf("visible %s at %s: %d %s", r.path(), p.path, status, body)
+				}
+				if r.number != "" && p.page && strings.HasPrefix(p.path, "audit/records/") && !strings.Contains(body, "History of Case "+r.number) {
+					t.Errorf("the history page of visible %s does not name it by its number %s", r.path(), r.number)
 				}
 				continue
 			}
@@ -304,6 +323,11 @@ func testAuditTrail(t *testing.T, hw *auditHiddenWorld, v *auditViewer) {
 	status, _, page := c.page("audit?limit=500")
 	if status != 200 || v.leaks(page) || v.leaks(body) {
 		t.Fatalf("trail page: %d, holds a hidden record's text: %v", status, v.leaks(page))
+	}
+	for _, r := range hw.records {
+		if r.number != "" && v.sees(r) && !strings.Contains(page, ">Case "+r.number+"<") {
+			t.Errorf("trail page does not name visible case %d by its number %s", r.id, r.number)
+		}
 	}
 	for seq := range hidden {
 		if row := fmt.Sprintf("<tr><td>%d</td><td colspan=\"6\"><em>An event you may not read.</em></td></tr>", seq); !strings.Contains(page, row) {

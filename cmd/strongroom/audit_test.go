@@ -545,11 +545,11 @@ func TestAuditAPI(t *testing.T) {
 				t.Fatalf("bad filter: %d %s", status, body)
 			}
 			status, _, body = admin.page(fmt.Sprintf("audit/events/%d", open))
-			if status != 200 || !strings.Contains(body, "Open matter, renamed") || !strings.Contains(body, "<td>Open matter</td>") {
+			if status != 200 || !strings.Contains(body, "Open matter, renamed") || !strings.Contains(body, `<td class="value">Open matter</td>`) {
 				t.Fatalf("event page: %d", status)
 			}
 			status, _, body = admin.page("audit/records/case/777")
-			if status != 200 || !strings.Contains(body, "History of case 777") || !strings.Contains(body, "Open matter, renamed") {
+			if status != 200 || !strings.Contains(body, "History of Case 777") || !strings.Contains(body, "Open matter, renamed") {
 				t.Fatalf("history page: %d", status)
 			}
 			if status, _, _ := admin.page("audit/events/nope"); status != 400 {

@@ -167,11 +167,11 @@ func (b *bencher) runReports(ctx context.Context, u benchUser, r *benchResult) e
 		var err error
 		switch {
 		case name == "cases":
-			_, err = b.reports.Cases(ctx, b.h, u.p)
+			_, err = b.reports.Cases(ctx, b.h, u.p, reports.Range{})
 		case name == "deadlines":
-			_, err = b.reports.Deadlines(ctx, b.h, u.p, 100)
+			_, err = b.reports.Deadlines(ctx, b.h, u.p, reports.Range{}, 100, 0)
 		default:
-			_, err = b.reports.Financial(ctx, b.h, u.p, strings.TrimPrefix(name, "financial by "))
+			_, err = b.reports.Financial(ctx, b.h, u.p, strings.TrimPrefix(name, "financial by "), reports.Range{})
 		}
 		if err != nil {
 			return fmt.Errorf("report %s: %w", name, err)

@@ -62,6 +62,11 @@ func newSearchWorld(t *testing.T, m *Main, adminTemp string) *searchWorld {
 		err := seed.Write(context.Background(), h, func(b *seed.Builder) {
 			for i, cs := range [][]int64{nil, {w.A}, {w.B}, {w.A, w.B}} {
 				c := b.Case(seed.Case{Title: fmt.Sprintf("Kookaburra matter %d", i), PracticeGroup: "Litigation", Classes: cs})
+				if i == 0 {
+					// Text that is markup: found, it must be shown as text.
+					b.Record(seed.Record{Type: cases.TypeNote, CaseID: c, Title: "Numbat <b>bold</b>",
+						Body: `<script>alert("x")</script> the numbat & co`})
+				}
 				w.marked = append(w.marked, markedRecord{cases.TypeCase, c, cs})
 				for _, r := range []seed.Record{
 					{Type: cases.TypeNote, Title: "Kookaburra note", Body: "laughing kookaburra"},
@@ -114,14 +119,15 @@ func (w *searchWorld) user(t *testing.T, name, role string, restricted bool, cla
 }
 
 // walkSearch follows next_cursor to the end and returns every hit's
-// type:id, failing on one seen twice.
-func walkSearch(t *testing.T, c *apiClient, query string) ([]string, map[string]any) {
+// type:id, failing on one seen twice; more is added to the query as it is
+// ("&sort=date").
+func walkSearch(t *testing.T, c *apiClient, query string, more ...string) ([]string, map[string]any) {
 	t.Helper()
 	var out []string
 	var first map[string]any
 	cursor := ""
 	for range 200 {
-		path := "search?limit=2&q=" + url.QueryEscape(query)
+		path := "search?limit=2&q=" + url.QueryEscape(query) + strings.Join(more, "")
 		if cursor != "" {
 			path += "&cursor=" + url.QueryEscape(cursor)
 		}
@@ -148,7 +154,7 @@ func walkSearch(t *testing.T, c *apiClient, query string) ([]string, map[string]
 
 // financialTotals predicts, from the rows and the rules (not from the
 // reports' SQL), what a subject's financial totals per currency are.
-func (w *searchWorld) financialTotals(t *testing.T, s *access.Subject) map[string]string {
+func (w *searchWorld) financialTotals(t *testing.T, s *access.Subject, rng reports.Range) map[string]string {
 	t.Helper()
 	sums := map[string]*big.Int{}
 	w.withTenant(t, func(h *tenancy.Handle) {
@@ -164,7 +170,7 @@ func (w *searchWorld) financialTotals(t *testing.T, s *access.Subject) map[strin
 			classes[id] = append(classes[id], c)
 		}
 		rows.Close()
-		rows, err = h.DB.QueryContext(ctx, `SELECT f.id, f.currency, f.amount_e4, f.deleted_at, c.deleted_at
+		rows, err = h.DB.QueryContext(ctx, `SELECT f.id, f.currency, f.amount_e4, f.deleted_at, c.deleted_at, f.occurred_on
 			FROM financial_records f JOIN cases c ON c.id = f.case_id`)
 		if err != nil {
 			t.Fatal(err)
@@ -172,9 +178,10 @@ func (w *searchWorld) financialTotals(t *testing.T, s *access.Subject) map[strin
 		defer rows.Close()
 		for rows.Next() {
 			var id, amount int64
-			var currency, del, caseDel string
-			rows.Scan(&id, &currency, &amount, &del, &caseDel)
-			if del == "" && caseDel == "" && s.CanSee(access.Financial, access.Read, classes[id]) {
+			var currency, del, caseDel, on string
+			rows.Scan(&id, &currency, &amount, &del, &caseDel, &on)
+			inRange := (rng.From == "" || on >= rng.From) && (rng.To == "" || on <= rng.To)
+			if del == "" && caseDel == "" && inRange && s.CanSee(access.Financial, access.Read, classes[id]) {
 				if sums[currency] == nil {
 					sums[currency] = new(big.Int)
 				}
@@ -231,6 +238,10 @@ func TestSearchAndReportsOverHTTPS(t *testing.T) {
 				if int(num(first["total"])) != len(want) || !maps.Equal(gotTypes, types) {
 					t.Fatalf("total %v facets %v, want %d %v", first["total"], gotTypes, len(want), types)
 				}
+				byDate, firstByDate := walkSearch(t, c, "Kookaburra", "&sort=date")
+				if !slices.Equal(byDate, want) || fmt.Sprint(firstByDate["facets"]) != fmt.Sprint(first["facets"]) {
+					t.Fatalf("sorted by date: hits %v facets %v, want %v %v", byDate, firstByDate["facets"], want, first["facets"])
+				}
 				checkReports(t, w, c, u.name, s)
 			})
 		}
@@ -248,7 +259,9 @@ func TestSearchAndReportsOverHTTPS(t *testing.T) {
 			}
 			for path, field := range map[string]string{"search?q=a&cursor=zz": "cursor", "search?q=a&limit=0": "limit",
 				"search?q=a&class=x": "class", "search?q=a&type=payroll": "type", "search?q=a&opened_from=yesterday": "opened_from",
-				"reports/financial?by=weekday": "by", "reports/deadlines?limit=5000": "limit"} {
+				"reports/financial?by=weekday": "by", "reports/deadlines?limit=5000": "limit", "search?q=a&sort=newest": "sort",
+				"reports/financial?from=2025-13-01": "from", "reports/cases?to=yesterday": "to",
+				"reports/deadlines?from=2026-02-01&to=2026-01-01": "to", "reports/financial/csv?from=2025-02-30": "from"} {
 				if status, body := c.do("GET", path, nil); status != 400 || !strings.Contains(body, `"field":"`+field+`"`) {
 					t.Errorf("%s: %d %s", path, status, body)
 				}
@@ -270,12 +283,15 @@ func checkReports(t *testing.T, w *searchWorld, c *apiClient, name string, s *ac
 			t.Fatalf("financial report: %d %s", status, body)
 		}
 	} else {
-		got := map[string]string{}
-		for _, tot := range c.must("GET", "reports/financial?by=currency", nil)["totals"].([]any) {
-			got[tot.(map[string]any)["currency"].(string)] = tot.(map[string]any)["total"].(string)
-		}
-		if want := w.financialTotals(t, s); !maps.Equal(got, want) {
-			t.Fatalf("financial totals %v, want %v", got, want)
+		for _, rng := range []reports.Range{{}, {From: "2022-01-01", To: "2023-06-30"}, {From: "2024-02-29"}} {
+			got := map[string]string{}
+			path := "reports/financial?by=currency&from=" + rng.From + "&to=" + rng.To
+			for _, tot := range c.must("GET", path, nil)["totals"].([]any) {
+				got[tot.(map[string]any)["currency"].(string)] = tot.(map[string]any)["total"].(string)
+			}
+			if want := w.financialTotals(t, s, rng); !maps.Equal(got, want) {
+				t.Fatalf("financial totals of %v: %v, want %v", rng, got, want)
+			}
 		}
 	}
 	for _, rep := range []string{"cases", "deadlines"} {
@@ -334,15 +350,15 @@ func checkPages(t *testing.T, w *searchWorld) {
 		return resp.StatusCode, string(b), resp.Header
 	}
 	for path, want := range map[string]string{
-		"search":                                  `name="q"`,
-		"search?q=Kookaburra":                     "Kookaburra matter",
-		"search?q=%22%2A(":                        "Search for words or numbers",
-		"reports":                                 "Financial totals",
-		"reports/cases":                           "<svg",
-		"reports/financial?by=month":              "<svg",
-		"reports/deadlines":                       "Open deadlines",
-		"reports/financial?by=case":               "Totals by currency",
-		"search?q=Kookaburra&type=note&type=case": "Kookaburra note",
+		"search":              `name="q"`,
+		"search?q=Kookaburra": "Kookaburra matter",
+		"search?q=%22%2A(":    "Search for words or numbers",
+		"reports":             "Financial totals",
+		"reports/cases":       "<svg",
+		"reports/financial?by=month&from=2000-01-01": "<svg",
+		"reports/deadlines":                          "Open deadlines",
+		"reports/financial?by=case":                  "Totals by currency",
+		"search?q=Kookaburra&type=note&type=case":    "<mark>Kookaburra</mark> note",
 	} {
 		status, body, _ := get(path)
 		if (status != 200 && !strings.Contains(path, "%2A")) || !strings.Contains(body, want) {
@@ -353,6 +369,33 @@ func checkPages(t *testing.T, w *searchWorld) {
 				t.Errorf("%s holds %q", path, bad)
 			}
 		}
+	}
+	// A fault in a parameter without a control of its own is shown above the form.
+	for path, want := range map[string]string{"search?q=numbat&sort=newest": "Sort by relevance or by date.",
+		"search?q=numbat&cursor=zz": "no longer valid", "reports/financial?page=999": "pages of 50 rows"} {
+		if status, body, _ := get(path); status != 400 || !strings.Contains(body, want) || !strings.Contains(body, `role="alert"`) && !strings.Contains(body, "page-error") {
+			t.Errorf("%s: %d, no %q shown", path, status, want)
+		}
+	}
+	// Markup in a record's text is escaped, the searched word marked.
+	status, body, _ := get("search?q=numbat")
+	if status != 200 || !strings.Contains(body, `&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; the <mark>numbat</mark> &amp; co`) ||
+		!strings.Contains(body, `<mark>Numbat</mark> &lt;b&gt;bold&lt;/b&gt;`) || strings.Contains(body, "<script") || strings.Contains(body, "<b>bold") {
+		t.Errorf("hostile text on the search page: %d\n%s", status, body)
+	}
+	hits := w.admin.must("GET", "search?q=numbat&sort=date", nil)
+	hit := hits["hits"].([]any)[0].(map[string]any)
+	if hits["sort"] != "date" || hit["snippet"] != `<script>alert("x")</script> the numbat & co` ||
+		fmt.Sprint(hit["snippet_highlights"]) != "[[32 38]]" || fmt.Sprint(hit["title_highlights"]) != "[[0 6]]" {
+		t.Errorf("API hit %v", hits)
+	}
+	// A report's range, and the CSV of the same range.
+	rep := w.admin.must("GET", "reports/financial?by=month&from=1990-01-01&to=1990-12-31", nil)
+	if fmt.Sprint(rep["range"]) != "map[from:1990-01-01 to:1990-12-31]" || len(rep["rows"].([]any)) != 0 {
+		t.Errorf("financial report of 1990: %v", rep)
+	}
+	if status, body, _ := get("reports/financial/csv?by=month&from=1990-01-01&to=1990-12-31"); status != 200 || body != "month,currency,total,records\n" {
+		t.Errorf("CSV of 1990: %d %q", status, body)
 	}
 	status, body, hdr := get("reports/deadlines/csv")
 	if status != 200 || !strings.HasPrefix(hdr.Get("Content-Type"), "text/csv") || !strings.Contains(hdr.Get("Content-Disposition"), "attachment") ||

@@ -1,0 +1,257 @@
+package web
+
+// What the audit pages call the people and records of the events they
+// show. The trail stores ids (authentication events keep nothing else);
+// a page names them as people read them: a user by display name, a case
+// by its number, a role or class by its name. Only the events a reader
+// may read are named, and a case's number is read through the same access
+// predicate that let its events be read (the audit area's, over the case's
+// classes), so nothing is named that the reader may not see. What cannot
+// be named (a deleted user, say) keeps its id.
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"strongroom/access"
+	"strongroom/audit"
+	"strongroom/cases"
+	"strongroom/format"
+	"strongroom/store"
+	"strongroom/tenancy"
+)
+
+// auditNames maps "kind:id" (an actor kind or an object type) to a name.
+type auditNames map[string]string
+
+// nameAudit names the actors and objects of items in place.
+func nameAudit(ctx context.Context, t *tenancy.Handle, s *access.Subject, items []auditItem) error {
+	want := map[string][]int64{}
+	for _, it := range items {
+		if it.Redacted {
+			continue
+		}
+		if id, ok := auditID(it.Actor.ID); ok && (it.Actor.Kind == audit.ActorUser || it.Actor.Kind == audit.ActorToken) {
+			want[it.Actor.Kind] = appendNew(want[it.Actor.Kind], id)
+		}
+		if id, ok := auditID(it.ObjectID); ok {
+			want[it.ObjectType] = appendNew(want[it.ObjectType], id)
+		}
+		for _, c := range it.Changes {
+			if kind := idFields[c.Field]; kind != "" {
+				for _, v := range []any{c.Before, c.After} {
+					for _, id := range idsOf(v) {
+						want[kind] = appendNew(want[kind], id)
+					}
+				}
+			}
+		}
+	}
+	names := auditNames{}
+	casePred := s.Predicate(access.Audit, access.Read, string(cases.TypeCase), "c.id")
+	lookups := []struct {
+		kind, sql string
+		args      []any
+	}{
+		{"user", `SELECT id, display_name FROM users WHERE id IN (%s)`, nil},
+		{"token", `SELECT k.id, u.display_name FROM api_tokens k JOIN users u ON u.id = k.user_id WHERE k.id IN (%s)`, nil},
+		{"api_token", `SELECT k.id, k.name FROM api_tokens k WHERE k.id IN (%s)`, nil},
+		{"role", `SELECT id, name FROM roles WHERE id IN (%s)`, nil},
+		{"class", `SELECT id, name FROM security_classes WHERE id IN (%s)`, nil},
+		{"case", `SELECT c.id, c.number FROM cases c WHERE c.id IN (%s) AND ` + casePred.SQL, casePred.Args},
+	}
+	for _, l := range lookups {
+		ids := want[l.kind]
+		if len(ids) == 0 {
+			continue
+		}
+		in, list := store.IDList(ids)
+		args := append(list, l.args...)
+		if err := names.read(ctx, t, l.kind, fmt.Sprintf(l.sql, in), args); err != nil {
+			return err
+		}
+	}
+	for i := range items {
+		items[i].names = names
+	}
+	return nil
+}
+
+// read adds the names a query gives (id, name) under kind.
+func (n auditNames) read(ctx context.Context, t *tenancy.Handle, kind, query string, args []any) error {
+	rows, err := t.DB.QueryContext(ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("names for the audit trail of %s: %w", t.Tenant.Slug, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return fmt.Errorf("names for the audit trail of %s: %w", t.Tenant.Slug, err)
+		}
+		n[kind+":"+strconv.FormatInt(id, 10)] = name
+	}
+	return rows.Err()
+}
+
+func auditID(s string) (int64, bool) {
+	id, err := strconv.ParseInt(s, 10, 64)
+	return id, err == nil && id > 0
+}
+
+func appendNew(ids []int64, id int64) []int64 {
+	if slices.Contains(ids, id) {
+		return ids
+	}
+	return append(ids, id)
+}
+
+// ActorText names the actor: a user by display name, an API token by its
+// owner's, the system, an operator or an anonymous caller. An item whose
+// names were never read (nameAudit) keeps the plain "user 42".
+func (it auditItem) ActorText() string {
+	if it.names == nil {
+		if it.Actor.ID == "" {
+			return it.Actor.Kind
+		}
+		return it.Actor.Kind + " " + it.Actor.ID
+	}
+	name := it.names[it.Actor.Kind+":"+it.Actor.ID]
+	switch it.Actor.Kind {
+	case audit.ActorUser:
+		if name != "" {
+			return name
+		}
+		return "User " + it.Actor.ID + " (no longer exists)"
+	case audit.ActorToken:
+		if name != "" {
+			return "API token of " + name
+		}
+		return "API token " + it.Actor.ID
+	case audit.ActorSystem:
+		return "Strongroom"
+	case audit.ActorOperator:
+		return "Operator " + it.Actor.ID
+	case audit.ActorAnonymous:
+		return "Someone not signed in"
+	}
+	return format.Words(it.Actor.Kind) + " " + it.Actor.ID
+}
+
+// objectLabels name the kinds of object an event may be about.
+var objectLabels = map[string]string{
+	"user": "User", "role": "Role", "class": "Security class", "api_token": "API token", "settings": "Security settings",
+	"tenant": "Workspace", "mdl": "MDL group", "search": "Search", "report": "Report", "audit_log": "Audit trail", "request": "Request",
+	string(cases.TypeCase): "Case", string(cases.TypeDocument): "Document", string(cases.TypeFinancial): "Financial record",
+	string(cases.TypeContact): "Contact", string(cases.TypeNote): "Note", string(cases.TypeEvent): "Event",
+}
+
+// RecordText names what the event is about: "Case LIT-2021-00012", "User
+// Jane Roe", "Note 31", "Report financial".
+func (it auditItem) RecordText() string {
+	if it.ObjectType == "" {
+		return ""
+	}
+	label := objectLabels[it.ObjectType]
+	if label == "" {
+		label = format.Words(it.ObjectType)
+	}
+	if name := it.names[it.ObjectType+":"+it.ObjectID]; name != "" {
+		return label + " " + name
+	}
+	return strings.TrimSpace(label + " " + it.ObjectID)
+}
+
+// actionLabels name the actions people most often read; others are
+// written from their names ("case.update" → "Case: update").
+var actionLabels = map[string]string{
+	"auth.login": "Signed in", "auth.logout": "Signed out", "auth.login_failed": "Failed sign-in",
+	"auth.lockout": "Account locked", "auth.unlock": "Account unlocked", "auth.password_change": "Changed password",
+	"auth.password_reset": "Password reset", "auth.totp_enrol": "Set up two-factor sign-in",
+	"auth.totp_reset": "Two-factor sign-in reset", "auth.session_end": "Session ended", "auth.refused": "Refused",
+	"search.query": "Searched", "data.generate": "Generated sample data", "report.export": "Exported a report", "audit.export": "Exported the audit trail",
+}
+
+// ActionText is the action for people.
+func (it auditItem) ActionText() string {
+	if l, ok := actionLabels[it.Action]; ok {
+		return l
+	}
+	area, verb, ok := strings.Cut(it.Action, ".")
+	if !ok {
+		return format.Words(it.Action)
+	}
+	label := objectLabels[area]
+	if label == "" {
+		label = format.Words(area)
+	}
+	return label + ": " + strings.ReplaceAll(verb, "_", " ")
+}
+
+// fieldLabels name the fields a change or a detail may be about; others
+// are written from their names ("practice_group" → "Practice group").
+var fieldLabels = map[string]string{
+	"display_name": "Display name", "username": "User name", "email": "Email address", "new_password": "Password",
+	"failed_logins": "Failed sign-ins", "restricted": "Restricted to their classes", "roles": "Roles", "grants": "Grants",
+	"classes": "Security classes", "own_classes": "Own security classes", "case_id": "Case", "contact_id": "Contact",
+	"mdl_id": "Multi-district litigation group", "opened_on": "Opened on", "closed_on": "Closed on", "due_on": "Due on",
+	"occurred_on": "Occurred on", "amount_e4": "Amount", "size_bytes": "Size (bytes)", "content_type": "Type of content",
+	"current_version": "Current version", "deleted_at": "Deleted at", "q": "Words searched", "by": "Grouped by",
+	"from": "From", "to": "To", "rows": "Rows", "format": "Format", "report": "Report", "types": "Record types",
+	"practice_group": "Practice group", "responsible": "Responsible", "mfa_required": "Two-factor sign-in required",
+	"lockout_threshold": "Failed sign-ins before locking",
+}
+
+// fieldLabel is a field's name for people.
+func fieldLabel(field string) string {
+	if l, ok := fieldLabels[field]; ok {
+		return l
+	}
+	return format.Words(field)
+}
+
+// idFields are the changed fields whose values are lists of ids, and what
+// the ids name.
+var idFields = map[string]string{"roles": "role", "classes": "class", "own_classes": "class"}
+
+// idsOf reads a changed value that is a list of ids (as JSON decodes it).
+func idsOf(v any) []int64 {
+	list, ok := v.([]any)
+	if !ok {
+		return nil
+	}
+	var out []int64
+	for _, x := range list {
+		if f, ok := x.(float64); ok && f > 0 && f == float64(int64(f)) {
+			out = append(out, int64(f))
+		}
+	}
+	return out
+}
+
+// changedValue writes a changed value for people: a list of role or class
+// ids by their names (an id with no name left as it is), anything else
+// as auditValue does.
+func (it auditItem) changedValue(field string, v any) string {
+	kind := idFields[field]
+	list, ok := v.([]any)
+	if kind == "" || !ok || len(idsOf(v)) != len(list) {
+		return auditValue(v)
+	}
+	if len(list) == 0 {
+		return "none"
+	}
+	var names []string
+	for _, id := range idsOf(v) {
+		n := strconv.FormatInt(id, 10)
+		if name := it.names[kind+":"+n]; name != "" {
+			n = name
+		}
+		names = append(names, n)
+	}
+	return strings.Join(names, ", ")
+}

@@ -72,6 +72,9 @@ var scenarios = []struct {
 	{"ListQueries", testListQueries},
 	{"ImportCases", testImportCases},
 	{"ImportFinancial", testImportFinancial},
+	{"AllProblemsAtOnce", testAllProblemsAtOnce},
+	{"ClosedDate", testClosedDate},
+	{"ImportListsEveryProblem", testImportListsEveryProblem},
 	// These two purge whatever earlier scenarios deleted: keep them last.
 	{"SoftDeleteAndPurge", testSoftDeleteAndPurge},
 	{"Purger", testPurger},

@@ -75,13 +75,20 @@ func (r *ImportReport) fail(line int, field, format string, args ...any) {
 	}
 }
 
-// failErr records a validation error of a row, naming its field.
+// failErr records every problem of a row's validation error, naming
+// their fields.
 func (r *ImportReport) failErr(line int, err error) {
-	field := strongroom.ErrorField(err)
-	if field == "" {
-		field = "row"
+	problems := strongroom.ErrorProblems(err)
+	if problems == nil {
+		problems = []strongroom.Problem{{Field: strongroom.ErrorField(err), Message: strongroom.ErrorMessage(err)}}
 	}
-	r.fail(line, field, "%s", strongroom.ErrorMessage(err))
+	for _, p := range problems {
+		field := p.Field
+		if field == "" {
+			field = "row"
+		}
+		r.fail(line, field, "%s", p.Message)
+	}
 }
 
 // refusal is the error an import with row errors returns: EINVALID with

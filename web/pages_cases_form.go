@@ -8,6 +8,7 @@ import (
 
 	"strongroom/access"
 	"strongroom/cases"
+	"strongroom/format"
 	"strongroom/identity"
 	"strongroom/tenancy"
 )
@@ -52,8 +53,53 @@ func (h *Handler) renderCaseForm(w http.ResponseWriter, r *http.Request, t *tena
 	if page.Classes, err = h.svc.Cases.ClassChoices(ctx, t, p); err != nil {
 		return err
 	}
+	if isStale(formErr) && page.Case != nil {
+		// Keep what the user typed, show what is saved now beside it, and
+		// base the next save on the current version: saving again applies
+		// the user's values knowingly.
+		v.Form.Changed = true
+		v.Form.Stale = staleFields(caseFields, caseValues(page.Case), v.Form.Values, page.show)
+		v.Form.Values.Set("version", strconv.Itoa(page.Case.Version))
+	}
 	v.Page = page
 	return h.renderForm(w, "case_form", v, formErr, caseFields...)
+}
+
+// show writes a case field's form values for people, for the list of
+// fields someone else changed.
+func (page caseForm) show(field string, vs []string) string {
+	switch field {
+	case "status":
+		return format.Words(strings.Join(vs, ""))
+	case "tags":
+		return showList(vs, strings.ToLower)
+	case "mdl_id":
+		return showList(vs, func(id string) string {
+			for _, g := range page.MDL {
+				if strconv.FormatInt(g.ID, 10) == id {
+					return g.Code + " — " + g.Name
+				}
+			}
+			return id
+		})
+	case "responsible":
+		return showList(vs, choiceName(page.Users))
+	case "classes":
+		return showList(vs, choiceName(page.Classes))
+	}
+	return strings.TrimSpace(strings.Join(vs, ", "))
+}
+
+// choiceName names an id among choices (the id itself if it is not one).
+func choiceName(cs []cases.Choice) func(string) string {
+	return func(id string) string {
+		for _, c := range cs {
+			if strconv.FormatInt(c.ID, 10) == id {
+				return c.Name
+			}
+		}
+		return id
+	}
 }
 
 func caseValues(c *cases.Case) url.Values {

@@ -70,9 +70,9 @@ func (h *Handler) renderError(w http.ResponseWriter, r *http.Request, err error)
 // (the first of them is field and message), so that a client can show
 // them all at once.
 type errorBody struct {
-	Code    string         `json:"code"`
-	Message string         `json:"message"`
-	Field   string         `json:"field,omitempty"`
+	Code    string        `json:"code"`
+	Message string        `json:"message"`
+	Field   string        `json:"field,omitempty"`
 	Errors  []problemJSON `json:"errors,omitempty"`
 }
 

@@ -4,8 +4,8 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"time"
 	"strings"
+	"time"
 
 	"strongroom/cases"
 	"strongroom/format"

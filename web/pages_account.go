@@ -10,6 +10,7 @@ import (
 
 	"strongroom"
 	"strongroom/identity"
+	"strongroom/identity/totp"
 	"strongroom/tenancy"
 )
 
@@ -57,10 +58,14 @@ func (h *Handler) totpPage(w http.ResponseWriter, r *http.Request, t *tenancy.Ha
 		if err != nil {
 			return err
 		}
-		// Only base64 characters follow the fixed prefix, so the URL is safe.
-		v.Page = totpSetup{QR: template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(e.QRPNG)), Secret: e.Secret}
+		v.Page = totpSetupOf(e)
 	}
 	return h.render(w, http.StatusOK, "totp", v)
+}
+
+func totpSetupOf(e *totp.Enrolment) totpSetup {
+	// Only base64 characters follow the fixed prefix, so the URL is safe.
+	return totpSetup{QR: template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(e.QRPNG)), Secret: e.Secret}
 }
 
 // totpSubmit confirms set-up with a first code and shows the recovery codes,
@@ -74,9 +79,17 @@ func (h *Handler) totpSubmit(w http.ResponseWriter, r *http.Request, t *tenancy.
 	}
 	codes, token, err := h.identity.ConfirmTOTP(r.Context(), t, p, r.PostForm.Get("code"), r.UserAgent())
 	if err != nil {
-		// The secret stays as it was: no new QR code, which would
-		// undo what the user just added to their app.
-		return h.renderForm(w, "totp", newView(r, t, p), err, "code")
+		// The secret stays as it was, and so does its QR code: a new one
+		// would undo what the user just added to their app.
+		v := newView(r, t, p)
+		if strongroom.ErrorCode(err) == strongroom.EINVALID {
+			e, perr := h.identity.PendingTOTP(r.Context(), t, p)
+			if perr != nil {
+				return perr
+			}
+			v.Page = totpSetupOf(e)
+		}
+		return h.renderForm(w, "totp", v, err, "code")
 	}
 	setSession(w, t.Tenant.Slug, token)
 	v := newView(r, t, p)

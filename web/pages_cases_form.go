@@ -57,7 +57,7 @@ func (h *Handler) renderCaseForm(w http.ResponseWriter, r *http.Request, t *tena
 		// Keep what the user typed, show what is saved now beside it, and
 		// base the next save on the current version: saving again applies
 		// the user's values knowingly.
-		v.Form.Changed = true
+		v.Form.Changed = "case"
 		v.Form.Stale = staleFields(caseFields, caseValues(page.Case), v.Form.Values, page.show)
 		v.Form.Values.Set("version", strconv.Itoa(page.Case.Version))
 	}

@@ -169,7 +169,7 @@ func (h *Handler) renderRecordForm(w http.ResponseWriter, r *http.Request, t *te
 		// As for a case: the user's input stays, the saved values are
 		// listed beside it, and the next save is based on the current
 		// version.
-		v.Form.Changed = true
+		v.Form.Changed = recordNouns[k.path][0]
 		v.Form.Stale = staleFields(k.fields, saved, v.Form.Values, page.show)
 		v.Form.Values.Set("version", saved.Get("version"))
 	}

@@ -92,7 +92,7 @@ type form struct {
 	// Changed says that someone else saved the record since the form was
 	// opened, and Stale lists the fields where what they saved differs
 	// from what was typed: set by pages that show the two side by side.
-	Changed bool
+	Changed string // what changed ("case", "note"); empty: nothing
 	Stale   []staleField
 	fields  []string
 }

@@ -3,10 +3,8 @@ package web
 import (
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
-	"strongroom"
 	"strongroom/identity"
 	"strongroom/tenancy"
 )
@@ -56,9 +54,8 @@ func (h *Handler) settingsSubmit(w http.ResponseWriter, r *http.Request, t *tena
 	if err == nil {
 		err = h.identity.UpdateSettings(r.Context(), t, p, s)
 		// The service names durations (idle_timeout); the form has minutes.
-		if f := strongroom.ErrorField(err); strings.HasSuffix(f, "_after") || strings.HasSuffix(f, "_timeout") {
-			err = strongroom.FieldError(f+"_minutes", "%s", strongroom.ErrorMessage(err))
-		}
+		err = renameFields(err, map[string]string{"auto_unlock_after": "auto_unlock_after_minutes",
+			"idle_timeout": "idle_timeout_minutes", "absolute_timeout": "absolute_timeout_minutes"})
 	}
 	if err != nil {
 		v := newView(r, t, p)

@@ -184,6 +184,24 @@ func (f form) Summary() []summaryItem {
 	return out
 }
 
+// renameFields returns err with the fields of its problems renamed as
+// names says: a service's name for an input (idle_timeout) becomes the
+// form's (idle_timeout_minutes). Any other error is returned as it is.
+func renameFields(err error, names map[string]string) error {
+	problems := strongroom.ErrorProblems(err)
+	if problems == nil {
+		return err
+	}
+	var ps strongroom.Problems
+	for _, p := range problems {
+		if to, ok := names[p.Field]; ok {
+			p.Field = to
+		}
+		ps.Addf(p.Field, "%s", p.Message)
+	}
+	return ps.Err()
+}
+
 // fieldLabels are the names of form fields as their labels say them, for
 // the summary of problems; a field not listed is named by its words.
 var fieldLabels = map[string]string{

@@ -2,6 +2,8 @@ package main
 
 import (
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -109,4 +111,81 @@ func (b *browser) submitWant(css string, status int) {
 	if resp.Status != int64(status) {
 		b.t.Fatalf("click %s: status %d, want %d\n%s", css, resp.Status, status, b.body())
 	}
+}
+
+// TestBrowserFormPages looks at the other forms of cases and accounts,
+// with and without errors: record forms, the import check, litigation
+// groups, uploads, two-factor set-up after a wrong code, the password
+// form, and the sign-in pages.
+func TestBrowserFormPages(t *testing.T) {
+	browsertest.Require(t)
+	b, adminTemp := demoBrowser(t)
+	b.firstSignIn("/t/demo/cases/new", "admin", adminTemp, "walnut signal prairie cobalt 6620")
+	b.open("/t/demo/cases/new")
+	b.fill("title", "Looking at forms")
+	b.submit("#save-case")
+	casePath := b.path()
+
+	for _, p := range []struct{ name, path, save string }{
+		{"note-new-errors", casePath + "/notes/new", "#save-record"},
+		{"event-new-errors", casePath + "/events/new", "#save-record"},
+		{"contact-new-errors", casePath + "/contacts/new", "#save-record"},
+		{"financial-new-errors", casePath + "/financial/new", "#save-record"},
+		{"mdl-errors", "/t/demo/cases/mdl-groups", "main form button[type=submit]"},
+	} {
+		t.Run(p.name, func(t *testing.T) {
+			b.t = t
+			b.open(p.path)
+			b.submitWant(p.save, http.StatusBadRequest)
+			b.wantText("problem")
+			b.look(p.name)
+		})
+	}
+	t.Run("document-new", func(t *testing.T) {
+		b.t = t
+		b.open(casePath + "/documents/new")
+		b.look("document-new")
+	})
+	t.Run("import-errors", func(t *testing.T) {
+		b.t = t
+		file := filepath.Join(t.TempDir(), "cases.csv")
+		csv := "number,title,client,practice_group,status,opened_on,closed_on,tags,classes\n,Fine,,,,,,,\n,,,,dormant,2026-02-30,,,\n-x,Closed,,,closed,,,,Nobody\n"
+		if err := os.WriteFile(file, []byte(csv), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		b.open("/t/demo/cases/import")
+		b.do(chromedp.SetUploadFiles(chromedp.ID("file"), []string{file}))
+		b.submitWant("#check-import", http.StatusBadRequest)
+		b.wantText("6 problems in 3 rows")
+		b.look("import-errors")
+	})
+	t.Run("password-errors", func(t *testing.T) {
+		b.t = t
+		b.open("/t/demo/password")
+		b.fill("current_password", "not my password")
+		b.fill("new_password", "short")
+		b.fill("confirm", "other")
+		b.submitWant("main form button[type=submit]", http.StatusBadRequest)
+		b.wantText("There are 2 problems")
+		b.look("password-errors")
+	})
+	t.Run("totp-wrong-code", func(t *testing.T) {
+		b.t = t
+		b.open("/t/demo/totp")
+		secret := b.text("totp-secret")
+		b.fill("code", "12345")
+		b.submitWant("main form button[type=submit]", http.StatusBadRequest)
+		if again := b.text("totp-secret"); again != secret {
+			t.Fatalf("after a wrong code the secret is %q, was %q", again, secret)
+		}
+		b.look("totp-wrong-code")
+	})
+	t.Run("login-errors", func(t *testing.T) {
+		b.t = t
+		b.submit("#sign-out")
+		b.fill("username", "admin")
+		b.fill("password", "not the password at all")
+		b.submitWant("main form button[type=submit]", http.StatusUnauthorized)
+		b.look("login-errors")
+	})
 }

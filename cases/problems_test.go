@@ -59,6 +59,10 @@ func testAllProblemsAtOnce(t *testing.T, f *fixture) {
 		_, err := f.svc.CreateContact(ctx, f.h, f.admin, c.ID, cases.ContactInput{Kind: "robot", Email: "nobody", Role: "bailiff"})
 		wantFields(t, err, "kind", "name", "email", "role")
 	})
+	t.Run("litigation group", func(t *testing.T) {
+		_, err := f.svc.CreateMDL(ctx, f.h, f.admin, cases.MDLGroup{})
+		wantFields(t, err, "code", "name")
+	})
 	if n := f.count(`SELECT COUNT(*) FROM cases`); n != stored {
 		t.Fatalf("%d cases written by bad input", n-stored)
 	}

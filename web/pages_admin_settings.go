@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"strongroom"
 	"strongroom/identity"
 	"strongroom/tenancy"
 )
@@ -33,11 +34,14 @@ func (h *Handler) settingsPage(w http.ResponseWriter, r *http.Request, t *tenanc
 func settingsInput(r *http.Request) (identity.Settings, error) {
 	s := identity.Settings{MFA: r.PostForm.Get("mfa")}
 	var n [4]int
+	var ps strongroom.Problems
 	for i, name := range []string{"lockout_threshold", "auto_unlock_after_minutes", "idle_timeout_minutes", "absolute_timeout_minutes"} {
 		var err error
-		if n[i], err = formInt(r, name); err != nil {
-			return s, err
-		}
+		n[i], err = formInt(r, name)
+		ps.Add(err)
+	}
+	if err := ps.Err(); err != nil {
+		return s, err
 	}
 	s.LockoutThreshold = n[0]
 	s.AutoUnlockAfter = time.Duration(n[1]) * time.Minute

@@ -140,7 +140,19 @@ type browser struct {
 // administrator's temporary password.
 func demoBrowser(t *testing.T) (*browser, string) {
 	t.Helper()
-	m, _, stdout := startServer(t, func(c *ServeConfig) { c.Demo = true })
+	return demoBrowserWith(t, func(c *ServeConfig) { c.Demo = true })
+}
+
+// fullDemoBrowser is demoBrowser with the demo's sample data: thousands of
+// cases, its people and classes, as a firm trying Strongroom sees it.
+func fullDemoBrowser(t *testing.T) (*browser, string) {
+	t.Helper()
+	return demoBrowserWith(t, func(c *ServeConfig) { c.Demo, c.DemoEmpty = true, false })
+}
+
+func demoBrowserWith(t *testing.T, configure func(*ServeConfig)) (*browser, string) {
+	t.Helper()
+	m, _, stdout := startServer(t, configure)
 	adminTemp := printedAdminPassword(t, stdout.String())
 	pin := browsertest.SPKIPin(readCertificate(t, filepath.Join(m.Config.Storage.DataDir, "tls", "cert.pem")))
 	u, err := url.Parse(m.URL())

@@ -3,6 +3,8 @@ package main
 import (
 	"testing"
 
+	"github.com/chromedp/chromedp"
+
 	"strongroom/internal/browsertest"
 )
 
@@ -13,15 +15,22 @@ import (
 // at there; this tour covers the rest.
 func TestBrowserPages(t *testing.T) {
 	browsertest.Require(t)
-	b, adminTemp := demoBrowser(t)
+	b, adminTemp := fullDemoBrowser(t)
 	b.firstSignIn("/t/demo/", "admin", adminTemp, "cobalt meadow lantern frigate 5120")
+
+	// The demo's case numbers are generated: take the first case listed.
+	b.open("/t/demo/cases")
+	first, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.querySelector("main td a[href*='/cases/']").getAttribute("href")`))
+	if err != nil || first == "" {
+		t.Fatalf("no case on the case list: %v\n%s", err, b.body())
+	}
 
 	pages := []struct{ name, path string }{
 		{"home", "/t/demo/"},
 		{"cases", "/t/demo/cases"},
-		{"case", "/t/demo/cases/1"},
+		{"case", first},
 		{"case-new", "/t/demo/cases/new"},
-		{"case-documents", "/t/demo/cases/1/documents"},
+		{"case-documents", first + "/documents"},
 		{"search", "/t/demo/search?q=contract"},
 		{"reports", "/t/demo/reports"},
 		{"audit", "/t/demo/audit"},

@@ -43,7 +43,8 @@ type violation struct {
 
 // Look is how a page is reviewed: at each of Widths it takes a full-page
 // screenshot into the test's artifact directory (kept with
-// go test -artifacts -outputdir DIR), fails if the page is wider than the
+// go test -artifacts -outputdir DIR; and by name into $STRONGROOM_SCREENSHOTS
+// when that is set), fails if the page is wider than the
 // viewport (content cut off or scrolled sideways), and runs axe-core,
 // failing on every violation not in Exceptions. It returns the axe result
 // as one line for the record ("no violations" or the rule ids).
@@ -55,7 +56,7 @@ func Look(tb testing.TB, ctx context.Context, name string) string {
 		if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 900)); err != nil {
 			tb.Fatalf("look %s: viewport: %v", name, err)
 		}
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // 100 is PNG; less is JPEG
 		if err != nil {
 			tb.Fatalf("look %s: screenshot: %v", name, err)
 		}
@@ -64,6 +65,15 @@ func Look(tb testing.TB, ctx context.Context, name string) string {
 			tb.Fatal(err)
 		}
 		tb.Logf("screenshot %s", file)
+		if keep := os.Getenv("STRONGROOM_SCREENSHOTS"); keep != "" {
+			// A directory of every page by name, for a reviewer to look through.
+			if err := os.MkdirAll(keep, 0o755); err != nil {
+				tb.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(keep, filepath.Base(file)), png, 0o644); err != nil {
+				tb.Fatal(err)
+			}
+		}
 
 		wide, err := chromedp.Run(ctx, chromedp.Evaluate[int64](`document.documentElement.scrollWidth`))
 		if err != nil {
@@ -121,5 +131,14 @@ func checkAxe(tb testing.TB, ctx context.Context, name string) string {
 		result = "violations: " + strings.Join(ids, ", ")
 	}
 	tb.Logf("axe %s: %s", name, result)
+	if keep := os.Getenv("STRONGROOM_SCREENSHOTS"); keep != "" {
+		// One line a page beside the screenshots: the accessibility record.
+		f, err := os.OpenFile(filepath.Join(keep, "axe.txt"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		defer f.Close()
+		fmt.Fprintf(f, "%s: %s\n", name, result)
+	}
 	return result
 }

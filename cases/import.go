@@ -93,7 +93,8 @@ func (r *ImportReport) failErr(line int, err error) {
 
 // refusal is the error an import with row errors returns: EINVALID with
 // the first row error as its message, so that even a caller that only
-// shows the error names a line and a field.
+// shows the error names a line and a field, and every listed row error
+// among its problems.
 func (r *ImportReport) refusal() error {
 	if r.Valid() {
 		return nil
@@ -104,7 +105,11 @@ func (r *ImportReport) refusal() error {
 	if r.ErrorCount > 1 {
 		msg += fmt.Sprintf(" (and %d more errors)", r.ErrorCount-1)
 	}
-	return &strongroom.Error{Code: strongroom.EINVALID, Field: first.Field, Message: msg}
+	problems := make([]strongroom.Problem, len(r.Errors))
+	for i, e := range r.Errors {
+		problems[i] = strongroom.Problem{Field: e.Field, Message: e.String()}
+	}
+	return &strongroom.Error{Code: strongroom.EINVALID, Field: first.Field, Message: msg, Problems: problems}
 }
 
 // csvRow is one data row and the line it starts on.

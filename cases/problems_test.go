@@ -114,6 +114,9 @@ func testImportListsEveryProblem(t *testing.T, f *fixture) {
 	if !strings.Contains(strongroom.ErrorMessage(err), "and 5 more") {
 		t.Fatalf("refusal %q", strongroom.ErrorMessage(err))
 	}
+	if ps := strongroom.ErrorProblems(err); len(ps) != 6 || ps[5].Field != "closed_on" || !strings.HasPrefix(ps[5].Message, "line 4, field closed_on: ") {
+		t.Fatalf("the refusal's problems: %v", ps)
+	}
 	money := financialHeader + ",fee,abc,eur,,\n"
 	report, err = f.svc.ImportFinancial(ctx, f.h, f.admin, strings.NewReader(money), true)
 	wantCode(t, err, strongroom.EINVALID)

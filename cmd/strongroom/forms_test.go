@@ -90,6 +90,10 @@ func testFormsAllProblems(t *testing.T, w *caseWorld) {
 			t.Errorf("import check does not list line 3, %s", f)
 		}
 	}
+	status, body = a.csSend("POST", a.base+"import/cases", "text/csv", []byte(csv))
+	if errs, _ := csObj(csDecode(t, body), "error")["errors"].([]any); status != 400 || len(errs) != 3 {
+		t.Fatalf("API import: %d %s, want 400 with three errors", status, body)
+	}
 	if count() != cases {
 		t.Fatal("an import check wrote cases")
 	}

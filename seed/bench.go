@@ -113,7 +113,7 @@ func Optimize(ctx context.Context, db *store.DB) error {
 func BenchQueries() []string {
 	qs := []string{
 		"smith", "garcia", "okafor", "lindqvist", "castellanos",
-		"northwind logistics", "acme holdings", "blue harbor", "pied piper capital", "granite energy",
+		"northwind logistics", "castlegate holdings", "blue harbor", "mill lane capital", "granite energy",
 		"priya patel", "james smith", "fatima haddad", "kowalski deposition",
 		"lymphoma", "easement", "escrow", "bellwether", "toxicology", "guardianship",
 		"breach contract", "motion dismiss", "expert report", "deposition transcript", "settlement agreement",

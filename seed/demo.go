@@ -120,7 +120,7 @@ func Demo(ctx context.Context, h *tenancy.Handle, ids *identity.Service, opts De
 		return nil, err
 	}
 	smith, jones := classes[SmithClass], classes[JonesClass]
-	records, err := generate(ctx, h, plan{kind: "demo", cases: opts.Cases, perTx: demoCasesPerT, seed: opts.Seed, now: opts.Now,
+	records, err := generate(ctx, h, plan{kind: "demo", prose: true, cases: opts.Cases, perTx: demoCasesPerT, seed: opts.Seed, now: opts.Now,
 		spec: func(g *textGen, i int) caseSpec {
 			switch {
 			case i < demoSmithEnd:

@@ -62,7 +62,10 @@ func (gen *generator) addCase(spec caseSpec) {
 		closed = fmtDate(end)
 	}
 	client := gen.client()
-	title := gen.caseTitle(group, client, spec.mdlName)
+	title, other := gen.caseTitle(group, client, spec.mdlName)
+	if strings.Contains(title, "%s") {
+		title = fmt.Sprintf(title, gen.g.brand())
+	}
 	// Numbers carry the practice group's code, as many firms' do; they
 	// never take the YEAR-NNNNN form the case service hands out itself.
 	number := fmt.Sprintf("%s-%d-%05d", groupCodes[group], opened.Year(), id)
@@ -95,7 +98,7 @@ func (gen *generator) addCase(spec caseSpec) {
 		gen.addFinancial(id, spec, day())
 	}
 	for range 1 + g.intn(2) - g.intn(2) {
-		gen.addContact(id, spec, client)
+		gen.addContact(id, spec, client, other)
 	}
 	for range g.intn(5) {
 		gen.addNote(id, spec, client)
@@ -112,23 +115,47 @@ func (gen *generator) client() string {
 	return gen.g.person()
 }
 
-func (gen *generator) caseTitle(group, client, mdlDefendant string) string {
+// caseTitle names a case as firms do, and returns the other side, if the
+// title names one.
+func (gen *generator) caseTitle(group, client, mdlDefendant string) (title, other string) {
 	g := gen.g
 	switch {
 	case mdlDefendant != "":
-		return client + " v. " + mdlDefendant
-	case group == "Litigation" || group == "Employment":
-		return client + " v. " + gen.clientOther()
+		return client + " v. " + mdlDefendant, mdlDefendant
+	case group == "Litigation":
+		other = gen.clientOther()
+		return client + " v. " + other + g.pick([]string{"", "", "", " — appeal", " — disclosure dispute", " — enforcement"}), other
+	case group == "Employment":
+		if strings.Contains(client, " ") && !isCompany(client) {
+			other = g.company()
+			return client + " v. " + other + " — " + g.pick([]string{"unfair dismissal", "discrimination claim", "unpaid wages", "whistleblowing"}), other
+		}
+		other = g.person()
+		return other + " v. " + client + " — " + g.pick([]string{"tribunal claim", "restrictive covenant", "grievance appeal"}), other
 	case group == "Family":
-		return "In re Marriage of " + g.surname()
+		switch g.intn(3) {
+		case 0:
+			return "Estate of " + g.person() + " — probate", ""
+		case 1:
+			return "In re Marriage of " + g.surname(), ""
+		}
+		return client + " — " + g.pick([]string{"child arrangements", "financial remedy", "prenuptial agreement"}), ""
 	case group == "Insolvency":
-		return "In re " + g.company()
+		return "In re " + g.company() + " — " + g.pick([]string{"administration", "liquidation", "Chapter 11", "creditors' voluntary arrangement"}), ""
 	case group == "Real Estate":
-		return client + " — " + g.pick(cities) + " " + g.pick([]string{"lease", "acquisition", "zoning", "easement"})
+		addr := fmt.Sprintf("%d %s, %s", 1+g.intn(300), g.pick(streets), g.pick(cities))
+		return client + " — " + g.pick([]string{"acquisition of ", "lease of ", "sale of ", "refinancing of "}) + addr, ""
 	case group == "Intellectual Property":
-		return client + " — " + g.pick([]string{"patent", "trademark", "copyright", "licence"}) + " " + g.word()
+		if g.chance(0.5) {
+			other = g.company()
+			return client + " v. " + other + " — " + g.pick([]string{"trademark infringement", "patent infringement", "passing off"}), other
+		}
+		return client + " — " + g.pick([]string{"%s trademark application", "%s patent portfolio", "%s licence"}), ""
+	case group == "Tax":
+		return client + " — " + g.pick([]string{"VAT enquiry", "tax investigation", "transfer pricing review", "R&D tax credit claim", "inheritance tax planning"}), ""
 	}
-	return client + " — " + g.word() + " " + g.word()
+	return client + " — " + g.pick([]string{"acquisition of " + g.company(), "shareholders' agreement", "group restructuring",
+		"Series B financing", "joint venture with " + g.company(), "share purchase"}), ""
 }
 
 func (gen *generator) clientOther() string {
@@ -136,6 +163,16 @@ func (gen *generator) clientOther() string {
 		return gen.g.company()
 	}
 	return gen.g.person()
+}
+
+// isCompany reports whether a name is an organisation's.
+func isCompany(name string) bool {
+	for _, s := range append(companySuffixes, "Ltd", "plc", "LLP", "Inc.", "LLC") {
+		if strings.HasSuffix(name, " "+s) || strings.Contains(name, " "+s+" ") {
+			return true
+		}
+	}
+	return false
 }
 
 // own returns the record's own classes: rarely any, and only when the
@@ -202,24 +239,59 @@ func (gen *generator) addFinancial(caseID int64, spec caseSpec, day string) {
 	case r < 20:
 		currency = "GBP"
 	}
-	desc := strings.ReplaceAll(kind, "_", " ") + ": " + g.sentence(4+g.intn(6))
+	// A fee is described by the work done, as a time entry is.
+	work := g.sentence(4 + g.intn(6))
+	var desc string
+	switch kind {
+	case "fee":
+		desc = "Fee: " + g.pick(feeWork) + ". " + work
+	case "expense":
+		desc = "Expense: " + g.pick(expenseItems) + ". " + work
+	case "invoice":
+		desc = fmt.Sprintf("Invoice %d: professional fees to %s. %s", 1000+id, day, work)
+	case "payment":
+		desc = fmt.Sprintf("Payment received against invoice %d.", 1000+id-1-int64(g.intn(3)))
+	case "settlement":
+		desc = "Settlement sum under the agreement of " + day + ". " + work
+	default:
+		desc = "Money on account from the client."
+	}
 	own := gen.effective("financial", id, spec)
 	gen.w.add("financial_records", id, caseID, kind, cents*100, currency, day, desc, own, gen.now, gen.now)
 	gen.index("financial", id, caseID, desc, "")
 }
 
-func (gen *generator) addContact(caseID int64, spec caseSpec, client string) {
+func (gen *generator) addContact(caseID int64, spec caseSpec, client, other string) {
 	g := gen.g
 	contactID := gen.w.id("contacts")
 	role := g.pick(contactRoles)
 	kind, name := "person", g.person()
-	if role == "client" {
+	switch role {
+	case "client":
 		name = client
-		if !strings.Contains(client, " ") || g.chance(0.5) {
+		if isCompany(client) || strings.HasPrefix(client, "In re") {
 			kind = "organisation"
 		}
+	case "opposing_party":
+		if other != "" {
+			name = other
+		}
+		if isCompany(name) {
+			kind = "organisation"
+		}
+	case "counsel":
+		kind, name = "organisation", g.lawFirm()
 	}
 	email := strings.ToLower(strings.ReplaceAll(name, " ", ".")) + "@example.com"
+	switch {
+	case kind == "organisation":
+		email = "office@" + strings.ToLower(strings.Trim(strings.Fields(name)[0], ",")) + ".example.com"
+	case role == "expert":
+		name = "Dr " + name
+	case role == "judge":
+		name = g.pick([]string{"Judge ", "Hon. Justice ", "HHJ "}) + g.surname()
+		email = "listing@" + strings.ToLower(strings.ReplaceAll(g.pick(cities), " ", "")) + "-court.example.com"
+	}
 	phone := fmt.Sprintf("+1 555 %03d %04d", g.intn(1000), g.intn(10000))
 	addr := fmt.Sprintf("%d %s, %s", 1+g.intn(300), g.pick(streets), g.pick(cities))
 	gen.w.add("contacts", contactID, kind, name, email, phone, addr, gen.now, gen.now)

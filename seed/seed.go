@@ -33,6 +33,7 @@ type Progress func(cases, records int)
 // go into one transaction.
 type plan struct {
 	kind   string // "demo" or "bench", for the audit event
+	prose  bool   // text for people to read (the demo), not for measuring
 	cases  int
 	perTx  int
 	seed   uint64
@@ -45,6 +46,9 @@ type plan struct {
 // search entries written.
 func generate(ctx context.Context, h *tenancy.Handle, p plan) (int, error) {
 	g := newTextGen(p.seed)
+	if p.prose {
+		g = newProseGen(p.seed)
+	}
 	total := 0
 	for done := 0; done < p.cases; {
 		n := min(p.perTx, p.cases-done)

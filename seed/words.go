@@ -29,17 +29,63 @@ var surnames = []string{
 	"Okafor", "Kowalski", "Lindqvist", "Haddad", "Yamamoto", "Novak", "Fitzgerald", "Oyelaran", "Brennan", "Castellanos",
 }
 
-// companyStems and companySuffixes make organisation names ("Northwind Logistics").
+// companyStems and companySuffixes make organisation names ("Northwind
+// Logistics Ltd", "Mill Lane Developments Ltd").
 var companyStems = []string{
-	"Acme", "Northwind", "Globex", "Initech", "Umbrella", "Stark", "Wayne", "Cyberdyne", "Tyrell", "Soylent",
-	"Vandelay", "Hooli", "Pied Piper", "Blue Harbor", "Silver Creek", "Redwood", "Granite", "Meridian", "Pinnacle", "Summit",
-	"Lakeside", "Harborview", "Ironclad", "Evergreen", "Brightwater", "Oakridge", "Crescent", "Falcon", "Keystone", "Liberty",
+	"Castlegate", "Northwind", "Ashworth", "Kingsbridge", "Thornbury", "Whitcombe", "Aldgate", "Fenwick", "Calder", "Pennine",
+	"Holloway", "Mill Lane", "Blue Harbor", "Silver Creek", "Redwood", "Granite", "Meridian", "Pinnacle", "Summit", "Harbour",
+	"Lakeside", "Harborview", "Ironbridge", "Evergreen", "Brightwater", "Oakridge", "Crescent", "Falcon", "Keystone", "Liberty",
 	"Beacon", "Cascade", "Atlas", "Orion", "Sterling", "Westfield", "Riverside", "Highland", "Copperfield", "Bayport",
 }
 
 var companySuffixes = []string{
-	"Holdings", "Logistics", "Industries", "Pharmaceuticals", "Insurance", "Bank", "Construction", "Foods", "Energy", "Media",
-	"Software", "Manufacturing", "Properties", "Capital", "Chemicals", "Motors", "Healthcare", "Retail", "Shipping", "Partners",
+	"Holdings", "Logistics", "Industries", "Pharmaceuticals", "Insurance", "Bank", "Construction", "Foods", "Energy", "Developments",
+	"Software", "Manufacturing", "Properties", "Capital", "Chemicals", "Motors", "Healthcare", "Trust", "Shipping", "Partners",
+}
+
+// companyForms end company names; each company always has the same one.
+var companyForms = []string{"Ltd", "plc", "LLP", "Inc.", "Ltd", "LLC", "Ltd", ""}
+
+// lawFirmForms make the names of other firms ("Hartley & Moss LLP").
+var lawFirmForms = []string{"%s & %s LLP", "%s %s Solicitors", "%s & %s", "%s, %s & Co."}
+
+// clauseFrames set a list of the terms drawn into a sentence of a case
+// file ("Counsel to advise on the indemnity and the warranty.").
+var clauseFrames = []string{
+	"Reviewed the file on %s.", "Discussed %s with client.", "Call re %s.", "Counsel to advise on %s.",
+	"Client asked about %s.", "Research note on %s.", "Court asked for submissions on %s.", "Points on %s agreed.",
+	"Opponent's position on %s noted.", "Still open: %s.", "Memo to partner on %s.", "Updated chronology on %s.",
+}
+
+// bothFrames set people and the things they spoke of; peopleFrames
+// people alone.
+var bothFrames = []string{
+	"Spoke to %s about %s.", "Call with %s re %s.", "Email from %s on %s.", "%s to comment on %s.",
+	"Met %s to discuss %s.", "Sent %s our note on %s.", "Letter from %s disputing %s.", "%s confirmed %s.",
+}
+
+var peopleFrames = []string{
+	"Spoke to %s.", "Left a message for %s.", "Letter from %s.", "Awaiting reply from %s.", "Chased %s.",
+	"Instructions from %s.", "Conflict check on %s.", "Copied in %s.",
+}
+
+// shortSentences stand in when the words drawn carry no meaning.
+var shortSentences = []string{"File updated.", "Diary note made.", "Nothing further today.", "Time recorded.", "Copy on file."}
+
+// nameFrames make a person or an organisation of a name of the long tail
+// (or a surname); namedThings a thing called by it.
+var nameFrames = []string{"Mr %s", "Ms %s", "Dr %s", "%s Ltd", "%s LLP", "Mrs %s"}
+
+var namedThings = []string{"the %s site", "the %s account", "the %s contract", "the %s report", "the %s property", "the %s file"}
+
+// termNouns give the terms that are adjectives or verbs the noun a file
+// note would use them with.
+var termNouns = map[string]string{
+	"confidential": "confidential schedule", "redacted": "redacted bundle", "medical": "medical records",
+	"quarterly": "quarterly accounts", "annual": "annual return", "protective": "protective order",
+	"summary": "summary judgment", "bellwether": "bellwether trial", "steering": "steering committee",
+	"mdl": "MDL transfer", "phone": "phone note", "wire": "wire transfer", "call": "call note",
+	"draft": "draft order", "review": "file review", "closing": "closing statement", "execution": "execution copy",
 }
 
 // practiceGroups are the firm's practice groups, most common first.
@@ -111,6 +157,15 @@ var eventTitles = map[string][]string{
 var eventKinds = []string{"deadline", "deadline", "deadline", "hearing", "meeting", "filing", "reminder", "other"}
 
 var financialKinds = []string{"fee", "fee", "fee", "expense", "expense", "invoice", "payment", "settlement", "trust_deposit"}
+
+// feeWork is the work a fee is for.
+var feeWork = []string{"Attendance at hearing", "Drafting witness statement", "Review of disclosure", "Preparing trial bundle",
+	"Conference with counsel", "Telephone attendance on client", "Drafting letter before action", "Negotiating settlement terms",
+	"Preparing schedule of loss", "Drafting particulars of claim"}
+
+// expenseItems are the disbursements of a case.
+var expenseItems = []string{"Court fee", "Counsel's fee", "Expert's fee", "Courier", "Travel to hearing", "Transcript of hearing",
+	"Process server", "Land Registry search", "Translation of exhibits", "Copying of trial bundles"}
 
 var contactRoles = []string{"client", "opposing_party", "witness", "counsel", "expert", "judge", "other"}
 

@@ -126,6 +126,7 @@ func (h *Handler) routes() {
 	h.mux.Handle("GET /t/{slug}/{$}", h.page(h.authed(h.home, false)))
 	h.mux.Handle("GET /api/v1/t/{slug}/status", h.page(h.withTenant(h.apiStatus)))
 	h.apiRoutes()
+	h.referenceRoutes()
 	h.mux.Handle("/", h.page(func(w http.ResponseWriter, r *http.Request) error {
 		return strongroom.Errorf(strongroom.ENOTFOUND, "Page not found.")
 	}))
@@ -140,7 +141,7 @@ func (h *Handler) routes() {
 // ServeHTTP addresses tenants by host name when configured, then routes.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if slug, ok := h.hostTenant(r.Host); ok && !strings.HasPrefix(r.URL.Path, "/static/") &&
-		!strings.HasPrefix(r.URL.Path, "/t/"+slug+"/") && !strings.HasPrefix(r.URL.Path, "/api/v1/t/"+slug+"/") {
+		!strings.HasPrefix(r.URL.Path, "/t/"+slug+"/") && !strings.HasPrefix(r.URL.Path, "/api/v1/t/"+slug+"/") && !isReferencePath(r.URL.Path) {
 		r = r.Clone(r.Context())
 		if strings.HasPrefix(r.URL.Path, "/api/v1/") {
 			r.URL.Path = "/api/v1/t/" + slug + "/" + strings.TrimPrefix(r.URL.Path, "/api/v1/")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -34,6 +35,9 @@ type app struct {
 	// of the tenant created last (read from --admin-password-file or made).
 	adminPassword   string
 	adminPasswordIn string
+	// keyNotes tell the operator where the master key is when it was
+	// just made, or is at a place it should be moved from.
+	keyNotes []string
 }
 
 // openApp opens storage and the master key, refusing to go on when the key
@@ -152,15 +156,33 @@ func (a *app) openKeeper(ctx context.Context, cfg StorageConfig) error {
 		return err
 	}
 	url := cfg.keyURL()
+	made := "" // the default key file, when this start makes it
 	if url == "" {
-		return fmt.Errorf("no master key: set --master-key-file or --master-key")
+		path, warning, err := defaultKeyFile()
+		if err != nil {
+			return err
+		}
+		if warning != "" {
+			a.log.Warn(warning, "master_key_file", path)
+			a.keyNotes = append(a.keyNotes, "Warning: "+warning)
+		} else if _, err := os.Stat(path); err != nil && !recorded {
+			made = path
+		}
+		url = path
 	}
 	if path, ok := keys.FileKeeperPath(url); ok && cfg.Database == "" && inside(path, cfg.DataDir) {
 		a.log.Warn("the master key file is inside the data directory; keep it out of the data directory's backups",
 			"master_key_file", path)
 	}
-	a.keeper, err = keys.Open(ctx, url, !recorded)
-	return err
+	if a.keeper, err = keys.Open(ctx, url, !recorded); err != nil {
+		return err
+	}
+	if made != "" {
+		// Logged for every command, as any of them may be the first.
+		a.log.Warn("made a new master key; back it up apart from the data: without it the data cannot be read", "master_key_file", made)
+		a.keyNotes = append(a.keyNotes, fmt.Sprintf("Created the master key %s (mode 0600). Back it up apart from the data: without it the data cannot be read.", made))
+	}
+	return nil
 }
 
 // inside reports whether path lies within dir.

@@ -110,8 +110,8 @@ func (c *StorageConfig) register(fs *flag.FlagSet) {
 		"directory for the SQLite databases, the self-signed certificate and checkpoints")
 	stringFlag(fs, &c.Database, "database", "",
 		"PostgreSQL URL (postgres://user:pass@host:5432/strongroom) for the control plane; tenants get databases beside it. Empty: SQLite in the data directory")
-	stringFlag(fs, &c.MasterKeyFile, "master-key-file", "strongroom-master.key",
-		"file holding the master key, created 0600 on first start; keep it OUT of the data directory's backups")
+	stringFlag(fs, &c.MasterKeyFile, "master-key-file", "",
+		"file holding the master key, created 0600 on first start; keep it OUT of the data directory's backups (default: "+keyFileName+" in the strongroom directory of the user's configuration directory, e.g. ~/.config/strongroom/)")
 	stringFlag(fs, &c.CheckpointDir, "checkpoint-dir", "",
 		"where signed audit checkpoints are also written, outside the databases (default DATA-DIR/checkpoints; with PostgreSQL choose shared storage)")
 	stringFlag(fs, &c.FilesDir, "files-dir", "",

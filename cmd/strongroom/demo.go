@@ -41,7 +41,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		fmt.Fprintf(stdout, "Seeded tenant %s with %d cases and %d records in %s.\n", h.Tenant.Slug, res.Cases, res.Records-res.Cases,
 			time.Since(start).Round(time.Millisecond))
-		printLogins(stdout, h.Tenant.Slug, res.Logins)
+		printLogins(stdout, "/t/"+h.Tenant.Slug+"/login", res.Logins)
 		return nil
 	})
 }
@@ -59,12 +59,13 @@ func withTenant(ctx context.Context, a *app, cfg StorageConfig, slug string, fn 
 	return fn(h)
 }
 
-// printLogins lists the demo's users with their temporary passwords.
-func printLogins(w io.Writer, slug string, logins []seed.Login) {
-	fmt.Fprintf(w, "Demo users (sign in at /t/%s/; each must choose a new password at the first sign-in):\n", slug)
+// printLogins lists the demo's users with their temporary passwords and
+// where to sign in.
+func printLogins(w io.Writer, signIn string, logins []seed.Login) {
+	fmt.Fprintln(w, "Demo users (each must choose a new password at the first sign-in):")
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for _, l := range logins {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", l.Username, l.Password, l.Role, l.About)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", signIn, l.Username, l.Password, l.Role, l.About)
 	}
 	tw.Flush()
 }

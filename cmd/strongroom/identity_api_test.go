@@ -87,7 +87,7 @@ func newAPIClient(t *testing.T, m *Main) *apiClient {
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(pemBytes)
 	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}},
+	c := &http.Client{Jar: jar, Transport: checkAPI(t, &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}),
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	t.Cleanup(c.CloseIdleConnections)
 	return &apiClient{t: t, http: c, base: m.URL() + "api/v1/t/demo/"}

@@ -155,7 +155,7 @@ func startServer(t *testing.T, configure func(*ServeConfig)) (*Main, *http.Clien
 	}
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(pemBytes)
-	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}},
+	client := &http.Client{Transport: checkAPI(t, &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}),
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	t.Cleanup(client.CloseIdleConnections)
 	return m, client, &out

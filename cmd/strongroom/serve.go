@@ -167,8 +167,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := m.app.tenants.Sweep(ctx); err != nil {
 		return err
 	}
+	var demo *demoMade
 	if c.Demo {
-		if err := m.ensureDemo(ctx); err != nil {
+		if demo, err = m.ensureDemo(ctx); err != nil {
 			return err
 		}
 	}
@@ -216,11 +217,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 	}()
 
-	fmt.Fprintf(m.Stdout, "Strongroom is serving at %s\n", m.server.URL())
-	if fp := m.server.Fingerprint(); fp != "" && c.TLSCert == "" {
-		fmt.Fprintf(m.Stdout, "Self-signed certificate SHA-256 fingerprint:\n  %s\n", fp)
-		fmt.Fprintln(m.Stdout, "Check that your browser shows this fingerprint before you accept the certificate.")
-	}
+	m.printStart(demo)
 	m.Log.Info("serving", "url", m.server.URL(), "engine", string(m.app.engine.Dialect()))
 	return nil
 }
@@ -275,32 +272,66 @@ func (m *Main) services() web.Services {
 	}
 }
 
-func (m *Main) ensureDemo(ctx context.Context) error {
+// demoMade is what ensureDemo made, to print once the address is known.
+type demoMade struct {
+	adminPassword  string
+	cases, records int
+	logins         []seed.Login
+}
+
+// ensureDemo makes the demo tenant, with its sample data unless DemoEmpty,
+// when it does not exist yet; made is nil when it did.
+func (m *Main) ensureDemo(ctx context.Context) (*demoMade, error) {
 	if _, err := m.app.tenants.Show(ctx, "demo"); err == nil {
-		return nil
+		return nil, nil
 	} else if strongroom.ErrorCode(err) != strongroom.ENOTFOUND {
-		return err
+		return nil, err
 	}
 	t, err := m.app.tenants.Create(ctx, "demo", "Demo Law LLP")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	fmt.Fprintf(m.Stdout, "Created the demo tenant %q. Sign in at /t/demo/ as %q with the temporary password\n  %s\n(you will be asked to choose your own).\n",
-		t.Slug, identity.FirstAdminName, m.app.adminPassword)
+	made := &demoMade{adminPassword: m.app.adminPassword}
 	if m.Config.DemoEmpty {
-		return nil
+		return made, nil
 	}
 	// Realistic data to try it with: practice groups, an MDL with two
 	// local counsel firms restricted to their cases, a user for each role.
-	return withTenant(ctx, m.app, m.Config.Storage, t.Slug, func(h *tenancy.Handle) error {
+	err = withTenant(ctx, m.app, m.Config.Storage, t.Slug, func(h *tenancy.Handle) error {
 		res, err := seed.Demo(store.WithTimeout(ctx, 0), h, m.app.identity, seed.DemoOptions{}) // bulk loading: no request deadline
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(m.Stdout, "The demo tenant has %d cases with %d records in them.\n", res.Cases, res.Records-res.Cases)
-		printLogins(m.Stdout, t.Slug, res.Logins)
-		return nil
+		made.cases, made.records, made.logins = res.Cases, res.Records-res.Cases, res.Logins
+		return err
 	})
+	return made, err
+}
+
+// printStart prints where to sign in, first, then the demo's logins, the
+// certificate's fingerprint and where the master key is.
+func (m *Main) printStart(demo *demoMade) {
+	w, c := m.Stdout, m.Config
+	if c.Demo {
+		signIn := m.server.URL() + "t/demo/login"
+		fmt.Fprintf(w, "Sign in at %s\n", signIn)
+		if demo != nil {
+			fmt.Fprintf(w, "Created the demo tenant \"demo\" (Demo Law LLP). Sign in as %q with the temporary password\n  %s\n(you will be asked to choose your own).\n",
+				identity.FirstAdminName, demo.adminPassword)
+			if demo.logins != nil {
+				fmt.Fprintf(w, "The demo tenant has %d cases with %d records in them.\n", demo.cases, demo.records)
+				printLogins(w, signIn, demo.logins)
+			}
+		}
+	}
+	fmt.Fprintf(w, "Strongroom is serving at %s\n", m.server.URL())
+	if !c.Demo {
+		fmt.Fprintf(w, "Make a tenant with \"strongroom tenant create SLUG\", then sign in at %st/SLUG/login\n", m.server.URL())
+	}
+	if fp := m.server.Fingerprint(); fp != "" && c.TLSCert == "" {
+		fmt.Fprintf(w, "Self-signed certificate SHA-256 fingerprint:\n  %s\n", fp)
+		fmt.Fprintln(w, "Check that your browser shows this fingerprint before you accept the certificate.")
+	}
+	for _, note := range m.app.keyNotes {
+		fmt.Fprintln(w, note)
+	}
 }
 
 // URL returns the address being served.

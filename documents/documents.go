@@ -52,6 +52,9 @@ type Service struct {
 	Now func() time.Time
 	// ExtractTimeout bounds the text extraction of one PDF.
 	ExtractTimeout time.Duration
+	// UploadCeiling is the operator's maximum upload limit: no tenant's
+	// limit is above it (0: DefaultUploadCeiling).
+	UploadCeiling int64
 
 	// inFlight holds the paths of the files this service's uploads are
 	// writing or have written but not yet recorded: sweeps leave them

@@ -31,6 +31,7 @@ type Formatter struct {
 	zone     *time.Location
 	currency string
 	num      symbols
+	dates    datePattern
 }
 
 // New returns a Formatter for a BCP 47 locale ("en-US", "de-DE"), an IANA
@@ -55,7 +56,7 @@ func New(locale, zone, currency string) (*Formatter, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Formatter{tag: tag, printer: p, zone: loc, currency: currency, num: num}, nil
+	return &Formatter{tag: tag, printer: p, zone: loc, currency: currency, num: num, dates: patternFor(tag)}, nil
 }
 
 // Must is New for fixed arguments known to be valid; it panics otherwise.

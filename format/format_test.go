@@ -90,18 +90,22 @@ func TestDateTimeAcrossSummerTime(t *testing.T) {
 		zone string
 		utc  string
 		want string
+		day  string
 	}{
 		// New York moves to summer time at 02:00 local on 2026-03-08.
-		{"America/New_York", "2026-03-08T06:30:00Z", "2026-03-08 01:30 EST"},
-		{"America/New_York", "2026-03-08T07:30:00Z", "2026-03-08 03:30 EDT"},
-		{"America/New_York", "2026-11-01T05:30:00Z", "2026-11-01 01:30 EDT"}, // the first 01:30 of the day
-		{"America/New_York", "2026-11-01T06:30:00Z", "2026-11-01 01:30 EST"}, // and the second
+		{"America/New_York", "2026-03-08T06:30:00Z", "8 Mar 2026, 01:30 EST", "8 Mar 2026"},
+		{"America/New_York", "2026-03-08T07:30:00Z", "8 Mar 2026, 03:30 EDT", "8 Mar 2026"},
+		{"America/New_York", "2026-11-01T05:30:00Z", "1 Nov 2026, 01:30 EDT", "1 Nov 2026"}, // the first 01:30 of the day
+		{"America/New_York", "2026-11-01T06:30:00Z", "1 Nov 2026, 01:30 EST", "1 Nov 2026"}, // and the second
 		// London moves at 01:00 UTC on 2026-03-29 and back on 2026-10-25.
-		{"Europe/London", "2026-03-29T00:30:00Z", "2026-03-29 00:30 GMT"},
-		{"Europe/London", "2026-03-29T01:30:00Z", "2026-03-29 02:30 BST"},
-		{"Europe/London", "2026-10-25T00:30:00Z", "2026-10-25 01:30 BST"},
-		{"Europe/London", "2026-10-25T01:30:00Z", "2026-10-25 01:30 GMT"},
-		{"UTC", "2026-10-25T01:30:00Z", "2026-10-25 01:30 UTC"},
+		{"Europe/London", "2026-03-29T00:30:00Z", "29 Mar 2026, 00:30 GMT", "29 Mar 2026"},
+		{"Europe/London", "2026-03-29T01:30:00Z", "29 Mar 2026, 02:30 BST", "29 Mar 2026"},
+		{"Europe/London", "2026-10-25T00:30:00Z", "25 Oct 2026, 01:30 BST", "25 Oct 2026"},
+		{"Europe/London", "2026-10-25T01:30:00Z", "25 Oct 2026, 01:30 GMT", "25 Oct 2026"},
+		// Berlin, the same night: the change moves the day too, late in the evening.
+		{"Europe/Berlin", "2026-03-12T13:05:00Z", "12 Mar 2026, 14:05 CET", "12 Mar 2026"},
+		{"Europe/Berlin", "2026-10-24T22:30:00Z", "25 Oct 2026, 00:30 CEST", "25 Oct 2026"},
+		{"UTC", "2026-10-25T01:30:00Z", "25 Oct 2026, 01:30 UTC", "25 Oct 2026"},
 	} {
 		at, err := time.Parse(time.RFC3339, tc.utc)
 		if err != nil {
@@ -111,18 +115,52 @@ func TestDateTimeAcrossSummerTime(t *testing.T) {
 		if got := f.DateTime(at); got != tc.want {
 			t.Errorf("%s DateTime(%s) = %q, want %q", tc.zone, tc.utc, got, tc.want)
 		}
-		if got, want := f.Date(at), tc.want[:10]; got != want {
-			t.Errorf("%s Date(%s) = %q, want %q", tc.zone, tc.utc, got, want)
+		if got := f.Date(at); got != tc.day {
+			t.Errorf("%s Date(%s) = %q, want %q", tc.zone, tc.utc, got, tc.day)
+		}
+	}
+}
+
+func TestDatesPerLocale(t *testing.T) {
+	at := time.Date(2026, 3, 12, 13, 5, 0, 0, time.UTC)
+	for _, tc := range []struct{ locale, zone, date, datetime string }{
+		{"en-GB", "Europe/London", "12 Mar 2026", "12 Mar 2026, 13:05 GMT"},
+		{"en-US", "America/New_York", "Mar 12, 2026", "Mar 12, 2026, 9:05 AM EDT"},
+		{"de-DE", "Europe/Berlin", "12.03.2026", "12.03.2026, 14:05 CET"},
+		{"fr-FR", "Europe/Paris", "12 mars 2026", "12 mars 2026, 14:05 CET"},
+		{"nl-NL", "Europe/Amsterdam", "12 mrt 2026", "12 mrt 2026, 14:05 CET"},
+		{"fi-FI", "Europe/Helsinki", "12.3.2026", "12.3.2026, 15.05 EET"},
+		{"ja-JP", "Asia/Tokyo", "2026/03/12", "2026/03/12, 22:05 JST"},
+		{"en-IN", "Asia/Kolkata", "12 Mar 2026", "12 Mar 2026, 18:35 IST"},
+	} {
+		f := Must(tc.locale, tc.zone, "EUR")
+		if got := f.Date(at); got != tc.date {
+			t.Errorf("%s Date = %q, want %q", tc.locale, got, tc.date)
+		}
+		if got := f.DateTime(at); got != tc.datetime {
+			t.Errorf("%s DateTime = %q, want %q", tc.locale, got, tc.datetime)
+		}
+		if got, err := f.Day("2026-03-12"); err != nil || got != tc.date {
+			t.Errorf("%s Day = %q, %v; want %q", tc.locale, got, err, tc.date)
+		}
+	}
+	for _, l := range Locales() {
+		if _, err := New(l.Code, "UTC", "EUR"); err != nil || !KnownLocale(l.Code) {
+			t.Errorf("offered locale %s: %v", l.Code, err)
 		}
 	}
 }
 
 func TestDateIsTheDayInTheZone(t *testing.T) {
 	at := time.Date(2026, 1, 1, 3, 0, 0, 0, time.UTC) // still 31 December in New York
-	if got := Must("en-US", "America/New_York", "USD").Date(at); got != "2025-12-31" {
-		t.Errorf("Date = %q, want 2025-12-31", got)
+	f := Must("en-US", "America/New_York", "USD")
+	if got := f.Date(at); got != "Dec 31, 2025" {
+		t.Errorf("Date = %q, want Dec 31, 2025", got)
 	}
-	if got, err := Default.Day("2026-02-28"); err != nil || got != "2026-02-28" {
+	if got := f.Today(at); got != "2025-12-31" {
+		t.Errorf("Today = %q, want 2025-12-31", got)
+	}
+	if got, err := Default.Day("2026-02-28"); err != nil || got != "Feb 28, 2026" {
 		t.Errorf("Day = %q, %v", got, err)
 	}
 	if _, err := Default.Day("2026-02-30"); err == nil {

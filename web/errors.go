@@ -59,10 +59,7 @@ func (h *Handler) renderError(w http.ResponseWriter, r *http.Request, err error)
 		_ = writeJSON(w, status, map[string]any{"error": errorBodyOf(code, msg, err)})
 		return
 	}
-	if rerr := h.render(w, status, "error", map[string]any{"Status": status, "Message": msg}); rerr != nil {
-		h.log.Error("render error page", "err", rerr)
-		http.Error(w, "Internal error.", http.StatusInternalServerError)
-	}
+	h.renderErrorPage(w, r, status, msg)
 }
 
 // errorBody is the JSON API's error: code and message always, the field

@@ -16,6 +16,29 @@ type roleRow struct {
 	Summary string
 }
 
+// grantGroup is the areas a role grants one way, for the role list.
+type grantGroup struct {
+	Grant string // edit, read or deny
+	Areas string // "cases, notes"
+}
+
+// Groups are the role's grants, edit first, then read, then deny.
+func (r roleRow) Groups() []grantGroup {
+	var out []grantGroup
+	for _, g := range []access.Grant{access.EditGrant, access.ReadGrant, access.Deny} {
+		var areas []string
+		for _, a := range access.Areas() {
+			if r.Role.Grants[a] == g {
+				areas = append(areas, a.Label())
+			}
+		}
+		if len(areas) > 0 {
+			out = append(out, grantGroup{Grant: string(g), Areas: strings.Join(areas, ", ")})
+		}
+	}
+	return out
+}
+
 // grantSummary says what a role grants: "edit: cases, notes; deny: audit records".
 func grantSummary(r access.Role) string {
 	var parts []string

@@ -85,7 +85,7 @@ func (h *Handler) renderUser(w http.ResponseWriter, r *http.Request, t *tenancy.
 	v.Page = page
 	// "version" is not among the fields shown: a stale edit's message
 	// goes at the top of the form.
-	return h.renderForm(w, "admin_user", v, formErr, slices.Concat(userFields, []string{"confirm"})...)
+	return h.renderForm(w, "admin_user", v, formErr, userFields...)
 }
 
 // userValues fills the user form from a stored user.
@@ -199,10 +199,8 @@ func (h *Handler) userActionSubmit(w http.ResponseWriter, r *http.Request, t *te
 		err = h.identity.ResetTOTP(ctx, t, p, id)
 	case "reset-password":
 		return h.resetPassword(w, r, t, p, id)
-	case "delete":
-		if r.PostForm.Get("confirm") == "" {
-			err = strongroom.FieldError("confirm", "Tick the box to confirm that the user is to be deleted.")
-		} else if err = h.identity.DeleteUser(ctx, t, p, id); err == nil {
+	case "delete": // asked for on deleteUserPage
+		if err = h.identity.DeleteUser(ctx, t, p, id); err == nil {
 			return redirectDone(w, r, t, "admin/users", "user-deleted")
 		}
 	default:
@@ -227,4 +225,37 @@ func (h *Handler) resetPassword(w http.ResponseWriter, r *http.Request, t *tenan
 	v := newView(r, t, p)
 	v.Page = userSecret{User: u, Password: temp}
 	return h.render(w, http.StatusOK, "admin_user_secret", v)
+}
+
+// deleteUserPage asks for a user's deletion on a page of its own, saying
+// what it does; disabling is offered as the way to keep the account.
+func (h *Handler) deleteUserPage(w http.ResponseWriter, r *http.Request, t *tenancy.Handle, p *identity.Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	u, err := h.identity.GetUser(r.Context(), t, p, id)
+	if err != nil {
+		return err
+	}
+	n, err := h.svc.Home.ResponsibleFor(r.Context(), t, p, id)
+	if err != nil {
+		return err
+	}
+	says := []string{"Deleting " + u.Username + " (" + u.DisplayName + ") removes the account for good: they are signed out everywhere, their API tokens stop working, and they lose their roles and security classes."}
+	switch n {
+	case 0:
+		says = append(says, "They are responsible for no case you can see.")
+	case 1:
+		says = append(says, "They are responsible for 1 case you can see; it will no longer name them.")
+	default:
+		says = append(says, "They are responsible for "+strconv.Itoa(n)+" cases you can see; those cases will no longer name them.")
+	}
+	says = append(says, "The audit trail keeps what they did, under their user number "+strconv.FormatInt(id, 10)+". To stop them signing in but keep the account, disable it instead.",
+		"Deleting the last administrator is refused.")
+	return h.renderConfirm(w, r, t, p, confirmView{
+		Title: "Delete user " + u.Username + "?", Consequence: says,
+		Action: tenantPath(t, "admin/users/"+strconv.FormatInt(id, 10)+"/delete"), Button: "Delete user " + u.Username,
+		Cancel: tenantPath(t, "admin/users/"+strconv.FormatInt(id, 10)),
+	})
 }

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"strongroom"
-	"strongroom/access"
 	"strongroom/identity"
 	"strongroom/tenancy"
 )
@@ -140,22 +139,4 @@ func (h *Handler) logoutSubmit(w http.ResponseWriter, r *http.Request, t *tenanc
 	}
 	clearSession(w, t.Tenant.Slug)
 	return redirectDone(w, r, t, "login", "signed-out")
-}
-
-// accessRow is one line of the home page's summary of the user's access.
-type accessRow struct {
-	Area  string
-	Level string
-}
-
-// home welcomes a signed-in user with links to what their access allows.
-// It is meant for GET /t/{slug}/ through h.authed(h.home, false).
-func (h *Handler) home(w http.ResponseWriter, r *http.Request, t *tenancy.Handle, p *identity.Principal) error {
-	var rows []accessRow
-	for _, a := range access.Areas() {
-		rows = append(rows, accessRow{Area: a.Label(), Level: p.Subject.Level(a).String()})
-	}
-	v := newView(r, t, p)
-	v.Page = rows
-	return h.render(w, http.StatusOK, "home", v)
 }

@@ -138,6 +138,7 @@ func (h *Handler) casePage(w http.ResponseWriter, r *http.Request, t *tenancy.Ha
 	if err != nil {
 		return err
 	}
+	h.recordCaseView(r.Context(), t, p, id)
 	classes, users, err := h.caseNames(r, t, p)
 	if err != nil {
 		return err

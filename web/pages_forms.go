@@ -78,6 +78,8 @@ var notices = map[string]string{
 	"class-created":   "The security class has been created.",
 	"class-deleted":   "The security class has been deleted.",
 	"settings-saved":  "The security settings have been saved.",
+	"format-saved":    "The formatting has been saved: pages and reports now use it.",
+	"uploads-saved":   "The upload limit has been saved.",
 }
 
 // form is a submitted (or pre-filled) form and what was wrong with it.

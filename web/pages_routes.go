@@ -34,6 +34,7 @@ func (h *Handler) pageRoutes() {
 	page("POST "+pre+"admin/users/new", h.pageAuthed(h.newUserSubmit, false))
 	page("GET "+pre+"admin/users/{id}", h.pageAuthed(h.userPage, false))
 	page("POST "+pre+"admin/users/{id}", h.pageAuthed(h.userSubmit, false))
+	page("GET "+pre+"admin/users/{id}/delete", h.pageAuthed(h.deleteUserPage, false))
 	page("POST "+pre+"admin/users/{id}/{action}", h.pageAuthed(h.userActionSubmit, false))
 
 	page("GET "+pre+"admin/roles", h.pageAuthed(h.rolesPage, false))

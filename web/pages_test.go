@@ -11,6 +11,9 @@ import (
 
 	"strongroom"
 	"strongroom/access"
+	"strongroom/audit"
+	"strongroom/format"
+	"strongroom/home"
 	"strongroom/identity"
 )
 
@@ -73,10 +76,19 @@ func TestPagesRender(t *testing.T) {
 		{name: "login throttled", page: "login", err: strongroom.Errorf(strongroom.ETOOMANY, "Too many failed sign-ins."), status: 429, contains: []string{"Too many"}},
 		{name: "code", page: "login_code", err: strongroom.FieldError("code", "That code is not right."), fields: []string{"code"},
 			status: 400, contains: []string{`id="code-error"`, `aria-invalid="true"`}},
-		{name: "home admin", page: "home", me: admin, data: []accessRow{{"cases", "edit"}},
-			contains: []string{"Welcome, Ada Admin", "/t/demo/admin/users", "/t/demo/logout", "Signed in as"}},
-		{name: "home staff", page: "home", me: staff, data: []accessRow{{"administration", "none"}},
-			contains: []string{"/t/demo/tokens"}, absent: []string{"/t/demo/admin/"}},
+		{name: "home admin", page: "home", me: admin, data: homeView{Cases: true, Audit: true, MyTotal: 12,
+			MyCases:   []home.Case{{ID: 7, Number: "2026-00007", Title: "Acme v. Widget", Client: "Acme", Status: "pending"}},
+			Deadlines: &home.Deadlines{Total: 2, Overdue: 1, Items: []home.Deadline{{ID: 3, Kind: "deadline", Title: "Reply brief", DueOn: "2026-03-01", Overdue: true, Case: home.Case{ID: 7, Number: "2026-00007"}}}},
+			Recent:    []home.Case{{ID: 7, Number: "2026-00007", Title: "Acme v. Widget", ViewedAt: at}},
+			Activity:  []activity{{auditItem: auditItem{Event: audit.Event{Action: "note.create", ObjectType: "note", ObjectID: "4", Time: at}}, Mine: true}},
+			Access:    []accessLevel{{"Cases", "edit"}, {"Audit", "none"}}},
+			contains: []string{"Welcome, Ada Admin", "/t/demo/admin/users", "/t/demo/logout", "Signed in as", "12 in all, the 1 changed last shown",
+				"Overdue", "Mar 1, 2026", "1 overdue", "/t/demo/cases/7", "Note created</span> by You", "/t/demo/audit/records/note/4", "No access", "Pending"}},
+		{name: "home staff", page: "home", me: staff, data: homeView{Cases: true, Deadlines: &home.Deadlines{}, Access: []accessLevel{{"Administration", "none"}}},
+			contains: []string{"/t/demo/tokens", "You are not responsible for any open case", "Cases you open appear here", "No open deadlines"},
+			absent:   []string{"/t/demo/admin/", "Recent activity"}},
+		{name: "home no cases", page: "home", me: staff, data: homeView{Access: []accessLevel{{"Cases", "none"}}},
+			contains: []string{"My account"}, absent: []string{"My open cases", "My deadlines"}},
 		{name: "password temporary", page: "password", me: temp, err: strongroom.FieldError("new_password", "Password must be at least 15 characters long."),
 			fields: []string{"current_password", "new_password", "confirm"}, status: 400,
 			contains: []string{"temporary password", `id="new_password-error"`, "15 characters"}, absent: []string{`href="/t/demo/"`}},
@@ -88,15 +100,15 @@ func TestPagesRender(t *testing.T) {
 		{name: "recovery codes", page: "totp_done", me: staff, data: []string{"abcd-efgh", "ijkl-mnop"},
 			contains: []string{"<code>abcd-efgh</code>", "I have saved them — continue"}},
 		{name: "sessions", page: "sessions", me: staff, data: sessionsView{Sessions: sessions, Return: "sessions"},
-			contains: []string{"(this session)", "/t/demo/sessions/s2/end", "198.51.100.1"}},
+			contains: []string{"This session", "/t/demo/sessions/s2/end", "198.51.100.1"}},
 		{name: "tokens", page: "tokens", me: staff, values: url.Values{"expires_in_days": {"400"}},
 			data: []identity.APIToken{{ID: 7, Name: "Export", CreatedAt: at, ExpiresAt: at}, {ID: 8, Name: "Old", Revoked: true, LastUsedAt: at}},
 			err:  strongroom.FieldError("expires_in_days", "A token must expire in 1 to 366 days."), fields: []string{"name", "expires_in_days"},
-			status: 400, contains: []string{"/t/demo/tokens/7/revoke", "revoked", `value="400"`, `id="expires_in_days-error"`}, absent: []string{"/t/demo/tokens/8/revoke"}},
+			status: 400, contains: []string{"/t/demo/tokens/7/revoke", "Revoked", `value="400"`, `id="expires_in_days-error"`}, absent: []string{"/t/demo/tokens/8/revoke"}},
 		{name: "token created", page: "token_created", me: staff, data: createdToken{Token: &identity.APIToken{Name: "Export", ExpiresAt: at}, Secret: "srt_secret"},
 			contains: []string{"srt_secret"}},
 		{name: "users", page: "admin_users", me: admin, data: []userRow{{User: user, Roles: []string{"Staff"}}},
-			contains: []string{"locked since 2026-05-04", "Staff", "/t/demo/admin/users/2"}},
+			contains: []string{"locked since May 4, 2026", "Staff", "/t/demo/admin/users/2"}},
 		{name: "new user", page: "admin_user", me: admin, data: userView{Roles: roles}, values: url.Values{"username": {"x y"}, "roles": {"2"}},
 			err: strongroom.FieldError("username", "A user name may not hold spaces."), fields: userFields, status: 400,
 			contains: []string{"New user", `id="username-error"`, `value="2" checked`, "/t/demo/admin/users/new"}, absent: []string{"Delete user"}},
@@ -114,8 +126,11 @@ func TestPagesRender(t *testing.T) {
 			status: 400, contains: []string{`<option value="read" selected>`, `<option value="deny" selected>`, `id="grant-notes-error"`, "/t/demo/admin/roles/5"}},
 		{name: "classes", page: "admin_classes", me: admin, data: []identity.Class{{ID: 4, Name: "Merger X"}},
 			contains: []string{"Merger X", "/t/demo/admin/classes/4/delete"}},
-		{name: "settings", page: "admin_settings", me: admin, values: url.Values{"mfa": {"admins"}, "lockout_threshold": {"5"}},
-			contains: []string{`<option value="admins" selected>`, `value="5"`}},
+		{name: "settings", page: "admin_settings", me: admin, values: url.Values{"mfa": {"admins"}, "lockout_threshold": {"5"}, "locale": {"de-DE"}, "currency": {"EUR"}, "time_zone": {"Mars/Base"}},
+			data: settingsPageView{Locales: format.Locales(), Currencies: format.CommonCurrencies(), Zones: format.CommonZones(), CeilingMiB: 4096},
+			err:  strongroom.FieldError("time_zone", "Use a time zone name such as Europe/London."), fields: []string{"time_zone"}, status: 400,
+			contains: []string{`<option value="admins" selected>`, `value="5"`, `<option value="de-DE" selected>`, `<option value="EUR" selected>`,
+				`value="Mars/Base"`, `id="time_zone-error"`, "is-invalid", "4,096 MiB"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -154,7 +169,7 @@ func TestLayoutWithOtherPages(t *testing.T) {
 	h := testHandler(t)
 	for page, data := range map[string]any{
 		"front":  nil,
-		"error":  map[string]any{"Status": 404, "Message": "Page not found."},
+		"error":  view{Page: errorPage{Status: 404, Message: "Page not found.", Home: "/"}},
 		"tenant": map[string]any{"Tenant": &strongroom.Tenant{Slug: "demo", DisplayName: "Demo Law LLP"}},
 	} {
 		if h.pages[page] == nil {

@@ -17,6 +17,7 @@ import (
 	"strongroom/cases"
 	"strongroom/documents"
 	"strongroom/format"
+	"strongroom/home"
 	"strongroom/identity"
 	"strongroom/reports"
 	"strongroom/search"
@@ -56,6 +57,7 @@ type Handler struct {
 	log      *slog.Logger
 	cfg      Config
 	pages    map[string]*template.Template
+	formats  *formatCache // each tenant's formatting and pages bound to it
 	mux      *routeMux
 	// csrf refuses state-changing requests that a browser sent from
 	// another origin; SameSite=Lax cookies are the second line.
@@ -70,6 +72,7 @@ type Services struct {
 	Cases     *cases.Service
 	Search    *search.Service
 	Reports   *reports.Service
+	Home      *home.Service // nil: home.New()
 }
 
 // New parses the templates (failing fast on a broken one) and builds routes.
@@ -78,10 +81,16 @@ func New(tenants Tenants, svc Services, log *slog.Logger, cfg Config) (*Handler,
 	if err != nil {
 		return nil, err
 	}
+	if svc.Home == nil {
+		svc.Home = home.New()
+	}
 	if cfg.Faults == nil {
 		cfg.Faults = store.NewFaults(log)
 	}
 	h := &Handler{tenants: tenants, identity: svc.Identity, svc: svc, log: log, cfg: cfg, pages: pages}
+	if h.formats, err = newFormatCache(); err != nil {
+		return nil, err
+	}
 	h.mux = newRouteMux(h)
 	h.routes()
 	h.csrf = http.NewCrossOriginProtection()
@@ -193,6 +202,7 @@ func (h *Handler) withTenant(fn tenantFunc) handlerFunc {
 			return err
 		}
 		defer release()
+		h.formats.load(r.Context(), h, t) // the tenant's formatting, for its pages
 		return fn(w, r, t)
 	}
 }

@@ -24,6 +24,7 @@ func TestCasesOverHTTPS(t *testing.T) {
 		w := newCaseWorld(t, m, admin)
 		t.Run("CRUD and audit", func(t *testing.T) { testCasesCRUD(t, w) })
 		t.Run("access matrix", func(t *testing.T) { testCasesMatrix(t, w) })
+		t.Run("start page matrix", func(t *testing.T) { testHomeMatrix(t, w) })
 		t.Run("bad input", func(t *testing.T) { testCasesBadInput(t, w) })
 		t.Run("import", func(t *testing.T) { testCasesImport(t, w) })
 		t.Run("pages", func(t *testing.T) { testCasesPages(t, w) })

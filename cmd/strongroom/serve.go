@@ -50,6 +50,8 @@ type ServeConfig struct {
 	MaxConnsPerAddr int
 	// SignIn is the tenant-wide budget of failed sign-ins.
 	SignIn SignInConfig
+	// MaxUploadMiB is the largest upload limit a tenant may set, in MiB.
+	MaxUploadMiB int
 }
 
 // Main is a running server: cmd/strongroom and end-to-end tests both use it.
@@ -91,6 +93,8 @@ func (m *Main) ParseFlags(args []string, stderr io.Writer) error {
 	durationFlag(fs, &c.BodyTimeout, "body-timeout", server.DefaultBodyTimeout, "time a request body may take to arrive; an upload gets it anew for every 64 KiB it delivers")
 	intFlag(fs, &c.MaxConnsPerAddr, "max-conns-per-addr", 256, "connections one client address may hold open (IPv6: one /64); trusted proxies are exempt; 0: no cap")
 	c.SignIn.register(fs)
+	intFlag(fs, &c.MaxUploadMiB, "max-upload-mib", int(documents.DefaultUploadCeiling>>20),
+		"largest upload limit, in MiB, a tenant's administrator may set (each tenant chooses its own below it; 100 MiB unless set)")
 	boolFlag(fs, &c.DemoEmpty, "demo-empty", "with --demo: create the demo tenant without sample cases and users")
 	boolFlag(fs, &c.Demo, "demo", "create a demo tenant named \"demo\" when it does not exist")
 	_, err := parse(fs, args, 0)
@@ -149,6 +153,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := c.SignIn.check(); err != nil {
 		return err
 	}
+	if c.MaxUploadMiB < 0 || int64(c.MaxUploadMiB) > documents.MaxUploadCeiling>>20 {
+		return strongroom.FieldError("max-upload-mib", "The upload ceiling must be between 1 and %d MiB (0: the default).", documents.MaxUploadCeiling>>20)
+	}
 	if m.app, err = openApp(ctx, c.Storage, m.Log); err != nil {
 		return err
 	}
@@ -176,6 +183,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.registry = tenancy.NewRegistry(m.app.engine, m.app.control, m.app.keeper, m.Log, c.IdleClose, c.Storage.checkpoints())
 	m.registry.MaxOpen = c.Storage.maxOpenTenants()
 	m.svc = m.services()
+	m.svc.Documents.UploadCeiling = int64(c.MaxUploadMiB) << 20
 	m.faults = store.NewFaults(m.Log, c.Storage.DataDir, c.Storage.files(), c.Storage.checkpoints())
 	handler, err := web.New(m.registry, m.svc, m.Log, web.Config{HostSuffix: c.TenantHostSuffix, Faults: m.faults, BodyTimeout: c.BodyTimeout})
 	if err != nil {

@@ -189,4 +189,26 @@ func testFormsFinancialDefaults(t *testing.T, w *caseWorld) {
 	if strings.Contains(body, "YYYY-MM-DD") {
 		t.Errorf("a date input carries a format hint")
 	}
+
+	// A firm that chose its own currency and time zone gets those.
+	setFormatting := func(zone, currency string) {
+		t.Helper()
+		if status, loc := a.pageForm("admin/settings", url.Values{"section": {"formatting"}, "locale": {"en-US"},
+			"time_zone": {zone}, "currency": {currency}}); status != http.StatusSeeOther {
+			t.Fatalf("formatting settings: %d %s", status, loc)
+		}
+	}
+	setFormatting("Pacific/Kiritimati", "EUR")
+	_, body = a.csPage("GET", fmt.Sprintf("cases/%d/financial/new", num(c["id"])))
+	zone, err := time.LoadLocation("Pacific/Kiritimati")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if today := time.Now().In(zone).Format(time.DateOnly); !strings.Contains(body, `name="occurred_on" type="date" value="`+today+`"`) {
+		t.Errorf("the date is not today in the firm's time zone (%s)", today)
+	}
+	if !strings.Contains(body, `<option value="EUR" selected>`) {
+		t.Errorf("the currency is not the firm's (EUR)")
+	}
+	setFormatting("UTC", "USD")
 }

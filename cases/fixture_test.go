@@ -70,6 +70,7 @@ var scenarios = []struct {
 	{"Contacts", testContacts},
 	{"Pagination", testPagination},
 	{"ListQueries", testListQueries},
+	{"CaseListParams", testCaseListParams},
 	{"ImportCases", testImportCases},
 	{"ImportFinancial", testImportFinancial},
 	{"AllProblemsAtOnce", testAllProblemsAtOnce},

@@ -18,6 +18,7 @@ func (h *Handler) casesRoutes() {
 	api := func(pattern string, fn authFunc) { h.mux.Handle(pattern, h.page(h.authed(fn, false))) }
 	pre := "/api/v1/t/{slug}/"
 	api("GET "+pre+"cases", h.apiCases)
+	api("GET "+pre+"cases/export.csv", h.caseExport)
 	api("POST "+pre+"cases", h.apiCreateCase)
 	api("GET "+pre+"cases/{id}", h.apiCase)
 	api("PUT "+pre+"cases/{id}", h.apiUpdateCase)
@@ -110,26 +111,28 @@ func set[T any](dst *T, v *T) {
 	}
 }
 
+// apiCases lists cases with the list page's parameters (q, status,
+// practice_group, responsible, mine, mdl_id, tag, sort, dir, page or
+// cursor, limit) and the total the filter matches.
 func (h *Handler) apiCases(w http.ResponseWriter, r *http.Request, t *tenancy.Handle, p *identity.Principal) error {
-	q := r.URL.Query()
-	f := cases.CaseFilter{Status: q.Get("status"), PracticeGroup: q.Get("practice_group"), Tag: q.Get("tag"),
-		Prefix: q.Get("q"), Sort: q.Get("sort")}
-	var err error
-	if f.MDLID, err = queryInt(q.Get("mdl_id"), "mdl_id"); err != nil {
-		return err
-	}
-	if f.ListOptions, err = listOptions(r); err != nil {
-		return err
-	}
-	list, next, err := h.svc.Cases.ListCases(r.Context(), t, p, f)
+	f, err := caseFilterOf(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	out := make([]caseJSON, 0, len(list))
-	for _, c := range list {
+	page, err := h.svc.Cases.ListCasePage(r.Context(), t, p, f)
+	if err != nil {
+		return err
+	}
+	out := make([]caseJSON, 0, len(page.Cases))
+	for _, c := range page.Cases {
 		out = append(out, toCaseJSON(c))
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"cases": out, "next_cursor": next})
+	// "more": the total stopped at cases.MaxCount; there are more.
+	body := map[string]any{"cases": out, "next_cursor": page.Next, "total": page.Total, "more": page.Capped, "limit": page.Size}
+	if page.Page > 0 {
+		body["page"], body["pages"] = page.Page, page.Pages()
+	}
+	return writeJSON(w, http.StatusOK, body)
 }
 
 // listOptions reads ?cursor= and ?limit= of a list.

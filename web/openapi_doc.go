@@ -340,10 +340,12 @@ func (d *apiDocBuilder) adminOps() {
 		ok(201, "Created.", wrap("class", ref("Class")))
 	d.op("DELETE", "classes/{id}", tag, "Delete a security class").ok(200, "Deleted.", ref("Deleted"))
 
-	settings := body("Every field is set: send them all.", f("lockout_threshold", integer("")), f("auto_unlock_after_minutes", integer("")),
-		f("mfa", enum("", "optional", "required")), f("idle_timeout_minutes", integer("")), f("absolute_timeout_minutes", integer("")))
-	d.op("GET", "settings", tag, "The workspace's sign-in settings").ok(200, "", wrap("settings", ref("Settings")))
-	d.op("PUT", "settings", tag, "Change the sign-in settings").json(settings).ok(200, "Changed.", wrap("settings", ref("Settings")))
+	settings := body("Fields left out keep their values; every field sent is checked before any is saved.",
+		f("lockout_threshold", integer("")), f("auto_unlock_after_minutes", integer("")),
+		f("mfa", enum("", "optional", "required")), f("idle_timeout_minutes", integer("")), f("absolute_timeout_minutes", integer("")),
+		f("locale", str("")), f("time_zone", str("")), f("currency", str("")), f("max_upload_bytes", integer("")))
+	d.op("GET", "settings", tag, "The workspace's settings").ok(200, "", wrap("settings", ref("Settings")))
+	d.op("PUT", "settings", tag, "Change the workspace's settings").json(settings).ok(200, "Changed.", wrap("settings", ref("Settings")))
 }
 
 func (d *apiDocBuilder) caseOps() {
@@ -354,14 +356,27 @@ func (d *apiDocBuilder) caseOps() {
 		f("mdl_id", integer("The MDL group; 0 takes the case out of its group.")), f("tags", arrayOf(str(""), "")),
 		f("responsible", ids("User ids.")), f("classes", ids("Security class ids.")),
 		f("version", integer("Required with PUT: the version being edited.")))
-	d.op("GET", "cases", tag, "List cases").
-		query("q", str(""), "Cases whose number or title starts with this.").
-		query("status", enum("", cases.Statuses()...), "").
-		query("practice_group", str(""), "").query("tag", str(""), "").
-		query("mdl_id", &schema{Type: "string", Pattern: `^\d+$`}, "Cases of this MDL group.").
-		query("sort", enum("", cases.SortNumber, cases.SortOpened), "By number (the default) or newest opened first.").
+	listCases := func(o *apiOperation) *apiOperation {
+		return o.query("q", str(""), "Cases whose number, title or client contains this, in any case.").
+			query("status", enum("", cases.Statuses()...), "").
+			query("practice_group", str(""), "In any case.").query("tag", str(""), "").
+			query("mdl_id", &schema{Type: "string", Pattern: `^\d+$`}, "Cases of this MDL group.").
+			query("responsible", &schema{Type: "string", Pattern: `^\d+$`}, "Cases this user (id) is responsible for; not for restricted users.").
+			query("mine", enum("", "true", "false", "1", "0"), "Only cases the caller is responsible for.").
+			query("sort", enum("", cases.SortNumber, cases.SortTitle, cases.SortClient, cases.SortStatus, cases.SortOpened, cases.SortUpdated),
+				"The order (default: number); dates sort newest first unless dir says otherwise.").
+			query("dir", enum("", cases.Asc, cases.Desc), "The direction of the order.")
+	}
+	listCases(d.op("GET", "cases", tag, "List cases")).
+		query("page", &schema{Type: "string", Pattern: `^-?\d+$`}, "A page by number (from 1), instead of a cursor.").
 		paged().
-		ok(200, "A page of cases.", object("", f("cases", arrayOf(ref("Case"), "")), f("next_cursor", str("Empty on the last page."))))
+		ok(200, "A page of cases.", object("",
+			f("cases", arrayOf(ref("Case"), "")), f("next_cursor", str("Empty on the last page.")),
+			f("total", integer("How many cases match, counted up to a limit.")), f("more", boolean("The total stopped at its limit; there are more.")),
+			f("limit", integer("Cases a page.")), f("page?", integer("With page: this page's number.")), f("pages?", integer("With page: how many pages."))))
+	listCases(d.op("GET", "cases/export.csv", tag, "Export the case list as CSV")).
+		describe("Every case the filter selects, in its order, one a row after a header line. The export is recorded in the audit trail first. Cells that a spreadsheet would read as a formula start with '.").
+		file("The cases.", "text/csv")
 	d.op("POST", "cases", tag, "Create a case").json(caseBody).ok(201, "Created.", wrap("case", ref("Case")))
 	d.op("GET", "cases/{id}", tag, "A case").ok(200, "", wrap("case", ref("Case")))
 	d.op("PUT", "cases/{id}", tag, "Change a case").json(caseBody).ok(200, "Changed.", wrap("case", ref("Case")))

@@ -1,15 +1,11 @@
 package web
 
 import (
-	"html/template"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
 	"strongroom"
-	"strongroom/access"
-	"strongroom/cases"
 	"strongroom/identity"
 	"strongroom/tenancy"
 )
@@ -22,7 +18,7 @@ func init() {
 		"record-delete":  "The record has been deleted.",
 		"import-done":    "The import is done.",
 		"mdl-created":    "The group has been created.",
-		"delete-refused": "The case was not deleted: tick the box to confirm it, and reload the page if someone else has changed the case.",
+		"delete-refused": "The case was not deleted: someone else changed it in the meantime. Look at it again, and delete it again if you still mean to.",
 	} {
 		notices[k] = v
 	}
@@ -35,6 +31,7 @@ func (h *Handler) casePageRoutes() {
 	page := func(pattern string, fn authFunc) { h.mux.Handle(pattern, h.page(h.pageAuthed(fn, false))) }
 	pre := "/t/{slug}/"
 	page("GET "+pre+"cases", h.casesPage)
+	page("GET "+pre+"cases/export.csv", h.caseExport)
 	page("GET "+pre+"cases/new", h.caseFormPage)
 	page("POST "+pre+"cases/new", h.caseFormSubmit)
 	page("GET "+pre+"cases/import", h.importPage)
@@ -44,6 +41,7 @@ func (h *Handler) casePageRoutes() {
 	page("GET "+pre+"cases/{id}", h.casePage)
 	page("GET "+pre+"cases/{id}/edit", h.caseFormPage)
 	page("POST "+pre+"cases/{id}/edit", h.caseFormSubmit)
+	page("GET "+pre+"cases/{id}/delete", h.deleteCasePage)
 	page("POST "+pre+"cases/{id}/delete", h.caseDeleteSubmit)
 	for _, k := range recordPages {
 		page("GET "+pre+"cases/{id}/"+k.path+"/new", h.recordFormPage(k))
@@ -64,127 +62,7 @@ func parseCaseForm(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// casesList is the case list page.
-type casesList struct {
-	Cases    []*cases.Case
-	Next     string
-	Statuses []string
-	MDL      []cases.MDLGroup
-	CanEdit  bool
-}
-
-func (h *Handler) casesPage(w http.ResponseWriter, r *http.Request, t *tenancy.Handle, p *identity.Principal) error {
-	q := r.URL.Query()
-	v := newView(r, t, p)
-	for _, k := range []string{"q", "status", "practice_group", "tag", "mdl_id", "sort"} {
-		if q.Get(k) != "" {
-			v.Form.Values.Set(k, q.Get(k))
-		}
-	}
-	mdl, err := queryInt(q.Get("mdl_id"), "mdl_id")
-	if err != nil {
-		return err
-	}
-	f := cases.CaseFilter{Prefix: q.Get("q"), Status: q.Get("status"), PracticeGroup: q.Get("practice_group"),
-		Tag: q.Get("tag"), MDLID: mdl, Sort: q.Get("sort"), ListOptions: cases.ListOptions{Cursor: q.Get("cursor")}}
-	page := casesList{Statuses: cases.Statuses(), CanEdit: p.Subject.Allowed(access.Cases, access.Edit)}
-	list, next, err := h.svc.Cases.ListCases(r.Context(), t, p, f)
-	if strongroom.ErrorCode(err) == strongroom.EINVALID {
-		v.Form.Error = strongroom.ErrorMessage(err) // a bad filter: shown above the form
-	} else if err != nil {
-		return err
-	}
-	if page.MDL, err = h.svc.Cases.ListMDL(r.Context(), t, p); err != nil {
-		return err
-	}
-	page.Cases = list
-	if next != "" {
-		nq := url.Values{}
-		for k, vs := range v.Form.Values {
-			nq[k] = vs
-		}
-		nq.Set("cursor", next)
-		page.Next = v.Path("cases") + "?" + nq.Encode()
-	}
-	v.Page = page
-	return h.render(w, http.StatusOK, "cases", v)
-}
-
-// caseView is the page of one case.
-type caseView struct {
-	*cases.CaseView
-	ClassNames    string
-	UserNames     string
-	Financial     []recordRow
-	Notes         []recordRow
-	ShowDocuments bool
-	MoreFinancial bool
-	Can           map[string]bool // edit rights: case, financial, contacts, notes, events
-}
-
-// recordRow is a record with its class names and, for notes, its HTML.
-type recordRow struct {
-	Record  any
-	Classes string
-	HTML    template.HTML
-}
-
-func (h *Handler) casePage(w http.ResponseWriter, r *http.Request, t *tenancy.Handle, p *identity.Principal) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	cv, err := h.svc.Cases.ViewCase(r.Context(), t, p, id)
-	if err != nil {
-		return err
-	}
-	h.recordCaseView(r.Context(), t, p, id)
-	classes, users, err := h.caseNames(r, t, p)
-	if err != nil {
-		return err
-	}
-	page := caseView{CaseView: cv, ClassNames: names(classes, cv.Case.Classes, "none"), UserNames: names(users, cv.Case.Responsible, ""),
-		ShowDocuments: p.Subject.Allowed(access.Documents, access.Read), Can: map[string]bool{
-			"case": p.Subject.Allowed(access.Cases, access.Edit), "financial": p.Subject.Allowed(access.Financial, access.Edit),
-			"contacts": p.Subject.Allowed(access.Contacts, access.Edit), "notes": p.Subject.Allowed(access.Notes, access.Edit),
-			"events": p.Subject.Allowed(cases.TypeEvent.Area(), access.Edit)}}
-	page.MoreFinancial = cv.More[cases.TypeFinancial]
-	for _, f := range cv.Financial {
-		page.Financial = append(page.Financial, recordRow{Record: f, Classes: names(classes, f.Classes, "")})
-	}
-	for _, n := range cv.Notes {
-		html, err := cases.RenderMarkdown(n.Body)
-		if err != nil {
-			return err
-		}
-		// RenderMarkdown escapes raw HTML and keeps only safe links.
-		page.Notes = append(page.Notes, recordRow{Record: n, Classes: names(classes, n.Classes, ""), HTML: template.HTML(html)})
-	}
-	v := newView(r, t, p)
-	v.Page = page
-	return h.render(w, http.StatusOK, "case", v)
-}
-
-// caseNames maps class and user ids to names for display.
-func (h *Handler) caseNames(r *http.Request, t *tenancy.Handle, p *identity.Principal) (map[int64]string, map[int64]string, error) {
-	cs, err := h.svc.Cases.ClassChoices(r.Context(), t, p)
-	if err != nil {
-		return nil, nil, err
-	}
-	us, err := h.svc.Cases.UserChoices(r.Context(), t, p)
-	if err != nil {
-		return nil, nil, err
-	}
-	classes, users := map[int64]string{}, map[int64]string{}
-	for _, c := range cs {
-		classes[c.ID] = c.Name
-	}
-	for _, u := range us {
-		users[u.ID] = u.Name
-	}
-	return classes, users, nil
-}
-
+// names joins the names m has for ids, or says none when it has none.
 func names(m map[int64]string, ids []int64, none string) string {
 	var out []string
 	for _, id := range ids {
@@ -198,6 +76,8 @@ func names(m map[int64]string, ids []int64, none string) string {
 	return strings.Join(out, ", ")
 }
 
+// caseDeleteSubmit deletes a case, as confirmed on its confirmation page
+// (deleteCasePage), based on the version that page showed.
 func (h *Handler) caseDeleteSubmit(w http.ResponseWriter, r *http.Request, t *tenancy.Handle, p *identity.Principal) error {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -206,9 +86,7 @@ func (h *Handler) caseDeleteSubmit(w http.ResponseWriter, r *http.Request, t *te
 	if err := parseForm(w, r); err != nil {
 		return err
 	}
-	if r.PostForm.Get("confirm") == "" {
-		err = strongroom.FieldError("confirm", "Tick the box to confirm that the case is to be deleted.")
-	} else if version, verr := formInt(r, "version"); verr != nil {
+	if version, verr := formInt(r, "version"); verr != nil {
 		err = verr
 	} else {
 		err = h.svc.Cases.DeleteCase(r.Context(), t, p, id, version)

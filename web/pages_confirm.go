@@ -8,7 +8,9 @@ import (
 	"strings"
 
 	"strongroom"
+	"strongroom/access"
 	"strongroom/cases"
+	"strongroom/format"
 	"strongroom/identity"
 	"strongroom/tenancy"
 )
@@ -165,4 +167,67 @@ func (h *Handler) recordDeletePage(k recordPage) authFunc {
 			Cancel: tenantPath(t, fmt.Sprintf("cases/%d", caseID)),
 		})
 	}
+}
+
+// deleteCasePage asks before a whole case is deleted, saying what goes with
+// it: the records in it that the user may see, counted through the access
+// predicate, and always the same sentence about any others, so that the
+// page tells nobody whether records hidden from them exist.
+func (h *Handler) deleteCasePage(w http.ResponseWriter, r *http.Request, t *tenancy.Handle, p *identity.Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	c, err := h.svc.Cases.GetCase(r.Context(), t, p, id)
+	if err != nil {
+		return err
+	}
+	if err := p.Subject.Require(access.Cases, access.Edit); err != nil {
+		return err
+	}
+	counts, err := h.svc.Cases.CaseContents(r.Context(), t, p, id)
+	if err != nil {
+		return err
+	}
+	days := int(cases.RetentionPeriod.Hours() / 24)
+	says := []string{caseContentsSentence(counts),
+		"Any records in it that you are not shown go with it too.",
+		fmt.Sprintf("Everything is hidden from everyone at once and kept for %d days; then it is removed for good.", days)}
+	return h.renderConfirm(w, r, t, p, confirmView{
+		Title: "Delete case " + c.Number + "?", Consequence: says,
+		Action: tenantPath(t, fmt.Sprintf("cases/%d/delete", id)), Version: c.Version, Button: "Delete case " + c.Number,
+		Cancel: tenantPath(t, fmt.Sprintf("cases/%d", id)),
+	})
+}
+
+// caseContentsSentence says what a case holds of what the user is shown:
+// "3 documents, 12 financial records and 40 notes will be deleted with it."
+func caseContentsSentence(counts map[cases.RecordType]int) string {
+	nouns := []struct {
+		t         cases.RecordType
+		one, many string
+	}{
+		{cases.TypeDocument, "document", "documents"}, {cases.TypeFinancial, "financial record", "financial records"},
+		{cases.TypeContact, "contact", "contacts"}, {cases.TypeNote, "note", "notes"}, {cases.TypeEvent, "event or deadline", "events and deadlines"},
+	}
+	var parts []string
+	for _, n := range nouns {
+		k := counts[n.t]
+		if k == 0 {
+			continue
+		}
+		noun := n.many
+		if k == 1 {
+			noun = n.one
+		}
+		parts = append(parts, format.Default.Number(int64(k))+" "+noun)
+	}
+	if len(parts) == 0 {
+		return "It holds no records that you are shown."
+	}
+	list := parts[0]
+	if len(parts) > 1 {
+		list = strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
+	}
+	return list + " will be deleted with it."
 }

@@ -8,6 +8,7 @@ import (
 
 	"strongroom"
 	"strongroom/access"
+	"strongroom/cases"
 	"strongroom/documents"
 	"strongroom/identity"
 	"strongroom/tenancy"
@@ -54,6 +55,8 @@ func (sizes) Size(n int64) string {
 type documentListView struct {
 	sizes
 	CaseID    int64
+	Case      *cases.Case
+	By        map[int64]string // uploaders' names; empty for restricted users
 	Documents []*documents.Document
 	CanEdit   bool
 }
@@ -70,6 +73,8 @@ type documentNewView struct {
 // forms to change it.
 type documentView struct {
 	sizes
+	Case     *cases.Case
+	By       map[int64]string // uploaders' names; empty for restricted users
 	Doc      *documents.Document
 	Versions []documents.FileVersion
 	Classes  []documents.Class
@@ -89,8 +94,16 @@ func (h *Handler) documentsPage(w http.ResponseWriter, r *http.Request, t *tenan
 	if err != nil {
 		return err
 	}
+	c, err := h.svc.Cases.GetCase(r.Context(), t, p, caseID)
+	if err != nil {
+		return err
+	}
+	by, err := h.svc.Cases.PeopleNames(r.Context(), t, p)
+	if err != nil {
+		return err
+	}
 	v := newView(r, t, p)
-	v.Page = documentListView{CaseID: caseID, Documents: ds, CanEdit: p.Subject.Allowed(access.Documents, access.Edit)}
+	v.Page = documentListView{CaseID: caseID, Case: c, By: by, Documents: ds, CanEdit: p.Subject.Allowed(access.Documents, access.Edit)}
 	return h.render(w, http.StatusOK, "documents", v)
 }
 
@@ -163,6 +176,21 @@ func (h *Handler) renderDocument(w http.ResponseWriter, r *http.Request, t *tena
 		return err
 	}
 	if page.Versions, err = h.svc.Documents.Versions(ctx, t, p, id); err != nil {
+		return err
+	}
+	// The case names the page's breadcrumbs. A document of its own
+	// classes may be readable where its case is not: then the case is
+	// not named.
+	if page.Case, err = h.svc.Cases.GetCase(ctx, t, p, page.Doc.CaseID); strongroom.ErrorCode(err) == strongroom.ENOTFOUND ||
+		strongroom.ErrorCode(err) == strongroom.EFORBIDDEN {
+		page.Case = nil
+	} else if err != nil {
+		return err
+	}
+	// Without the cases area there are no names of staff to show.
+	if page.By, err = h.svc.Cases.PeopleNames(ctx, t, p); strongroom.ErrorCode(err) == strongroom.EFORBIDDEN {
+		page.By = nil
+	} else if err != nil {
 		return err
 	}
 	if page.Classes, err = h.svc.Documents.ClassNames(ctx, t, page.Doc); err != nil {

@@ -123,7 +123,7 @@ func TestBrowserIdentity(t *testing.T) {
 		b.submit("main button[type=submit]")
 		b.wantPath("/t/demo/sessions")
 		b.wantText("Signed in as Pat Paralegal (paralegal)")
-		b.wantText("(this session)")
+		b.wantText("This session")
 	})
 }
 

@@ -177,7 +177,8 @@ func testCasesMatrix(t *testing.T, w *caseWorld) {
 	cs := map[string]made{}
 	for name, classes := range map[string][]int64{"none": {}, "A": {w.classA}, "B": {w.classB}, "AB": {w.classA, w.classB}} {
 		title := "Matrix secret " + name
-		c := csObj(a.must("POST", "cases", map[string]any{"title": title, "tags": []string{"matrix"}, "classes": classes}), "case")
+		c := csObj(a.must("POST", "cases", map[string]any{"title": title, "tags": []string{"matrix"}, "classes": classes,
+			"practice_group": "Matrix group " + name}), "case")
 		id := num(c["id"])
 		fin := csObj(a.must("POST", fmt.Sprintf("cases/%d/financial", id), map[string]any{"kind": "fee", "amount": "777.77",
 			"currency": "USD", "occurred_on": "2026-01-01", "description": "Secret fee " + name}), "financial_record")
@@ -188,7 +189,7 @@ func testCasesMatrix(t *testing.T, w *caseWorld) {
 	ownB := num(csObj(a.must("POST", fmt.Sprintf("cases/%d/financial", cs["A"].id), map[string]any{"kind": "fee", "amount": "1",
 		"currency": "USD", "occurred_on": "2026-01-02", "description": "Own class B", "classes": []int64{w.classB}}), "financial_record")["id"])
 
-	full := map[string]string{"cases": "edit", "financial": "edit", "notes": "read"}
+	full := map[string]string{"cases": "edit", "financial": "edit", "notes": "read", "audit": "read"}
 	noFinancial := map[string]string{"cases": "edit", "notes": "edit", "financial": "deny"}
 	noCases := map[string]string{"financial": "edit"}
 	sees := func(restricted bool, held []int64, classes []int64) bool {
@@ -216,6 +217,8 @@ func testCasesMatrix(t *testing.T, w *caseWorld) {
 		{"counsel-none", full, true, nil},
 		{"no-financial-A", noFinancial, true, []int64{w.classA}},
 		{"no-cases", noCases, false, []int64{w.classA}},
+		// Last: its write below adds a record to case B.
+		{"staff-AB", full, false, []int64{w.classA, w.classB}},
 	} {
 		t.Run(u.name, func(t *testing.T) {
 			c := w.user(t, u.grants, u.restricted, u.classes...)
@@ -238,7 +241,11 @@ func testCasesMatrix(t *testing.T, w *caseWorld) {
 				if !slices.Equal(got, want) {
 					t.Fatalf("case list %v, want %v", got, want)
 				}
+				if total := num(csDecode(t, body)["total"]); total != int64(len(want)) {
+					t.Errorf("case list total %d, want %d", total, len(want))
+				}
 			}
+			csCheckListPaths(t, c, hasCases, func(name string) bool { return sees(u.restricted, u.classes, caseClasses[name]) })
 			for name, m := range cs {
 				visible := sees(u.restricted, u.classes, caseClasses[name])
 				csCheckRead(t, c, fmt.Sprintf("cases/%d", m.id), "cases/987654", hasCases, visible, m.title)
@@ -253,7 +260,12 @@ func testCasesMatrix(t *testing.T, w *caseWorld) {
 						t.Errorf("financial list of hidden case %s: %d %s", name, status, body)
 					}
 				default:
-					list := csDecode(t, body)["financial"].([]any)
+					// The records made above; users before this one may
+					// have added others.
+					list := slices.DeleteFunc(csDecode(t, body)["financial"].([]any), func(x any) bool {
+						d, _ := x.(map[string]any)["description"].(string)
+						return !strings.HasPrefix(d, "Secret fee") && d != "Own class B"
+					})
 					want := 1
 					if name == "A" && sees(u.restricted, u.classes, []int64{w.classB}) {
 						want = 2
@@ -276,6 +288,10 @@ func testCasesMatrix(t *testing.T, w *caseWorld) {
 				}
 			}
 			csCheckRead(t, c, fmt.Sprintf("financial/%d", ownB), "financial/987654", hasFin, sees(u.restricted, u.classes, []int64{w.classB}), "Own class B")
+			// The history of case A: a record of its own class B in it is
+			// in the history only for those who may see class B.
+			csCheckHistory(t, c, cs["A"].id, hasCases && u.grants["audit"] != "", sees(u.restricted, u.classes, []int64{w.classA}),
+				sees(u.restricted, u.classes, []int64{w.classB}))
 			// Writing: hidden is missing; no area is forbidden.
 			status, body = c.do("POST", fmt.Sprintf("cases/%d/financial", cs["B"].id), map[string]any{"kind": "fee", "amount": "1",
 				"currency": "EUR", "occurred_on": "2026-01-01"})
@@ -290,6 +306,83 @@ func testCasesMatrix(t *testing.T, w *caseWorld) {
 				}
 			}
 		})
+	}
+}
+
+// csCheckListPaths checks what the case list page and the CSV exports
+// (page and API) show of the matrix cases: the visible ones only, in the
+// rows, the count and the practice groups offered.
+func csCheckListPaths(t *testing.T, c *apiClient, hasCases bool, visible func(string) bool) {
+	t.Helper()
+	ps, page := c.csPage("GET", "cases?tag=matrix")
+	apiStatus, apiCSV := c.do("GET", "cases/export.csv?tag=matrix&sort=title", nil)
+	ds, pageCSV := c.csPage("GET", "cases/export.csv?tag=matrix&sort=title")
+	if !hasCases {
+		csForbidden(t, "case export", apiStatus, apiCSV)
+		if ps != 403 || ds != 403 || strings.Contains(page+pageCSV, "Matrix") {
+			t.Errorf("case list page %d, export %d without the cases area", ps, ds)
+		}
+		return
+	}
+	if ps != 200 || apiStatus != 200 || ds != 200 || apiCSV != pageCSV {
+		t.Fatalf("case list page %d, exports %d and %d (the same: %v)", ps, apiStatus, ds, apiCSV == pageCSV)
+	}
+	lines := strings.Split(strings.TrimSpace(apiCSV), "\n")
+	if lines[0] != "number,title,client,practice_group,status,opened_on,closed_on,updated_at,tags,responsible" {
+		t.Errorf("export header %q", lines[0])
+	}
+	n := 0
+	for _, name := range []string{"none", "A", "B", "AB"} {
+		want := visible(name)
+		if want {
+			n++
+		}
+		if strings.Contains(apiCSV, "Matrix secret "+name+",") != want {
+			t.Errorf("export lists case %s: %v, visible: %v", name, !want, want)
+		}
+		if strings.Contains(page, ">Matrix secret "+name+"<") != want || strings.Contains(page, `<option value="Matrix group `+name+`"`) != want {
+			t.Errorf("list page shows case %s or offers its group: %v, visible: %v", name, !want, want)
+		}
+	}
+	if len(lines) != n+1 {
+		t.Errorf("export of %d lines, want a header and %d cases", len(lines), n)
+	}
+	if want := fmt.Sprintf(`id="case-count">%d case`, n); !strings.Contains(page, want) {
+		t.Errorf("list page count: no %s", want)
+	}
+}
+
+// csCheckHistory checks the history tab of a case holding a financial
+// record of its own class: 403 without the audit area, the not-found page
+// for a hidden case, and the record's events only for those who may see it.
+func csCheckHistory(t *testing.T, c *apiClient, caseID int64, hasAudit, caseVisible, ownVisible bool) {
+	t.Helper()
+	status, body := c.csPage("GET", fmt.Sprintf("cases/%d?tab=history", caseID))
+	ms, mb := c.csPage("GET", "cases/987654?tab=history")
+	switch {
+	case !caseVisible && hasAudit:
+		if status != 404 || ms != 404 || body != mb {
+			t.Errorf("history of a hidden case: %d; of a missing one: %d", status, ms)
+		}
+	case !caseVisible:
+		if status != 404 && status != 403 || strings.Contains(body, "Matrix secret") {
+			t.Errorf("history of a hidden case without the audit area: %d", status)
+		}
+	case !hasAudit:
+		if status != 403 || strings.Contains(body, ">Financial record created<") {
+			t.Errorf("history without the audit area: %d", status)
+		}
+	default:
+		// The case, its financial record and its note were created; so
+		// was the record of its own class.
+		want := 1
+		if ownVisible {
+			want = 2
+		}
+		created, rows := strings.Count(body, ">Financial record created<"), strings.Count(body, `href="/t/demo/audit/events/`)
+		if status != 200 || created != want || rows != want+2 {
+			t.Errorf("history: %d with %d events, %d financial records created; want %d and %d", status, rows, created, want+2, want)
+		}
 	}
 }
 
@@ -515,9 +608,42 @@ func testCasesPages(t *testing.T, w *caseWorld) {
 	if s != http.StatusSeeOther || !strings.Contains(loc, "done=import-done") {
 		t.Fatalf("import: %d %s", s, loc)
 	}
-	// Deleting the case from its page.
+	// The list: a bad parameter is named on the page, which keeps the form.
+	if s, b := a.csPage("GET", "cases?sort=colour&q=Page"); s != 400 || !strings.Contains(b, "Sort by one of") || !strings.Contains(b, `value="Page"`) {
+		t.Fatalf("bad sort: %d\n%s", s, b)
+	}
+	if s, b := a.csPage("GET", "cases?q=page+CASE&tag=pages"); s != 200 || !strings.Contains(b, ">Page case<") || !strings.Contains(b, `id="case-count">1 case<`) {
+		t.Fatalf("contains-match: %d\n%s", s, b)
+	}
+	// My cases: the ones the caller is responsible for.
+	me := num(a.must("GET", "me", nil)["user"].(map[string]any)["id"])
+	a.must("POST", "cases", map[string]any{"title": "Mine by API", "tags": []string{"mine"}, "responsible": []int64{me}})
+	a.must("POST", "cases", map[string]any{"title": "Not mine by API", "tags": []string{"mine"}})
+	if got := a.must("GET", "cases?mine=1&tag=mine", nil); num(got["total"]) != 1 || got["cases"].([]any)[0].(map[string]any)["title"] != "Mine by API" {
+		t.Fatalf("my cases: %v", got)
+	}
+	if got := a.must("GET", fmt.Sprintf("cases?responsible=%d&tag=mine&sort=title&dir=desc", me), nil); num(got["total"]) != 1 {
+		t.Fatalf("cases of a responsible user: %v", got)
+	}
+	if s, b := a.csPage("GET", "cases?mine=1&tag=mine"); s != 200 || !strings.Contains(b, ">Mine by API<") || strings.Contains(b, ">Not mine by API<") ||
+		!strings.Contains(b, `id="mine" name="mine" type="checkbox" value="1" checked`) {
+		t.Fatalf("my cases page: %d\n%s", s, b)
+	}
+	if s, _ := a.csPage("GET", casePath+"?tab=nonsense"); s != 400 {
+		t.Fatalf("unknown tab: %d", s)
+	}
+	// Deleting the case: its page says what goes (and deletes nothing),
+	// then its Confirm deletes it.
 	cur := csObj(a.must("GET", strings.TrimPrefix(casePath, "/"), nil), "case")
-	s, loc = form(casePath+"/delete", url.Values{"confirm": {"yes"}, "version": {fmt.Sprint(num(cur["version"]))}})
+	version := fmt.Sprint(num(cur["version"]))
+	if s, b := a.csPage("GET", casePath+"/delete"); s != 200 || !strings.Contains(b, "2 financial records and 1 note will be deleted with it.") ||
+		!strings.Contains(b, `name="version" value="`+version+`"`) || !strings.Contains(b, `action="/t/demo/`+casePath+`/delete"`) {
+		t.Fatalf("delete confirmation: %d\n%s", s, b)
+	}
+	if s, _ := a.csPage("GET", casePath); s != 200 {
+		t.Fatalf("the confirmation page deleted the case: %d", s)
+	}
+	s, loc = form(casePath+"/delete", url.Values{"version": {version}})
 	if s != http.StatusSeeOther || !strings.Contains(loc, "case-deleted") {
 		t.Fatalf("delete: %d %s", s, loc)
 	}

@@ -525,4 +525,14 @@ func testDocumentPages(t *testing.T, f *docFixture) {
 	if r1.StatusCode != 404 || r2.StatusCode != 404 || b1 != b2 {
 		t.Fatalf("hidden document page %d, missing %d", r1.StatusCode, r2.StatusCode)
 	}
+	// The page names and links its case in its breadcrumbs; a reader of
+	// documents without the cases area gets the document, not the case.
+	caseLink := fmt.Sprintf(`href="/t/demo/cases/%d"`, f.openCase)
+	if resp, body = c.send("GET", site+docPath, "", nil); !strings.Contains(body, caseLink) || !strings.Contains(body, `aria-label="Breadcrumb"`) {
+		t.Fatalf("document page without its case's link: %d", resp.StatusCode)
+	}
+	reader := f.user("docs-only", map[string]string{"documents": "read"}, false)
+	if resp, body = reader.send("GET", site+docPath, "", nil); resp.StatusCode != 200 || !strings.Contains(body, "Page upload") || strings.Contains(body, caseLink) {
+		t.Fatalf("document page for a reader of documents only: %d\n%s", resp.StatusCode, body)
+	}
 }

@@ -30,6 +30,9 @@ type Error struct {
 	Code    string
 	Message string
 	Field   string // the input at fault, for EINVALID
+	// Problems lists every problem of an input that was checked whole
+	// (see type Problems); Field and Message are its first.
+	Problems []Problem
 }
 
 func (e *Error) Error() string {

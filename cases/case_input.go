@@ -18,53 +18,50 @@ const (
 )
 
 // normalize tidies what may be tidied (tag case and order, id sets) and
-// validates the rest; today fills an empty opening date.
+// validates the rest, reporting every problem at once; today fills an
+// empty opening date. A closed case must say when it closed: the date is
+// not guessed, since a case is often marked closed (or imported) well
+// after the day it closed.
 func (in *CaseInput) normalize(today string) error {
+	var ps strongroom.Problems
 	if in.Number != "" {
-		if err := checkNumber(in.Number); err != nil {
-			return err
-		}
+		ps.Add(checkNumber(in.Number))
 	}
-	if err := checkText("title", in.Title, 1, 300, false); err != nil {
-		return err
-	}
-	if err := checkText("client", in.Client, 0, 300, false); err != nil {
-		return err
-	}
-	if err := checkText("practice_group", in.PracticeGroup, 0, 100, false); err != nil {
-		return err
-	}
+	ps.Add(checkText("title", in.Title, 1, 300, false))
+	ps.Add(checkText("client", in.Client, 0, 300, false))
+	ps.Add(checkText("practice_group", in.PracticeGroup, 0, 100, false))
 	if in.Status == "" {
 		in.Status = StatusOpen
 	}
 	if !slices.Contains(Statuses(), in.Status) {
-		return strongroom.FieldError("status", "The status must be one of: %s.", strings.Join(Statuses(), ", "))
+		ps.Addf("status", "The status must be one of: %s.", strings.Join(Statuses(), ", "))
 	}
 	if in.OpenedOn == "" {
 		in.OpenedOn = today
 	}
-	if err := checkDate("opened_on", in.OpenedOn, true); err != nil {
-		return err
-	}
-	if err := checkDate("closed_on", in.ClosedOn, false); err != nil {
-		return err
-	}
-	if in.ClosedOn != "" && in.ClosedOn < in.OpenedOn {
-		return strongroom.FieldError("closed_on", "A case cannot close before it opened.")
+	ps.Add(checkDate("opened_on", in.OpenedOn, true))
+	ps.Add(checkDate("closed_on", in.ClosedOn, false))
+	switch {
+	case in.Status == StatusClosed && in.ClosedOn == "":
+		ps.Addf("closed_on", "A closed case needs the date it closed.")
+	case in.ClosedOn != "" && in.ClosedOn < in.OpenedOn && !ps.Has("opened_on") && !ps.Has("closed_on"):
+		ps.Addf("closed_on", "A case cannot close before it opened.")
 	}
 	if in.MDLID < 0 {
-		return strongroom.FieldError("mdl_id", "Choose a multi-district litigation group from the list.")
+		ps.Addf("mdl_id", "Choose a multi-district litigation group from the list.")
 	}
 	tags, err := normalizeTags(in.Tags)
-	if err != nil {
-		return err
-	}
+	ps.Add(err)
 	in.Tags = tags
-	if in.Responsible, err = idSet("responsible", in.Responsible); err != nil {
-		return err
+	responsible, err := idSet("responsible", in.Responsible)
+	ps.Add(err)
+	classes, err := idSet("classes", in.Classes)
+	ps.Add(err)
+	if !ps.OK() {
+		return ps.Err()
 	}
-	in.Classes, err = idSet("classes", in.Classes)
-	return err
+	in.Responsible, in.Classes = responsible, classes
+	return nil
 }
 
 // checkNumber validates a typed-in case number.

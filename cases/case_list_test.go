@@ -31,7 +31,7 @@ func testCaseListParams(t *testing.T, f *fixture) {
 		{Title: "In re Solar energy merger", Client: "Blue Harbor", PracticeGroup: "corporate", Status: "pending",
 			OpenedOn: f.year + "-02-10", Classes: []int64{f.classA}},
 		{Title: "Smith v. Jones", Client: "Energy Partners LLC", PracticeGroup: "Listparams secret group", Status: "closed",
-			OpenedOn: f.year + "-03-15", Classes: []int64{f.classB}, Responsible: []int64{f.userID}},
+			OpenedOn: f.year + "-03-15", ClosedOn: f.year + "-03-16", Classes: []int64{f.classB}, Responsible: []int64{f.userID}},
 		{Title: "Acme 100%_off", Client: "@Acme", PracticeGroup: "Tax", Status: "open", OpenedOn: f.year + "-04-20"},
 		{Title: "zeta holdings", Client: "zed", PracticeGroup: "Corporate", Status: "archived", OpenedOn: f.year + "-05-25",
 			Classes: []int64{f.classA}, Responsible: []int64{other}},

@@ -62,35 +62,42 @@ func (r *ContactRecord) Input() ContactInput {
 		Address: r.Contact.Address, Role: r.Role, Classes: slices.Clone(r.OwnClassIDs()), Version: r.Version}
 }
 
+// validate checks the input, reporting every problem at once.
 func (in *ContactInput) validate(linking bool) error {
+	var ps strongroom.Problems
+	if !linking {
+		if !slices.Contains(ContactKinds(), in.Kind) {
+			ps.Addf("kind", "The kind must be person or organisation.")
+		}
+		ps.Add(checkText("name", in.Name, 1, 300, false))
+		ps.Add(checkEmail(in.Email))
+		ps.Add(checkText("phone", in.Phone, 0, 50, false))
+		ps.Add(checkText("address", in.Address, 0, 1000, true))
+	}
 	if !slices.Contains(ContactRoles(), in.Role) {
-		return strongroom.FieldError("role", "The role must be one of: %s.", strings.Join(ContactRoles(), ", "))
+		ps.Addf("role", "The role must be one of: %s.", strings.Join(ContactRoles(), ", "))
 	}
-	var err error
-	if in.Classes, err = idSet("classes", in.Classes); err != nil {
-		return err
+	classes, err := idSet("classes", in.Classes)
+	ps.Add(err)
+	if !ps.OK() {
+		return ps.Err()
 	}
-	if linking {
+	in.Classes = classes
+	return nil
+}
+
+// checkEmail checks an optional e-mail address.
+func checkEmail(email string) error {
+	if email == "" {
 		return nil
 	}
-	if !slices.Contains(ContactKinds(), in.Kind) {
-		return strongroom.FieldError("kind", "The kind must be person or organisation.")
-	}
-	if err := checkText("name", in.Name, 1, 300, false); err != nil {
+	if err := checkText("email", email, 3, 254, false); err != nil {
 		return err
 	}
-	if in.Email != "" {
-		if err := checkText("email", in.Email, 3, 254, false); err != nil {
-			return err
-		}
-		if at := strings.LastIndexByte(in.Email, '@'); at < 1 || at == len(in.Email)-1 || strings.ContainsAny(in.Email, " <>,;") {
-			return strongroom.FieldError("email", "This is not an e-mail address.")
-		}
+	if at := strings.LastIndexByte(email, '@'); at < 1 || at == len(email)-1 || strings.ContainsAny(email, " <>,;") {
+		return strongroom.FieldError("email", "This is not an e-mail address.")
 	}
-	if err := checkText("phone", in.Phone, 0, 50, false); err != nil {
-		return err
-	}
-	return checkText("address", in.Address, 0, 1000, true)
+	return nil
 }
 
 var contactSpec = listSpec{

@@ -44,25 +44,25 @@ func (e *Event) Input() EventInput {
 		Classes: slices.Clone(e.OwnClassIDs()), Version: e.Version}
 }
 
+// validate checks the input, reporting every problem at once.
 func (in *EventInput) validate() error {
+	var ps strongroom.Problems
 	if !slices.Contains(EventKinds(), in.Kind) {
-		return strongroom.FieldError("kind", "The kind must be one of: %s.", strings.Join(EventKinds(), ", "))
+		ps.Addf("kind", "The kind must be one of: %s.", strings.Join(EventKinds(), ", "))
 	}
-	if err := checkText("title", in.Title, 1, 300, false); err != nil {
-		return err
+	ps.Add(checkText("title", in.Title, 1, 300, false))
+	ps.Add(checkDate("due_on", in.DueOn, true))
+	ps.Add(checkDate("remind_on", in.RemindOn, false))
+	if in.RemindOn != "" && in.RemindOn > in.DueOn && !ps.Has("due_on") && !ps.Has("remind_on") {
+		ps.Addf("remind_on", "A reminder must come on or before the due date.")
 	}
-	if err := checkDate("due_on", in.DueOn, true); err != nil {
-		return err
+	classes, err := idSet("classes", in.Classes)
+	ps.Add(err)
+	if !ps.OK() {
+		return ps.Err()
 	}
-	if err := checkDate("remind_on", in.RemindOn, false); err != nil {
-		return err
-	}
-	if in.RemindOn != "" && in.RemindOn > in.DueOn {
-		return strongroom.FieldError("remind_on", "A reminder must come on or before the due date.")
-	}
-	var err error
-	in.Classes, err = idSet("classes", in.Classes)
-	return err
+	in.Classes = classes
+	return nil
 }
 
 var eventSpec = listSpec{

@@ -49,26 +49,25 @@ func (f *Financial) Input() FinancialInput {
 		Description: f.Description, Classes: slices.Clone(f.OwnClassIDs()), Version: f.Version}
 }
 
-// validate checks the input and returns the amount in ten-thousandths.
+// validate checks the input, reporting every problem at once, and
+// returns the amount in ten-thousandths.
 func (in *FinancialInput) validate() (int64, error) {
+	var ps strongroom.Problems
 	if !slices.Contains(FinancialKinds(), in.Kind) {
-		return 0, strongroom.FieldError("kind", "The kind must be one of: %s.", strings.Join(FinancialKinds(), ", "))
+		ps.Addf("kind", "The kind must be one of: %s.", strings.Join(FinancialKinds(), ", "))
 	}
 	amount, err := ParseAmount(in.Amount)
-	if err != nil {
-		return 0, err
+	ps.Add(err)
+	ps.Add(CheckCurrency(in.Currency))
+	ps.Add(checkDate("occurred_on", in.OccurredOn, true))
+	ps.Add(checkText("description", in.Description, 0, 2000, false))
+	classes, err := idSet("classes", in.Classes)
+	ps.Add(err)
+	if !ps.OK() {
+		return 0, ps.Err()
 	}
-	if err := CheckCurrency(in.Currency); err != nil {
-		return 0, err
-	}
-	if err := checkDate("occurred_on", in.OccurredOn, true); err != nil {
-		return 0, err
-	}
-	if err := checkText("description", in.Description, 0, 2000, false); err != nil {
-		return 0, err
-	}
-	in.Classes, err = idSet("classes", in.Classes)
-	return amount, err
+	in.Classes = classes
+	return amount, nil
 }
 
 var financialSpec = listSpec{

@@ -73,6 +73,9 @@ var scenarios = []struct {
 	{"CaseListParams", testCaseListParams},
 	{"ImportCases", testImportCases},
 	{"ImportFinancial", testImportFinancial},
+	{"AllProblemsAtOnce", testAllProblemsAtOnce},
+	{"ClosedDate", testClosedDate},
+	{"ImportListsEveryProblem", testImportListsEveryProblem},
 	// These two purge whatever earlier scenarios deleted: keep them last.
 	{"SoftDeleteAndPurge", testSoftDeleteAndPurge},
 	{"Purger", testPurger},

@@ -75,18 +75,26 @@ func (r *ImportReport) fail(line int, field, format string, args ...any) {
 	}
 }
 
-// failErr records a validation error of a row, naming its field.
+// failErr records every problem of a row's validation error, naming
+// their fields.
 func (r *ImportReport) failErr(line int, err error) {
-	field := strongroom.ErrorField(err)
-	if field == "" {
-		field = "row"
+	problems := strongroom.ErrorProblems(err)
+	if problems == nil {
+		problems = []strongroom.Problem{{Field: strongroom.ErrorField(err), Message: strongroom.ErrorMessage(err)}}
 	}
-	r.fail(line, field, "%s", strongroom.ErrorMessage(err))
+	for _, p := range problems {
+		field := p.Field
+		if field == "" {
+			field = "row"
+		}
+		r.fail(line, field, "%s", p.Message)
+	}
 }
 
 // refusal is the error an import with row errors returns: EINVALID with
 // the first row error as its message, so that even a caller that only
-// shows the error names a line and a field.
+// shows the error names a line and a field, and every listed row error
+// among its problems.
 func (r *ImportReport) refusal() error {
 	if r.Valid() {
 		return nil
@@ -97,7 +105,11 @@ func (r *ImportReport) refusal() error {
 	if r.ErrorCount > 1 {
 		msg += fmt.Sprintf(" (and %d more errors)", r.ErrorCount-1)
 	}
-	return &strongroom.Error{Code: strongroom.EINVALID, Field: first.Field, Message: msg}
+	problems := make([]strongroom.Problem, len(r.Errors))
+	for i, e := range r.Errors {
+		problems[i] = strongroom.Problem{Field: e.Field, Message: e.String()}
+	}
+	return &strongroom.Error{Code: strongroom.EINVALID, Field: first.Field, Message: msg, Problems: problems}
 }
 
 // csvRow is one data row and the line it starts on.

@@ -92,22 +92,25 @@ func caseRow(f []string, classes map[string]int64, today string, p *identity.Pri
 	in := CaseInput{Number: strings.TrimSpace(f[0]), Title: strings.TrimSpace(f[1]), Client: strings.TrimSpace(f[2]),
 		PracticeGroup: strings.TrimSpace(f[3]), Status: strings.ToLower(strings.TrimSpace(f[4])),
 		OpenedOn: strings.TrimSpace(f[5]), ClosedOn: strings.TrimSpace(f[6]), Tags: splitList(f[7])}
+	var ps strongroom.Problems
 	for _, name := range splitList(f[8]) {
 		id, ok := classes[strings.ToLower(name)]
 		if !ok {
-			return in, strongroom.FieldError("classes", "There is no security class named %q.", name)
+			ps.Addf("classes", "There is no security class named %q.", name)
+			continue
 		}
 		in.Classes = append(in.Classes, id)
 	}
-	if err := in.normalize(today); err != nil {
-		return in, err
+	ps.Add(in.normalize(today))
+	if !ps.Has("classes") {
+		own, err := ownClasses(p.Subject, nil, in.Classes)
+		if err == nil {
+			in.Classes = own
+			err = stillVisible(p.Subject, access.Cases, in.Classes, "case")
+		}
+		ps.Add(err)
 	}
-	own, err := ownClasses(p.Subject, nil, in.Classes)
-	if err != nil {
-		return in, err
-	}
-	in.Classes = own
-	return in, stillVisible(p.Subject, access.Cases, in.Classes, "case")
+	return in, ps.Err()
 }
 
 // classNames maps security class names (lower case) and ids to ids.

@@ -48,13 +48,14 @@ func (s *Service) ImportFinancial(ctx context.Context, t *tenancy.Handle, p *ide
 		rec := importedFinancial{line: row.line, in: FinancialInput{Kind: strings.ToLower(strings.TrimSpace(f[1])),
 			Amount: strings.TrimSpace(f[2]), Currency: strings.TrimSpace(f[3]), OccurredOn: strings.TrimSpace(f[4]),
 			Description: strings.TrimSpace(f[5])}}
+		amount, err := rec.in.validate()
 		if strings.TrimSpace(f[0]) == "" {
 			report.fail(row.line, "case_number", "The case number is required.")
-			continue
 		}
-		amount, err := rec.in.validate()
 		if err != nil {
 			report.failErr(row.line, err)
+		}
+		if err != nil || strings.TrimSpace(f[0]) == "" {
 			continue
 		}
 		rec.amount = amount

@@ -60,10 +60,10 @@ func (s *Service) CreateMDL(ctx context.Context, t *tenancy.Handle, p *identity.
 	if err := p.Subject.Require(access.Administration, access.Edit); err != nil {
 		return nil, err
 	}
-	if err := checkText("code", g.Code, 1, 50, false); err != nil {
-		return nil, err
-	}
-	if err := checkText("name", g.Name, 1, 300, false); err != nil {
+	var ps strongroom.Problems
+	ps.Add(checkText("code", g.Code, 1, 50, false))
+	ps.Add(checkText("name", g.Name, 1, 300, false))
+	if err := ps.Err(); err != nil {
 		return nil, err
 	}
 	err := t.DB.InTx(ctx, func(tx *store.Tx) error {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 
+	"strongroom"
 	"strongroom/identity"
 	"strongroom/store"
 	"strongroom/tenancy"
@@ -34,16 +35,18 @@ func (n *Note) Input() NoteInput {
 // maxNoteBody bounds a note's Markdown, in characters.
 const maxNoteBody = 100_000
 
+// validate checks the input, reporting every problem at once.
 func (in *NoteInput) validate() error {
-	if err := checkText("title", in.Title, 1, 300, false); err != nil {
-		return err
+	var ps strongroom.Problems
+	ps.Add(checkText("title", in.Title, 1, 300, false))
+	ps.Add(checkText("body", in.Body, 0, maxNoteBody, true))
+	classes, err := idSet("classes", in.Classes)
+	ps.Add(err)
+	if !ps.OK() {
+		return ps.Err()
 	}
-	if err := checkText("body", in.Body, 0, maxNoteBody, true); err != nil {
-		return err
-	}
-	var err error
-	in.Classes, err = idSet("classes", in.Classes)
-	return err
+	in.Classes = classes
+	return nil
 }
 
 var noteSpec = listSpec{

@@ -146,7 +146,7 @@ const dateLayout = "2006-01-02"
 func checkDate(field, value string, required bool) error {
 	if value == "" {
 		if required {
-			return strongroom.FieldError(field, "A date is required (YYYY-MM-DD).")
+			return strongroom.FieldError(field, "A date is required.")
 		}
 		return nil
 	}

@@ -28,10 +28,7 @@ func (s *Service) Update(ctx context.Context, t *tenancy.Handle, p *identity.Pri
 	if in.Version <= 0 {
 		return nil, strongroom.FieldError("version", "Send the version of the document you are changing.")
 	}
-	if in.Title, err = cleanTitle(in.Title); err != nil {
-		return nil, err
-	}
-	if in.Description, err = cleanDescription(in.Description); err != nil {
+	if err := cleanInput(&in.Title, &in.Description, nil); err != nil {
 		return nil, err
 	}
 	err = t.DB.InTx(ctx, func(tx *store.Tx) error { return s.update(ctx, tx, t, p, id, in) })

@@ -28,14 +28,10 @@ func (s *Service) Create(ctx context.Context, t *tenancy.Handle, p *identity.Pri
 	if strings.TrimSpace(in.Title) == "" {
 		in.Title = SanitizeFilename(up.Filename)
 	}
-	var err error
-	if in.Title, err = cleanTitle(in.Title); err != nil {
-		return nil, err
-	}
-	if in.Description, err = cleanDescription(in.Description); err != nil {
-		return nil, err
-	}
-	if _, err := effectiveClasses(ctx, t.DB, p, caseID, in.Classes); err != nil {
+	if err := cleanInput(&in.Title, &in.Description, func() error {
+		_, err := effectiveClasses(ctx, t.DB, p, caseID, in.Classes)
+		return err
+	}); err != nil {
 		return nil, err
 	}
 	limit, err := s.MaxUpload(ctx, t)

@@ -12,6 +12,25 @@ import (
 	"strongroom/identity"
 )
 
+// cleanInput trims and checks a document's title and description, and
+// runs more (a check of its classes) when given, reporting every problem
+// at once.
+func cleanInput(title, description *string, more func() error) error {
+	var ps strongroom.Problems
+	t, err := cleanTitle(*title)
+	ps.Add(err)
+	d, err := cleanDescription(*description)
+	ps.Add(err)
+	if more != nil {
+		ps.Add(more())
+	}
+	if err := ps.Err(); err != nil {
+		return err
+	}
+	*title, *description = t, d
+	return nil
+}
+
 // cleanTitle trims and checks a title.
 func cleanTitle(title string) (string, error) {
 	title = strings.TrimSpace(title)

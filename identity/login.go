@@ -364,6 +364,21 @@ func totpAAD(h *tenancy.Handle, userID int64) []byte {
 	return fmt.Appendf(nil, "strongroom totp %s %d", h.Tenant.Slug, userID)
 }
 
+// CheckNewPassword checks a password the caller would choose against the
+// tenant's rules (field new_password), changing nothing.
+func (svc *Service) CheckNewPassword(ctx context.Context, h *tenancy.Handle, p *Principal, next string) error {
+	settings, err := loadSettings(ctx, h.DB)
+	if err != nil {
+		return err
+	}
+	// The names an attacker who knows the account tries first.
+	related := []string{p.User.DisplayName, h.Tenant.Slug, h.Tenant.DisplayName}
+	if err := password.Check(next, p.User.Username, mfaRequired(settings, p) || p.User.TOTPEnabled, related...); err != nil {
+		return &strongroom.Error{Code: strongroom.EINVALID, Field: "new_password", Message: strongroom.ErrorMessage(err)}
+	}
+	return nil
+}
+
 // ChangePassword sets the caller's own new password after checking the
 // current one. Every session of the user ends; a new one is returned.
 func (svc *Service) ChangePassword(ctx context.Context, h *tenancy.Handle, p *Principal, current, next, userAgent string) (string, error) {
@@ -378,20 +393,22 @@ func (svc *Service) ChangePassword(ctx context.Context, h *tenancy.Handle, p *Pr
 	if err != nil {
 		return "", err
 	}
+	// Both passwords' problems are told at once; which rules the new one
+	// breaks says nothing about the current one.
+	var ps strongroom.Problems
 	if !ok {
-		return "", strongroom.FieldError("current_password", "Your current password is not right.")
+		ps.Addf("current_password", "Your current password is not right.")
+	}
+	ps.Add(svc.CheckNewPassword(ctx, h, p, next))
+	if ok && ps.OK() && next == current {
+		ps.Addf("new_password", "Choose a password different from the current one.")
+	}
+	if err := ps.Err(); err != nil {
+		return "", err
 	}
 	settings, err := loadSettings(ctx, h.DB)
 	if err != nil {
 		return "", err
-	}
-	// The names an attacker who knows the account tries first.
-	related := []string{p.User.DisplayName, h.Tenant.Slug, h.Tenant.DisplayName}
-	if err := password.Check(next, p.User.Username, mfaRequired(settings, p) || p.User.TOTPEnabled, related...); err != nil {
-		return "", &strongroom.Error{Code: strongroom.EINVALID, Field: "new_password", Message: strongroom.ErrorMessage(err)}
-	}
-	if next == current {
-		return "", strongroom.FieldError("new_password", "Choose a password different from the current one.")
 	}
 	hash, err := svc.hasher.Hash(ctx, next)
 	if err != nil {

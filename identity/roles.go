@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 
 	"strongroom"
 	"strongroom/access"
@@ -72,26 +74,29 @@ func (svc *Service) GetRole(ctx context.Context, h *tenancy.Handle, p *Principal
 }
 
 // validateRole checks a role and drops "no grant" entries from its grants.
+// Every problem is reported at once.
 func validateRole(r *access.Role) error {
-	if err := checkText("name", r.Name, 1, 100); err != nil {
-		return err
-	}
-	if err := checkText("description", r.Description, 0, 500); err != nil {
-		return err
-	}
+	var ps strongroom.Problems
+	ps.Add(checkText("name", r.Name, 1, 100))
+	ps.Add(checkText("description", r.Description, 0, 500))
 	grants := map[access.Area]access.Grant{}
-	for area, grant := range r.Grants {
+	for _, area := range slices.Sorted(maps.Keys(r.Grants)) {
 		a, err := access.ParseArea(string(area))
 		if err != nil {
-			return err
+			ps.Add(err)
+			continue
 		}
-		g, err := access.ParseGrant(string(grant))
+		g, err := access.ParseGrant(string(r.Grants[area]))
 		if err != nil {
-			return err
+			ps.Add(err)
+			continue
 		}
 		if g != access.NoGrant {
 			grants[a] = g
 		}
+	}
+	if !ps.OK() {
+		return ps.Err()
 	}
 	r.Grants = grants
 	return r.Validate()
@@ -253,10 +258,10 @@ func (svc *Service) CreateClass(ctx context.Context, h *tenancy.Handle, p *Princ
 	if err := p.RequireAdmin(); err != nil {
 		return nil, err
 	}
-	if err := checkText("name", c.Name, 1, 200); err != nil {
-		return nil, err
-	}
-	if err := checkText("description", c.Description, 0, 500); err != nil {
+	var ps strongroom.Problems
+	ps.Add(checkText("name", c.Name, 1, 200))
+	ps.Add(checkText("description", c.Description, 0, 500))
+	if err := ps.Err(); err != nil {
 		return nil, err
 	}
 	err := inTx(ctx, h, func(tx *store.Tx) error {

@@ -37,23 +37,29 @@ var DefaultSettings = Settings{
 	AbsoluteTimeout:  12 * time.Hour,
 }
 
-// Validate checks a policy, naming the field at fault.
+// Validate checks a policy, naming every field at fault.
 func (s Settings) Validate() error {
-	switch {
-	case s.LockoutThreshold < 1 || s.LockoutThreshold > 100:
-		return strongroom.FieldError("lockout_threshold", "The lockout threshold must be between 1 and 100 failed sign-ins.")
-	case s.AutoUnlockAfter < 0 || s.AutoUnlockAfter > 30*24*time.Hour:
-		return strongroom.FieldError("auto_unlock_after", "Automatic unlock must be off (0) or at most 30 days.")
-	case s.AutoUnlockAfter != 0 && s.AutoUnlockAfter < time.Minute:
-		return strongroom.FieldError("auto_unlock_after", "Automatic unlock must be off (0) or at least one minute.")
-	case s.MFA != MFAOptional && s.MFA != MFAAdmins && s.MFA != MFAEveryone:
-		return strongroom.FieldError("mfa", "Two-factor must be optional, admins or everyone.")
-	case s.IdleTimeout < time.Minute || s.IdleTimeout > 24*time.Hour:
-		return strongroom.FieldError("idle_timeout", "The idle timeout must be between 1 minute and 24 hours.")
-	case s.AbsoluteTimeout < s.IdleTimeout || s.AbsoluteTimeout > 30*24*time.Hour:
-		return strongroom.FieldError("absolute_timeout", "The absolute timeout must be at least the idle timeout and at most 30 days.")
+	var ps strongroom.Problems
+	if s.LockoutThreshold < 1 || s.LockoutThreshold > 100 {
+		ps.Addf("lockout_threshold", "The lockout threshold must be between 1 and 100 failed sign-ins.")
 	}
-	return nil
+	switch {
+	case s.AutoUnlockAfter < 0 || s.AutoUnlockAfter > 30*24*time.Hour:
+		ps.Addf("auto_unlock_after", "Automatic unlock must be off (0) or at most 30 days.")
+	case s.AutoUnlockAfter != 0 && s.AutoUnlockAfter < time.Minute:
+		ps.Addf("auto_unlock_after", "Automatic unlock must be off (0) or at least one minute.")
+	}
+	if s.MFA != MFAOptional && s.MFA != MFAAdmins && s.MFA != MFAEveryone {
+		ps.Addf("mfa", "Two-factor must be optional, admins or everyone.")
+	}
+	idleOK := s.IdleTimeout >= time.Minute && s.IdleTimeout <= 24*time.Hour
+	if !idleOK {
+		ps.Addf("idle_timeout", "The idle timeout must be between 1 minute and 24 hours.")
+	}
+	if s.AbsoluteTimeout > 30*24*time.Hour || idleOK && s.AbsoluteTimeout < s.IdleTimeout || !idleOK && s.AbsoluteTimeout < time.Minute {
+		ps.Addf("absolute_timeout", "The absolute timeout must be at least the idle timeout and at most 30 days.")
+	}
+	return ps.Err()
 }
 
 func (s Settings) values() map[string]string {

@@ -29,17 +29,22 @@ type APIToken struct {
 	Revoked    bool
 }
 
+// CheckTokenName checks the name of a new API token.
+func CheckTokenName(name string) error { return checkText("name", name, 1, 100) }
+
 // CreateToken makes a personal API token for the caller, acting with
 // exactly their permissions. The secret is returned once and stored hashed.
 func (svc *Service) CreateToken(ctx context.Context, h *tenancy.Handle, p *Principal, name string, lifetime time.Duration) (*APIToken, string, error) {
 	if p.TokenID != 0 {
 		return nil, "", strongroom.Errorf(strongroom.EFORBIDDEN, "API tokens cannot make other API tokens; sign in to make one.")
 	}
-	if err := checkText("name", name, 1, 100); err != nil {
-		return nil, "", err
-	}
+	var ps strongroom.Problems
+	ps.Add(CheckTokenName(name))
 	if lifetime < time.Hour || lifetime > maxTokenLifetime {
-		return nil, "", strongroom.FieldError("expires_in", "A token must expire between one hour and 366 days from now.")
+		ps.Addf("expires_in", "A token must expire between one hour and 366 days from now.")
+	}
+	if err := ps.Err(); err != nil {
+		return nil, "", err
 	}
 	secret := tokenPrefix + randomToken(32)
 	now := svc.Now()

@@ -19,7 +19,7 @@ func (svc *Service) BeginTOTP(ctx context.Context, h *tenancy.Handle, p *Princip
 	if p.User.TOTPEnabled {
 		return nil, strongroom.Errorf(strongroom.ECONFLICT, "Two-factor sign-in is already set up for your account.")
 	}
-	e, err := totp.Enrol(h.Tenant.DisplayName+" · Strongroom", p.User.Username)
+	e, err := totp.Enrol(totpIssuer(h), p.User.Username)
 	if err != nil {
 		return nil, err
 	}
@@ -32,6 +32,36 @@ func (svc *Service) BeginTOTP(ctx context.Context, h *tenancy.Handle, p *Princip
 		return nil, err
 	}
 	return e, nil
+}
+
+// totpIssuer is the name an authenticator app shows for the account.
+func totpIssuer(h *tenancy.Handle) string { return h.Tenant.DisplayName + " · Strongroom" }
+
+// PendingTOTP returns the caller's enrolment begun by BeginTOTP and not
+// yet confirmed: the same secret and QR code, opened from the sealed copy
+// in the database (it never travels through the browser's form), for
+// showing again after a wrong first code.
+func (svc *Service) PendingTOTP(ctx context.Context, h *tenancy.Handle, p *Principal) (*totp.Enrolment, error) {
+	if p.TokenID != 0 {
+		return nil, strongroom.Errorf(strongroom.EFORBIDDEN, "Two-factor set-up needs a signed-in session.")
+	}
+	c, err := loadCredentials(ctx, h.DB, "id", p.User.ID)
+	if err != nil {
+		return nil, err
+	} else if c == nil {
+		return nil, errSessionEnded()
+	}
+	if c.totpEnabled == 1 {
+		return nil, strongroom.Errorf(strongroom.ECONFLICT, "Two-factor sign-in is already set up for your account.")
+	}
+	if len(c.totpSecret) == 0 {
+		return nil, strongroom.Errorf(strongroom.ECONFLICT, "Start two-factor set-up first.")
+	}
+	secret, err := keys.OpenSealed(h.DataKey(), c.totpSecret, totpAAD(h, p.User.ID))
+	if err != nil {
+		return nil, err
+	}
+	return totp.Pending(totpIssuer(h), p.User.Username, string(secret))
 }
 
 // ConfirmTOTP turns two-factor on once the caller proves, with a code, that

@@ -69,20 +69,25 @@ type UserInput struct {
 	Version     int // for updates: the version the edit is based on
 }
 
+// validate checks the input, reporting every problem at once.
 func (in *UserInput) validate() error {
-	if err := ValidateUsername(in.Username); err != nil {
+	var ps strongroom.Problems
+	ps.Add(ValidateUsername(in.Username))
+	ps.Add(checkText("display_name", in.DisplayName, 1, 200))
+	ps.Add(checkEmail(in.Email))
+	return ps.Err()
+}
+
+// checkEmail checks an optional e-mail address.
+func checkEmail(email string) error {
+	if email == "" {
+		return nil
+	}
+	if err := checkText("email", email, 3, 254); err != nil {
 		return err
 	}
-	if err := checkText("display_name", in.DisplayName, 1, 200); err != nil {
-		return err
-	}
-	if in.Email != "" {
-		if err := checkText("email", in.Email, 3, 254); err != nil {
-			return err
-		}
-		if at := strings.LastIndexByte(in.Email, '@'); at < 1 || at == len(in.Email)-1 || strings.ContainsAny(in.Email, " <>") {
-			return strongroom.FieldError("email", "This is not an e-mail address.")
-		}
+	if at := strings.LastIndexByte(email, '@'); at < 1 || at == len(email)-1 || strings.ContainsAny(email, " <>") {
+		return strongroom.FieldError("email", "This is not an e-mail address.")
 	}
 	return nil
 }

@@ -69,12 +69,9 @@ func (h *Handler) apiImport(financial bool) authFunc {
 			return err
 		}
 		if err != nil && !dry {
-			status := statusOf[strongroom.ErrorCode(err)]
-			body := map[string]string{"code": strongroom.ErrorCode(err), "message": strongroom.ErrorMessage(err)}
-			if f := strongroom.ErrorField(err); f != "" {
-				body["field"] = f
-			}
-			return writeJSON(w, status, map[string]any{"error": body, "import": importJSON(rep)})
+			code := strongroom.ErrorCode(err)
+			body := errorBodyOf(code, strongroom.ErrorMessage(err), err)
+			return writeJSON(w, statusOf[code], map[string]any{"error": body, "import": importJSON(rep)})
 		}
 		return writeJSON(w, http.StatusOK, map[string]any{"import": importJSON(rep)})
 	}

@@ -54,14 +54,35 @@ func (h *Handler) renderError(w http.ResponseWriter, r *http.Request, err error)
 	if after, ok := retryAfter[status]; ok {
 		w.Header().Set("Retry-After", after)
 	}
-	msg, field := strongroom.ErrorMessage(err), strongroom.ErrorField(err)
+	msg := strongroom.ErrorMessage(err)
 	if strings.HasPrefix(r.URL.Path, "/api/") {
-		body := map[string]string{"code": code, "message": msg}
-		if field != "" {
-			body["field"] = field
-		}
-		_ = writeJSON(w, status, map[string]any{"error": body})
+		_ = writeJSON(w, status, map[string]any{"error": errorBodyOf(code, msg, err)})
 		return
 	}
 	h.renderErrorPage(w, r, status, msg)
+}
+
+// errorBody is the JSON API's error: code and message always, the field
+// at fault when there is one, and for invalid input every problem found
+// (the first of them is field and message), so that a client can show
+// them all at once.
+type errorBody struct {
+	Code    string        `json:"code"`
+	Message string        `json:"message"`
+	Field   string        `json:"field,omitempty"`
+	Errors  []problemJSON `json:"errors,omitempty"`
+}
+
+// problemJSON is one problem of an invalid input.
+type problemJSON struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+func errorBodyOf(code, msg string, err error) errorBody {
+	body := errorBody{Code: code, Message: msg, Field: strongroom.ErrorField(err)}
+	for _, p := range strongroom.ErrorProblems(err) {
+		body.Errors = append(body.Errors, problemJSON{Field: p.Field, Message: p.Message})
+	}
+	return body
 }

@@ -10,6 +10,7 @@ import (
 
 	"strongroom"
 	"strongroom/identity"
+	"strongroom/identity/totp"
 	"strongroom/tenancy"
 )
 
@@ -27,7 +28,10 @@ func (h *Handler) passwordSubmit(w http.ResponseWriter, r *http.Request, t *tena
 	fields := []string{"current_password", "new_password", "confirm"}
 	next := r.PostForm.Get("new_password")
 	if next != r.PostForm.Get("confirm") {
-		return h.renderForm(w, "password", v, strongroom.FieldError("confirm", "The two new passwords are not the same; type them again."), fields...)
+		var ps strongroom.Problems
+		ps.Add(h.identity.CheckNewPassword(r.Context(), t, p, next))
+		ps.Addf("confirm", "The two new passwords are not the same; type them again.")
+		return h.renderForm(w, "password", v, ps.Err(), fields...)
 	}
 	token, err := h.identity.ChangePassword(r.Context(), t, p, r.PostForm.Get("current_password"), next, r.UserAgent())
 	if err != nil {
@@ -57,10 +61,14 @@ func (h *Handler) totpPage(w http.ResponseWriter, r *http.Request, t *tenancy.Ha
 		if err != nil {
 			return err
 		}
-		// Only base64 characters follow the fixed prefix, so the URL is safe.
-		v.Page = totpSetup{QR: template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(e.QRPNG)), Secret: e.Secret}
+		v.Page = totpSetupOf(e)
 	}
 	return h.render(w, http.StatusOK, "totp", v)
+}
+
+func totpSetupOf(e *totp.Enrolment) totpSetup {
+	// Only base64 characters follow the fixed prefix, so the URL is safe.
+	return totpSetup{QR: template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(e.QRPNG)), Secret: e.Secret}
 }
 
 // totpSubmit confirms set-up with a first code and shows the recovery codes,
@@ -74,9 +82,17 @@ func (h *Handler) totpSubmit(w http.ResponseWriter, r *http.Request, t *tenancy.
 	}
 	codes, token, err := h.identity.ConfirmTOTP(r.Context(), t, p, r.PostForm.Get("code"), r.UserAgent())
 	if err != nil {
-		// The secret stays as it was: no new QR code, which would
-		// undo what the user just added to their app.
-		return h.renderForm(w, "totp", newView(r, t, p), err, "code")
+		// The secret stays as it was, and so does its QR code: a new one
+		// would undo what the user just added to their app.
+		v := newView(r, t, p)
+		if strongroom.ErrorCode(err) == strongroom.EINVALID {
+			e, perr := h.identity.PendingTOTP(r.Context(), t, p)
+			if perr != nil {
+				return perr
+			}
+			v.Page = totpSetupOf(e)
+		}
+		return h.renderForm(w, "totp", v, err, "code")
 	}
 	setSession(w, t.Tenant.Slug, token)
 	v := newView(r, t, p)
@@ -157,19 +173,20 @@ func (h *Handler) tokenSubmit(w http.ResponseWriter, r *http.Request, t *tenancy
 	}
 	v := newView(r, t, p)
 	v.Form.Values = formValues(r, "name", "expires_in_days")
+	var ps strongroom.Problems
 	days, err := formInt(r, "expires_in_days")
+	ps.Add(err)
 	if err == nil && (days < 1 || days > 366) {
-		err = strongroom.FieldError("expires_in_days", "A token must expire in 1 to 366 days.")
+		ps.Addf("expires_in_days", "A token must expire in 1 to 366 days.")
 	}
-	if err != nil {
-		return h.renderTokens(w, r, t, p, v, err)
+	if !ps.OK() {
+		ps.Add(identity.CheckTokenName(r.PostForm.Get("name")))
+		return h.renderTokens(w, r, t, p, v, ps.Err())
 	}
 	tk, secret, err := h.identity.CreateToken(r.Context(), t, p, r.PostForm.Get("name"), time.Duration(days)*24*time.Hour)
 	if err != nil {
-		if strongroom.ErrorField(err) == "expires_in" {
-			err = strongroom.FieldError("expires_in_days", "%s", strongroom.ErrorMessage(err))
-		}
-		return h.renderTokens(w, r, t, p, v, err)
+		// The service counts a lifetime; the form has days.
+		return h.renderTokens(w, r, t, p, v, renameFields(err, map[string]string{"expires_in": "expires_in_days"}))
 	}
 	v.Page = createdToken{Token: tk, Secret: secret}
 	return h.render(w, http.StatusCreated, "token_created", v)

@@ -144,17 +144,18 @@ func (h *Handler) roleSubmit(w http.ResponseWriter, r *http.Request, t *tenancy.
 	}
 	fields := []string{"name", "description"}
 	role := access.Role{ID: id, Name: r.PostForm.Get("name"), Description: r.PostForm.Get("description"), Grants: map[access.Area]access.Grant{}}
+	var ps strongroom.Problems
 	for _, a := range areaFields() {
 		fields = append(fields, a.Name)
 		g, gerr := access.ParseGrant(r.PostForm.Get(a.Name))
-		if gerr != nil && err == nil {
-			err = strongroom.FieldError(a.Name, "%s", strongroom.ErrorMessage(gerr))
+		if gerr != nil {
+			ps.Addf(a.Name, "%s", strongroom.ErrorMessage(gerr))
 		}
 		if g != access.NoGrant {
 			role.Grants[access.Area(strings.TrimPrefix(a.Name, "grant-"))] = g
 		}
 	}
-	if err == nil {
+	if err = ps.Err(); err == nil {
 		_, err = h.identity.SaveRole(r.Context(), t, p, role)
 	}
 	if err != nil {

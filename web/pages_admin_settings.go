@@ -86,11 +86,14 @@ func (h *Handler) settingsPage(w http.ResponseWriter, r *http.Request, t *tenanc
 func settingsInput(r *http.Request) (identity.Settings, error) {
 	s := identity.Settings{MFA: r.PostForm.Get("mfa")}
 	var n [4]int
+	var ps strongroom.Problems
 	for i, name := range []string{"lockout_threshold", "auto_unlock_after_minutes", "idle_timeout_minutes", "absolute_timeout_minutes"} {
 		var err error
-		if n[i], err = formInt(r, name); err != nil {
-			return s, err
-		}
+		n[i], err = formInt(r, name)
+		ps.Add(err)
+	}
+	if err := ps.Err(); err != nil {
+		return s, err
 	}
 	s.LockoutThreshold = n[0]
 	s.AutoUnlockAfter = time.Duration(n[1]) * time.Minute
@@ -102,10 +105,8 @@ func settingsInput(r *http.Request) (identity.Settings, error) {
 // minutesField names the form's field for a duration the service names
 // (idle_timeout is idle_timeout_minutes on the form and in the API).
 func minutesField(err error) error {
-	if f := strongroom.ErrorField(err); strings.HasSuffix(f, "_after") || strings.HasSuffix(f, "_timeout") {
-		return strongroom.FieldError(f+"_minutes", "%s", strongroom.ErrorMessage(err))
-	}
-	return err
+	return renameFields(err, map[string]string{"auto_unlock_after": "auto_unlock_after_minutes",
+		"idle_timeout": "idle_timeout_minutes", "absolute_timeout": "absolute_timeout_minutes"})
 }
 
 // uploadField names the upload limit as the form and the API do.

@@ -5,8 +5,10 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"strongroom/cases"
+	"strongroom/format"
 	"strongroom/identity"
 	"strongroom/tenancy"
 )
@@ -144,13 +146,13 @@ func (h *Handler) renderRecordForm(w http.ResponseWriter, r *http.Request, t *te
 	if err != nil {
 		return err
 	}
+	var saved url.Values
 	if id != 0 {
-		var values url.Values
-		if caseID, values, err = k.load(h, r, t, p, id); err != nil {
+		if caseID, saved, err = k.load(h, r, t, p, id); err != nil {
 			return err
 		}
 		if len(v.Form.Values) == 0 {
-			v.Form.Values = values
+			v.Form.Values = saved
 		}
 	}
 	page := recordForm{ID: id, Path: k.path, Kinds: k.kinds, Currencies: cases.Currencies(), Roles: cases.ContactRoles()}
@@ -159,6 +161,17 @@ func (h *Handler) renderRecordForm(w http.ResponseWriter, r *http.Request, t *te
 	}
 	if page.Classes, err = h.svc.Cases.ClassChoices(r.Context(), t, p); err != nil {
 		return err
+	}
+	if id == 0 && len(v.Form.Values) == 0 {
+		v.Form.Values = k.defaults(h, t)
+	}
+	if isStale(formErr) && saved != nil {
+		// As for a case: the user's input stays, the saved values are
+		// listed beside it, and the next save is based on the current
+		// version.
+		v.Form.Changed = recordNouns[k.path][0]
+		v.Form.Stale = staleFields(k.fields, saved, v.Form.Values, page.show)
+		v.Form.Values.Set("version", saved.Get("version"))
 	}
 	v.Page = page
 	return h.renderForm(w, k.template, v, formErr, k.fields...)
@@ -218,4 +231,36 @@ func (h *Handler) recordDeleteSubmit(k recordPage) authFunc {
 		}
 		return redirectDone(w, r, t, "cases/"+strconv.FormatInt(caseID, 10), "record-delete")
 	}
+}
+
+// show writes a record field's form values for people, for the list of
+// fields someone else changed.
+func (page recordForm) show(field string, vs []string) string {
+	switch field {
+	case "kind", "role":
+		return format.Words(strings.Join(vs, ""))
+	case "done":
+		if strings.Join(vs, "") != "" {
+			return "Yes"
+		}
+		return "No"
+	case "classes":
+		return showList(vs, choiceName(page.Classes))
+	case "body":
+		return strings.TrimSpace(strings.ReplaceAll(strings.Join(vs, ""), "\r\n", "\n"))
+	}
+	return strings.TrimSpace(strings.Join(vs, ", "))
+}
+
+// defaults are the values a new record's form starts with: a financial
+// record happens today (in the tenant's time zone) in the tenant's
+// currency; the other types start empty.
+func (k recordPage) defaults(h *Handler, t *tenancy.Handle) url.Values {
+	v := url.Values{}
+	if k.path == financialAPI.path {
+		f := h.formatter(t)
+		v.Set("occurred_on", h.svc.Cases.Now().In(f.Zone()).Format(time.DateOnly))
+		v.Set("currency", f.Currency())
+	}
+	return v
 }

@@ -9,6 +9,7 @@ import (
 
 	"strongroom"
 	"strongroom/access"
+	"strongroom/format"
 	"strongroom/identity"
 	"strongroom/tenancy"
 )
@@ -87,8 +88,15 @@ type form struct {
 	Values url.Values
 	// Field is the field at fault and Error the message; with Field empty
 	// (or naming no field on the page) the message is about the whole form.
+	// With several problems they are the first, and Problems lists all.
 	Field, Error string
-	fields       []string
+	Problems     []strongroom.Problem
+	// Changed says that someone else saved the record since the form was
+	// opened, and Stale lists the fields where what they saved differs
+	// from what was typed: set by pages that show the two side by side.
+	Changed string // what changed ("case", "note"); empty: nothing
+	Stale   []staleField
+	fields  []string
 }
 
 // Get returns a field's value.
@@ -102,20 +110,118 @@ func (f form) Checked(name string, id int64) bool {
 // Is reports whether a field holds value (for selects and checkboxes).
 func (f form) Is(name, value string) bool { return f.Values.Get(name) == value }
 
-// ErrorFor returns the message for a field shown next to it.
+// ErrorFor returns the message for a field shown next to it: the first
+// problem of that field.
 func (f form) ErrorFor(name string) string {
-	if f.Field == name {
-		return f.Error
+	for _, p := range f.problems() {
+		if p.Field == name {
+			return p.Message
+		}
 	}
 	return ""
 }
 
-// General returns a message that belongs to no field on the page.
+// Described returns the aria-describedby value of a field: its hint (when
+// the page has one) and, when it is at fault, its error message.
+func (f form) Described(name string, hint bool) string {
+	var ids []string
+	if hint {
+		ids = append(ids, name+"-hint")
+	}
+	if f.ErrorFor(name) != "" {
+		ids = append(ids, name+"-error")
+	}
+	return strings.Join(ids, " ")
+}
+
+// General returns a message that belongs to no field on the page, when it
+// is the only one: several problems are listed by Summary instead.
 func (f form) General() string {
-	if f.Field == "" || !slices.Contains(f.fields, f.Field) {
-		return f.Error
+	if ps := f.problems(); len(ps) == 1 && !slices.Contains(f.fields, ps[0].Field) {
+		return ps[0].Message
 	}
 	return ""
+}
+
+// problems lists the form's problems: those of a validation error, or
+// its one message.
+func (f form) problems() []strongroom.Problem {
+	if len(f.Problems) > 0 {
+		return f.Problems
+	}
+	if f.Error != "" {
+		return []strongroom.Problem{{Field: f.Field, Message: f.Error}}
+	}
+	return nil
+}
+
+// summaryItem is one line of the summary of a form's problems at the top
+// of the page: a link to the field at fault when it is on the page.
+type summaryItem struct {
+	Field, Label, Message string
+	Link                  bool
+}
+
+// Summary lists every problem of the form in the order of the page's
+// fields (problems of fields not on the page last). It is empty when
+// General says it all.
+func (f form) Summary() []summaryItem {
+	ps := f.problems()
+	if len(ps) == 0 || f.General() != "" {
+		return nil
+	}
+	order := func(field string) int {
+		if i := slices.Index(f.fields, field); i >= 0 {
+			return i
+		}
+		return len(f.fields)
+	}
+	ps = slices.Clone(ps)
+	slices.SortStableFunc(ps, func(a, b strongroom.Problem) int { return order(a.Field) - order(b.Field) })
+	out := make([]summaryItem, 0, len(ps))
+	for _, p := range ps {
+		on := p.Field != "" && slices.Contains(f.fields, p.Field)
+		out = append(out, summaryItem{Field: p.Field, Label: fieldLabel(p.Field), Message: p.Message, Link: on})
+	}
+	return out
+}
+
+// renameFields returns err with the fields of its problems renamed as
+// names says: a service's name for an input (idle_timeout) becomes the
+// form's (idle_timeout_minutes). Any other error is returned as it is.
+func renameFields(err error, names map[string]string) error {
+	problems := strongroom.ErrorProblems(err)
+	if problems == nil {
+		return err
+	}
+	var ps strongroom.Problems
+	for _, p := range problems {
+		if to, ok := names[p.Field]; ok {
+			p.Field = to
+		}
+		ps.Addf(p.Field, "%s", p.Message)
+	}
+	return ps.Err()
+}
+
+// fieldLabels are the names of form fields as their labels say them, for
+// the summary of problems; a field not listed is named by its words.
+var fieldLabels = map[string]string{
+	"number": "Case number", "opened_on": "Opened on", "closed_on": "Closed on",
+	"mdl_id": "Multi-district litigation group", "classes": "Security classes", "occurred_on": "Date",
+	"email": "E-mail", "body": "Text", "due_on": "Due on", "remind_on": "Remind on",
+	"username": "User name", "display_name": "Display name", "roles": "Roles", "confirm": "Confirmation",
+	"current_password": "Current password", "new_password": "New password",
+	"expires_in_days": "Expires in (days)", "mfa": "Two-factor sign-in", "version": "Version",
+	"lockout_threshold": "Lockout threshold", "auto_unlock_after_minutes": "Automatic unlock (minutes)",
+	"idle_timeout_minutes": "Idle timeout (minutes)", "absolute_timeout_minutes": "Absolute timeout (minutes)",
+}
+
+func fieldLabel(field string) string {
+	if l, ok := fieldLabels[field]; ok {
+		return l
+	}
+	return format.Words(strings.TrimPrefix(field, "grant-"))
 }
 
 // parseForm reads a POSTed form body, bounded in size. Only the body is
@@ -170,9 +276,10 @@ var formCodes = map[string]bool{
 }
 
 // renderForm renders a page whose form failed with err, with the status
-// the error's code calls for (statusOf), the message next to the field at
-// fault and the values the user typed kept. fields lists the fields the
-// page shows; a message about any other field goes at the top.
+// the error's code calls for (statusOf), every problem listed at the top
+// and each message next to its field, and the values the user typed kept.
+// fields lists the fields the page shows, in order; a message about any
+// other field goes at the top only.
 func (h *Handler) renderForm(w http.ResponseWriter, page string, v view, err error, fields ...string) error {
 	status := http.StatusOK
 	if err != nil {
@@ -182,6 +289,7 @@ func (h *Handler) renderForm(w http.ResponseWriter, page string, v view, err err
 		}
 		status = statusOf[code]
 		v.Form.Field, v.Form.Error = strongroom.ErrorField(err), strongroom.ErrorMessage(err)
+		v.Form.Problems = strongroom.ErrorProblems(err)
 	}
 	v.Form.fields = fields
 	return h.render(w, status, page, v)

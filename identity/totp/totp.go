@@ -66,10 +66,25 @@ func Enrol(issuer, account string) (*Enrolment, error) {
 	if err != nil {
 		return nil, fmt.Errorf("totp enrol: %w", err)
 	}
+	return enrolment(issuer, account, gen.Secret())
+}
+
+// Pending returns the enrolment of a secret already made by Enrol and
+// not yet confirmed, so that a user who typed a wrong first code is shown
+// the same QR code again rather than a new one their app does not hold.
+func Pending(issuer, account, secret string) (*Enrolment, error) {
+	if !validSecret(secret) {
+		return nil, fmt.Errorf("totp pending: %w", otp.ErrValidateSecretInvalidBase32)
+	}
+	return enrolment(labelPart(issuer), labelPart(account), secret)
+}
+
+// enrolment builds the otpauth:// URL and QR code of a secret.
+func enrolment(issuer, account, secret string) (*Enrolment, error) {
 	// pquerna/otp v1.5.0 escapes query values with url.PathEscape, which
 	// leaves "&", "=" and "+" as they are: a tenant named "Smith & Jones"
 	// would cut the issuer short. Build the URL again, escaped properly.
-	key, err := otp.NewKeyFromURL(keyURL(issuer, account, gen.Secret()))
+	key, err := otp.NewKeyFromURL(keyURL(issuer, account, secret))
 	if err != nil {
 		return nil, fmt.Errorf("totp enrol: %w", err)
 	}

@@ -192,9 +192,9 @@ func (it auditItem) ActionText() string {
 	return label + ": " + strings.ReplaceAll(verb, "_", " ")
 }
 
-// fieldLabels name the fields a change or a detail may be about; others
+// auditFieldLabels name the fields a change or a detail may be about; others
 // are written from their names ("practice_group" → "Practice group").
-var fieldLabels = map[string]string{
+var auditFieldLabels = map[string]string{
 	"display_name": "Display name", "username": "User name", "email": "Email address", "new_password": "Password",
 	"failed_logins": "Failed sign-ins", "restricted": "Restricted to their classes", "roles": "Roles", "grants": "Grants",
 	"classes": "Security classes", "own_classes": "Own security classes", "case_id": "Case", "contact_id": "Contact",
@@ -206,9 +206,9 @@ var fieldLabels = map[string]string{
 	"lockout_threshold": "Failed sign-ins before locking",
 }
 
-// fieldLabel is a field's name for people.
-func fieldLabel(field string) string {
-	if l, ok := fieldLabels[field]; ok {
+// auditFieldLabel is a field's name for people.
+func auditFieldLabel(field string) string {
+	if l, ok := auditFieldLabels[field]; ok {
 		return l
 	}
 	return format.Words(field)

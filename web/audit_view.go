@@ -433,7 +433,7 @@ func (it auditItem) Summary() string {
 	}
 	var parts []string
 	for _, c := range it.Changes {
-		parts = append(parts, fieldLabel(c.Field))
+		parts = append(parts, auditFieldLabel(c.Field))
 	}
 	if len(parts) > 0 {
 		return "Changed " + strings.Join(parts, ", ")
@@ -455,7 +455,7 @@ type auditDiff struct {
 func (it auditItem) Diffs() []auditDiff {
 	var out []auditDiff
 	for _, c := range it.Changes {
-		d := auditDiff{Field: fieldLabel(c.Field), Before: it.changedValue(c.Field, c.Before), After: it.changedValue(c.Field, c.After), Personal: c.Personal}
+		d := auditDiff{Field: auditFieldLabel(c.Field), Before: it.changedValue(c.Field, c.Before), After: it.changedValue(c.Field, c.After), Personal: c.Personal}
 		if c.Personal && it.Erased {
 			d.Before, d.After = "(erased)", "(erased)"
 		}
@@ -476,7 +476,7 @@ func (it auditItem) PersonalList() []auditPair { return sortedPairs(it.Personal)
 func sortedPairs(m map[string]string) []auditPair {
 	out := make([]auditPair, 0, len(m))
 	for k, v := range m {
-		out = append(out, auditPair{fieldLabel(k), v})
+		out = append(out, auditPair{auditFieldLabel(k), v})
 	}
 	slices.SortFunc(out, func(a, b auditPair) int { return strings.Compare(a.Name, b.Name) })
 	return out

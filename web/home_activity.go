@@ -41,7 +41,7 @@ func (a activity) Who() string {
 	if a.Mine {
 		return "You"
 	}
-	return format.Words(a.ActorText())
+	return a.ActorText()
 }
 
 // myActivity reads the newest events about the cases ids and the records
@@ -87,6 +87,11 @@ func (h *Handler) myActivity(ctx context.Context, t *tenancy.Handle, p *identity
 	}
 	items, err := presentAudit(ctx, t, seqs, bodies)
 	if err != nil {
+		return nil, err
+	}
+	// People by name, as the audit trail names them (through the same
+	// predicate: a hidden case is never named).
+	if err := nameAudit(ctx, t, p.Subject, items); err != nil {
 		return nil, err
 	}
 	me := strconv.FormatInt(p.User.ID, 10)

@@ -57,9 +57,18 @@ func (h *Handler) renderCaseForm(w http.ResponseWriter, r *http.Request, t *tena
 		// Keep what the user typed, show what is saved now beside it, and
 		// base the next save on the current version: saving again applies
 		// the user's values knowingly.
+		saved := caseValues(page.Case)
+		origin, known := originOf(r, caseFields)
 		v.Form.Changed = "case"
-		v.Form.Stale = staleFields(caseFields, caseValues(page.Case), v.Form.Values, page.show)
+		v.Form.Stale = reconcile(caseFields, saved, v.Form.Values, origin, known, page.show)
 		v.Form.Values.Set("version", strconv.Itoa(page.Case.Version))
+		v.Form.Origin = originFields(saved, caseFields) // the next save is based on what is saved now
+	} else if page.Case != nil {
+		if origin, known := originOf(r, caseFields); known {
+			v.Form.Origin = origin // a form shown again keeps what it was opened with
+		} else {
+			v.Form.Origin = originFields(caseValues(page.Case), caseFields)
+		}
 	}
 	v.Page = page
 	return h.renderForm(w, "case_form", v, formErr, caseFields...)

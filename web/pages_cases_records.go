@@ -169,9 +169,17 @@ func (h *Handler) renderRecordForm(w http.ResponseWriter, r *http.Request, t *te
 		// As for a case: the user's input stays, the saved values are
 		// listed beside it, and the next save is based on the current
 		// version.
+		origin, known := originOf(r, k.fields)
 		v.Form.Changed = recordNouns[k.path][0]
-		v.Form.Stale = staleFields(k.fields, saved, v.Form.Values, page.show)
+		v.Form.Stale = reconcile(k.fields, saved, v.Form.Values, origin, known, page.show)
 		v.Form.Values.Set("version", saved.Get("version"))
+		v.Form.Origin = originFields(saved, k.fields)
+	} else if saved != nil {
+		if origin, known := originOf(r, k.fields); known {
+			v.Form.Origin = origin
+		} else {
+			v.Form.Origin = originFields(saved, k.fields)
+		}
 	}
 	v.Page = page
 	return h.renderForm(w, k.template, v, formErr, k.fields...)

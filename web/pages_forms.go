@@ -96,7 +96,11 @@ type form struct {
 	// from what was typed: set by pages that show the two side by side.
 	Changed string // what changed ("case", "note"); empty: nothing
 	Stale   []staleField
-	fields  []string
+	// Origin holds the values an edit form was opened with (or, after a
+	// stale edit, the values saved now), carried in hidden inputs; nil on
+	// forms that make something new.
+	Origin url.Values
+	fields []string
 }
 
 // Get returns a field's value.

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -18,6 +19,71 @@ func isStale(err error) bool {
 // the form was opened, differs from what the user typed.
 type staleField struct {
 	Field, Label, Theirs, Yours string
+	// Merged: the user left the field as the form showed it, so the form
+	// now holds the saved value (someone else's change is kept).
+	Merged bool
+}
+
+// originPrefix names the hidden inputs that carry the values an edit form
+// was opened with ("was.title"), and originMark the one that says they are
+// there: with them a stale edit can tell the fields the user changed from
+// those they left alone.
+const (
+	originPrefix = "was."
+	originMark   = "was"
+)
+
+// originOf reads the values an edit form was opened with from its
+// submission; ok is false for a submission without them (an old form).
+func originOf(r *http.Request, fields []string) (origin url.Values, ok bool) {
+	if r.PostForm == nil || r.PostForm.Get(originMark) != "1" {
+		return nil, false
+	}
+	origin = url.Values{}
+	for _, f := range fields {
+		if vs := r.PostForm[originPrefix+f]; len(vs) > 0 {
+			origin[f] = slices.Clone(vs)
+		}
+	}
+	return origin, true
+}
+
+// originFields is the set of values to carry as the form's origin: those
+// of fields only.
+func originFields(vs url.Values, fields []string) url.Values {
+	out := url.Values{}
+	for _, f := range fields {
+		if len(vs[f]) > 0 {
+			out[f] = slices.Clone(vs[f])
+		}
+	}
+	return out
+}
+
+// reconcile merges an edit that was based on an old version with what is
+// saved now, field by field, the way a careful colleague would: a field the
+// user left as the form showed it takes the saved value (someone else's
+// change is kept, not silently undone); a field the user changed keeps the
+// user's value, and where the saved value differs it is listed so that
+// saving again is a knowing choice. Both kinds are listed, the first marked
+// Merged. Without the origin every field that
+// differs keeps the user's value and is listed. yours is changed in place.
+func reconcile(fields []string, theirs, yours, origin url.Values, known bool, show func(field string, vs []string) string) []staleField {
+	var out []staleField
+	for _, f := range fields {
+		a, b := show(f, theirs[f]), show(f, yours[f])
+		if a == b {
+			continue
+		}
+		sf := staleField{Field: f, Label: fieldLabel(f), Theirs: orEmpty(a), Yours: orEmpty(b)}
+		if known && show(f, origin[f]) == b {
+			// Untouched by the user, changed by someone else: take theirs.
+			yours[f] = slices.Clone(theirs[f])
+			sf.Merged = true
+		}
+		out = append(out, sf)
+	}
+	return out
 }
 
 // staleFields compares the saved values (theirs) with the submitted ones

@@ -93,11 +93,17 @@ func TestBrowserStaleEdit(t *testing.T) {
 	if v, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.getElementById("title").value`)); err != nil || v != "Harbour Board v. Tidewater Marine (appeal)" {
 		t.Errorf("the title typed was not kept: %q %v", v, err)
 	}
+	// The client, which this form left alone, now holds the other save's.
+	if v, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.getElementById("client").value`)); err != nil || v != "Tidewater Holdings" {
+		t.Errorf("the other person's client was not kept: %q %v", v, err)
+	}
+	b.wantText("You left this as it was")
 	b.look("stale-edit")
 
 	b.submit("#save-case")
 	b.wantPath(casePath)
 	b.wantText("Harbour Board v. Tidewater Marine (appeal)")
+	b.wantText("Tidewater Holdings") // both changes saved
 }
 
 // submitWant clicks a button and wants the page it leads to to answer

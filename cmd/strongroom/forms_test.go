@@ -132,6 +132,38 @@ func testFormsStaleEdit(t *testing.T, w *caseWorld) {
 		t.Fatalf("after saving again: %v", got)
 	}
 
+	// A form that carries what it was opened with (as every edit form
+	// does) keeps the other person's change to a field the user left
+	// alone, and lists only the fields both changed.
+	c = csObj(a.must("POST", "cases", map[string]any{"title": "Merge original", "client": "First Client"}), "case")
+	id, opened = num(c["id"]), num(c["version"])
+	path = fmt.Sprintf("cases/%d/edit", id)
+	a.must("PUT", fmt.Sprintf("cases/%d", id), map[string]any{"client": "Their Client", "version": opened})
+	mine = url.Values{"number": {c["number"].(string)}, "title": {"My merged title"}, "client": {"First Client"},
+		"status": {"open"}, "opened_on": {c["opened_on"].(string)}, "version": {fmt.Sprint(opened)},
+		"was": {"1"}, "was.number": {c["number"].(string)}, "was.title": {"Merge original"}, "was.client": {"First Client"},
+		"was.status": {"open"}, "was.opened_on": {c["opened_on"].(string)}}
+	status, body = a.pageForm(path, mine)
+	if status != http.StatusConflict {
+		t.Fatalf("stale edit with its origin: %d", status)
+	}
+	for _, want := range []string{`id="stale-edit"`, `value="My merged title"`, `name="client" type="text" maxlength="300" value="Their Client"`,
+		`name="was.client" value="Their Client"`, "You left this as it was: the saved value is now in the form."} {
+		if !strings.Contains(body, want) {
+			t.Errorf("stale edit with its origin: page lacks %s\n%s", want, body)
+		}
+	}
+	// Saving what the page now holds keeps both changes.
+	mine.Set("version", fmt.Sprint(opened+1))
+	mine.Set("client", "Their Client")
+	if status, loc := a.pageForm(path, mine); status != http.StatusSeeOther {
+		t.Fatalf("save after a merged stale edit: %d %s", status, loc)
+	}
+	got = csObj(a.must("GET", fmt.Sprintf("cases/%d", id), nil), "case")
+	if got["title"] != "My merged title" || got["client"] != "Their Client" {
+		t.Fatalf("after saving the merged edit: %v", got)
+	}
+
 	// A record form does the same.
 	n := csObj(a.must("POST", fmt.Sprintf("cases/%d/notes", id), map[string]any{"title": "Note one", "body": "first"}), "note")
 	nid, nv := num(n["id"]), num(n["version"])

@@ -65,22 +65,16 @@ func (pl *plan) datePage(ctx context.Context, q cases.Querier, res *Result) erro
 	defer rows.Close()
 	var last dateCursor
 	for rows.Next() {
-		var hit Hit
-		var typ, number, title, opened string
-		var body window
-		var row, caseID int64
-		var caseVisible int
-		if err := rows.Scan(&row, &typ, &hit.ID, &hit.Title, &body.start, &body.text, &body.length, &hit.Rank,
-			&caseID, &number, &title, &opened, &caseVisible); err != nil {
+		h, err := scanHit(rows)
+		if err != nil {
 			return fmt.Errorf("search by date: %w", err)
 		}
 		if len(res.Hits) == pl.q.Limit {
 			res.Next = last.encode()
 			return nil
 		}
-		pl.present(&hit, typ, body, caseVisible == 1, CaseRef{ID: caseID, Number: number, Title: title, OpenedOn: opened})
-		res.Hits = append(res.Hits, hit)
-		last = dateCursor{opened: opened, typ: typ, id: hit.ID, valid: true}
+		res.Hits = append(res.Hits, pl.presented(h))
+		last = dateCursor{opened: h.caseRef.OpenedOn, typ: h.typ, id: h.hit.ID, valid: true}
 	}
 	return rows.Err()
 }

@@ -298,6 +298,33 @@ func (pl *plan) readCounted(ctx context.Context, q cases.Querier, before int64, 
 	return out, rows.Err()
 }
 
+// pageRow is one row of a page of hits, in either order: the hit, where it
+// stands, its body's window and its case.
+type pageRow struct {
+	hit         Hit
+	typ         string
+	row         int64
+	body        window
+	caseRef     CaseRef
+	caseVisible bool
+}
+
+// scanHit reads one row of hitsSQL or dateSQL (their columns are the same).
+func scanHit(rows *store.Rows) (pageRow, error) {
+	var r pageRow
+	var visible int
+	err := rows.Scan(&r.row, &r.typ, &r.hit.ID, &r.hit.Title, &r.body.start, &r.body.text, &r.body.length, &r.hit.Rank,
+		&r.caseRef.ID, &r.caseRef.Number, &r.caseRef.Title, &r.caseRef.OpenedOn, &visible)
+	r.caseVisible = visible == 1
+	return r, err
+}
+
+// presented is the row's hit as its reader sees it (see present).
+func (pl *plan) presented(r pageRow) Hit {
+	pl.present(&r.hit, r.typ, r.body, r.caseVisible, r.caseRef)
+	return r.hit
+}
+
 // rankPage ranks pl.ranked (or every match, when nil) and adds the hits
 // after the cursor to res until the page is full. It reports whether the
 // page ended with hits left in this window, and sets res.Next when a hit
@@ -315,22 +342,16 @@ func (pl *plan) rankPage(ctx context.Context, q cases.Querier, res *Result, afte
 	defer rows.Close()
 	var last cursor
 	for rows.Next() {
-		var hit Hit
-		var typ, number, title, opened string
-		var body window
-		var row, caseID int64
-		var caseVisible int
-		if err := rows.Scan(&row, &typ, &hit.ID, &hit.Title, &body.start, &body.text, &body.length, &hit.Rank,
-			&caseID, &number, &title, &opened, &caseVisible); err != nil {
+		h, err := scanHit(rows)
+		if err != nil {
 			return false, fmt.Errorf("search: %w", err)
 		}
 		if len(res.Hits) == pl.q.Limit {
 			res.Next = last.encode()
 			return true, nil
 		}
-		pl.present(&hit, typ, body, caseVisible == 1, CaseRef{ID: caseID, Number: number, Title: title, OpenedOn: opened})
-		res.Hits = append(res.Hits, hit)
-		last = cursor{rank: hit.Rank, row: row, typ: typ, id: hit.ID, before: before, valid: true}
+		res.Hits = append(res.Hits, pl.presented(h))
+		last = cursor{rank: h.hit.Rank, row: h.row, typ: h.typ, id: h.hit.ID, before: before, valid: true}
 	}
 	if err := rows.Err(); err != nil {
 		return false, err

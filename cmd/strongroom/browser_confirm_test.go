@@ -36,6 +36,7 @@ func TestBrowserConfirmDelete(t *testing.T) {
 		b.submit(`a[aria-label="Delete role Reviewer"]`)
 		b.wantText("1 user holds this role: rita.")
 		b.wantText("they lose the access it grants")
+		b.look("role-delete")
 		b.submit("#cancel")
 		b.wantPath("/t/demo/admin/roles")
 		b.wantText("Reviewer")

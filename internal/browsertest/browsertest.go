@@ -40,8 +40,16 @@ func ExecPath() string {
 }
 
 // Require skips the test when no Chromium is installed, or fails it in CI.
+//
+// Under the race detector browser tests are skipped: what they check is
+// the pages, which the detector does not look at, and it slows the server
+// behind Chromium several times over. .ci/run runs them in a step of their
+// own without it (and STRONGROOM_BROWSER_UNDER_RACE=1 runs them anyway).
 func Require(tb testing.TB) string {
 	tb.Helper()
+	if raceDetector && os.Getenv("STRONGROOM_BROWSER_UNDER_RACE") != "1" {
+		tb.Skip("browser tests run without the race detector (go test -run TestBrowser, as .ci/run does)")
+	}
 	path := ExecPath()
 	if path != "" {
 		return path

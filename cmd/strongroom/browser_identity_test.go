@@ -87,6 +87,7 @@ func TestBrowserIdentity(t *testing.T) {
 		if n, err := chromedp.Run(b.ctx, chromedp.Evaluate[int](`document.querySelectorAll("#recovery-codes li").length`)); err != nil || n != 10 {
 			t.Errorf("%d recovery codes shown (%v), want 10", n, err)
 		}
+		b.look("totp-done")
 		b.submit("#continue")
 		b.wantPath("/t/demo/")
 		b.open("/t/demo/totp")
@@ -115,6 +116,7 @@ func TestBrowserIdentity(t *testing.T) {
 		b.fill("password", paraPass)
 		b.submit("main button[type=submit]")
 		b.wantPath("/t/demo/login/code")
+		b.look("login-code")
 		code, err := totp.CodeAt(secret, time.Now())
 		if err != nil {
 			t.Fatal(err)

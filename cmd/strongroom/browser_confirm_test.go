@@ -29,6 +29,11 @@ func TestBrowserConfirmDelete(t *testing.T) {
 		b.fill("username", "rita")
 		b.fill("display_name", "Rita Reviewer")
 		b.do(chromedp.Click(chromedp.Search(`//label[normalize-space(.)="Reviewer"]`)))
+		ticked, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](
+			`[...document.querySelectorAll("label")].some(l => l.textContent.trim() === "Reviewer" && document.getElementById(l.htmlFor).checked)`))
+		if err != nil || !ticked {
+			t.Fatalf("clicking the label Reviewer did not tick its box (%v)", err)
+		}
 		b.submit("#save-user")
 		b.wantText("User rita created")
 

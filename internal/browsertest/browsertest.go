@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 )
 
@@ -127,6 +129,17 @@ func NewContext(tb testing.TB, extra ...chromedp.ExecAllocatorOption) context.Co
 	// with its output, rather than in the first action.
 	if err := chromedp.Do(browserCtx); err != nil {
 		tb.Fatalf("start Chromium %s: %v", path, err)
+	}
+	// Reduced motion, as a user may ask for: Bootstrap then scrolls at
+	// once rather than smoothly, so that a click lands where chromedp
+	// scrolled the element to rather than where it was mid-scroll.
+	reduceMotion := chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+			Features: []*emulation.MediaFeature{{Name: "prefers-reduced-motion", Value: "reduce"}}})
+		return err
+	})
+	if err := chromedp.Do(browserCtx, chromedp.EmulateViewport(Widths[0], 900), reduceMotion); err != nil {
+		tb.Fatalf("set up Chromium's page: %v", err)
 	}
 	return browserCtx
 }

@@ -95,7 +95,7 @@ const (
 	colHeight   = 300
 	colLeft     = 120 // tick labels of the value axis
 	colRight    = 16
-	colTop      = 16
+	colTop      = 30
 	colBottom   = 56  // month labels and the axis title
 	maxColumns  = 480 // forty years of months
 	labelsShown = 12  // at most this many month labels along the axis
@@ -225,7 +225,7 @@ func columnChart(id, title, labelAxis, valueAxis, zero string, values []chartVal
 	}
 	lo, hi := extremes(values, zero)
 	c.Axis = axis{X1: colLeft, Y1: colTop, X2: colLeft, Y2: colTop + plotH, Title: valueAxis,
-		TitleX: colLeft - 8, TitleY: colTop - 4}
+		TitleX: colLeft - 8, TitleY: colTop - 14} // above the top tick, not on it
 	c.Axis.Ticks = append(c.Axis.Ticks, tick{X: colLeft - 6, Y: zeroY + 4, Text: zero, Anchor: "end"})
 	if hi != zero && zeroY-colTop > 14 {
 		c.Axis.Ticks = append(c.Axis.Ticks, tick{X: colLeft - 6, Y: colTop + 8, Text: hi, Anchor: "end"})

@@ -103,6 +103,19 @@ func normalizeTags(raw []string) ([]string, error) {
 	return out, nil
 }
 
+// finishRecord ends the checks of a record's input: its classes are
+// checked with the rest, and only when every check passed are they set to
+// their sorted, de-duplicated form. It returns every problem found, or nil.
+func finishRecord(ps *strongroom.Problems, classes *[]int64) error {
+	set, err := idSet("classes", *classes)
+	ps.Add(err)
+	if !ps.OK() {
+		return ps.Err()
+	}
+	*classes = set
+	return nil
+}
+
 // idSet sorts and de-duplicates ids, refusing non-positive ones.
 func idSet(field string, ids []int64) ([]int64, error) {
 	out := slices.Clone(ids)

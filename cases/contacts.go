@@ -77,13 +77,7 @@ func (in *ContactInput) validate(linking bool) error {
 	if !slices.Contains(ContactRoles(), in.Role) {
 		ps.Addf("role", "The role must be one of: %s.", strings.Join(ContactRoles(), ", "))
 	}
-	classes, err := idSet("classes", in.Classes)
-	ps.Add(err)
-	if !ps.OK() {
-		return ps.Err()
-	}
-	in.Classes = classes
-	return nil
+	return finishRecord(&ps, &in.Classes)
 }
 
 // checkEmail checks an optional e-mail address.

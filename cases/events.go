@@ -56,13 +56,7 @@ func (in *EventInput) validate() error {
 	if in.RemindOn != "" && in.RemindOn > in.DueOn && !ps.Has("due_on") && !ps.Has("remind_on") {
 		ps.Addf("remind_on", "A reminder must come on or before the due date.")
 	}
-	classes, err := idSet("classes", in.Classes)
-	ps.Add(err)
-	if !ps.OK() {
-		return ps.Err()
-	}
-	in.Classes = classes
-	return nil
+	return finishRecord(&ps, &in.Classes)
 }
 
 var eventSpec = listSpec{

@@ -61,12 +61,9 @@ func (in *FinancialInput) validate() (int64, error) {
 	ps.Add(CheckCurrency(in.Currency))
 	ps.Add(checkDate("occurred_on", in.OccurredOn, true))
 	ps.Add(checkText("description", in.Description, 0, 2000, false))
-	classes, err := idSet("classes", in.Classes)
-	ps.Add(err)
-	if !ps.OK() {
-		return 0, ps.Err()
+	if err := finishRecord(&ps, &in.Classes); err != nil {
+		return 0, err
 	}
-	in.Classes = classes
 	return amount, nil
 }
 

@@ -40,13 +40,7 @@ func (in *NoteInput) validate() error {
 	var ps strongroom.Problems
 	ps.Add(checkText("title", in.Title, 1, 300, false))
 	ps.Add(checkText("body", in.Body, 0, maxNoteBody, true))
-	classes, err := idSet("classes", in.Classes)
-	ps.Add(err)
-	if !ps.OK() {
-		return ps.Err()
-	}
-	in.Classes = classes
-	return nil
+	return finishRecord(&ps, &in.Classes)
 }
 
 var noteSpec = listSpec{

@@ -3,7 +3,6 @@ package home_test
 import (
 	"context"
 	"log/slog"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -12,7 +11,7 @@ import (
 	"strongroom/cases"
 	"strongroom/home"
 	"strongroom/identity"
-	"strongroom/keys"
+	"strongroom/seed/seedtest"
 	"strongroom/store"
 	"strongroom/store/storetest"
 	"strongroom/tenancy"
@@ -35,29 +34,7 @@ type world struct {
 
 func newWorld(t *testing.T, e store.Engine) *world {
 	t.Helper()
-	ctx := context.Background()
-	db, err := e.OpenControl(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	k, err := keys.Open(ctx, filepath.Join(t.TempDir(), "master.key"), true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	control := store.NewControl(db)
-	tenants := tenancy.NewService(e, control, k, discard)
-	tenants.Checkpoints = t.TempDir()
-	if _, err := tenants.Create(ctx, "firm", "Firm LLP"); err != nil {
-		t.Fatal(err)
-	}
-	reg := tenancy.NewRegistry(e, control, k, discard, time.Minute, tenants.Checkpoints)
-	t.Cleanup(reg.Close)
-	h, release, err := reg.Get(ctx, "firm")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(release)
+	h, _ := seedtest.Tenant(t, e) // the tenant as `tenant create` makes it
 	w := &world{t: t, h: h, cases: cases.New(discard), home: home.New(), now: time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC)}
 	w.home.Now = func() time.Time { return w.now }
 	w.cases.Now = w.home.Now

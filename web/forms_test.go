@@ -116,7 +116,7 @@ func TestCaseFormPageShowsEveryProblem(t *testing.T) {
 	mine := url.Values{"number": {"2026-00007"}, "title": {"Mine"}, "client": {"Their Client"}, "status": {"open"}, "opened_on": {"2026-01-02"}, "version": {"3"}}
 	v = view{Tenant: tenant, Me: admin, Form: form{Values: mine}, Page: page}
 	v.Form.Changed = "case"
-	v.Form.Stale = staleFields(caseFields, caseValues(c), mine, page.show)
+	v.Form.Stale = reconcile(caseFields, caseValues(c), mine, nil, false, page.show)
 	v.Form.Values.Set("version", "4")
 	w = httptest.NewRecorder()
 	stale := &strongroom.Error{Code: strongroom.ECONFLICT, Field: "version", Message: "Someone else changed this case since you opened it."}

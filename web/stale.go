@@ -86,20 +86,6 @@ func reconcile(fields []string, theirs, yours, origin url.Values, known bool, sh
 	return out
 }
 
-// staleFields compares the saved values (theirs) with the submitted ones
-// (yours) field by field; show writes a field's values for people and
-// also decides what counts as the same (tags in another order are).
-func staleFields(fields []string, theirs, yours url.Values, show func(field string, vs []string) string) []staleField {
-	var out []staleField
-	for _, f := range fields {
-		a, b := show(f, theirs[f]), show(f, yours[f])
-		if a != b {
-			out = append(out, staleField{Field: f, Label: fieldLabel(f), Theirs: orEmpty(a), Yours: orEmpty(b)})
-		}
-	}
-	return out
-}
-
 func orEmpty(s string) string {
 	if s == "" {
 		return "(empty)"

@@ -34,7 +34,7 @@ func (g Gauge) collector() prometheus.Collector {
 	return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "strongroom", Name: g.Name, Help: g.Help}, g.Value)
 }
 
-func newMetrics(gauges []Gauge) *metrics {
+func newMetrics(gauges []Gauge, more ...prometheus.Collector) *metrics {
 	m := &metrics{
 		registry: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -58,6 +58,7 @@ func newMetrics(gauges []Gauge) *metrics {
 	for _, g := range gauges {
 		m.registry.MustRegister(g.collector())
 	}
+	m.registry.MustRegister(more...)
 	return m
 }
 
@@ -71,13 +72,17 @@ func (m *metrics) observe(method string, status int, d time.Duration) {
 	m.duration.WithLabelValues(method).Observe(d.Seconds())
 }
 
-// handler serves the registry at /metrics and nothing else.
-func (m *metrics) handler(logger *slog.Logger) http.Handler {
+// handler serves the registry at /metrics and, when there is one, the
+// operator's status page at /status; nothing else.
+func (m *metrics) handler(logger *slog.Logger, status http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{
 		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 		Registry: m.registry,
 	}))
+	if status != nil {
+		mux.Handle("GET /status", status)
+	}
 	return mux
 }
 

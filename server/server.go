@@ -8,6 +8,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"github.com/prometheus/client_golang/prometheus"
 	"log"
 	"log/slog"
 	"net"
@@ -45,6 +46,10 @@ type Config struct {
 	Ready           func(ctx context.Context) error // for /readyz; nil = always ready
 	Logger          *slog.Logger                    // nil = discard
 	Gauges          []Gauge                         // more figures to expose with the metrics
+	Collectors      []prometheus.Collector          // figures with labels (per backup target, per job kind)
+	// Status, when set, is the operator's status page, served at /status
+	// on the metrics address (never on the public one).
+	Status http.Handler
 	// BodyTimeout is how long a request body may take to arrive once its
 	// headers have (0 = DefaultBodyTimeout). Handlers that take uploads
 	// extend it as the upload makes progress.
@@ -111,7 +116,7 @@ func New(cfg Config, h http.Handler) (*Server, error) {
 		s.trusted = append(s.trusted, normalizePrefix(p))
 	}
 	if cfg.MetricsAddr != "" {
-		s.metrics = newMetrics(cfg.Gauges)
+		s.metrics = newMetrics(cfg.Gauges, cfg.Collectors...)
 	}
 	return s, nil
 }
@@ -173,7 +178,7 @@ func (s *Server) Open() (err error) {
 		s.serve("HTTP redirect", func() error { return s.redirect.Serve(s.httpLn) })
 	}
 	if s.metricsLn != nil {
-		s.metricsSrv = s.newHTTPServer(s.metrics.handler(s.logger))
+		s.metricsSrv = s.newHTTPServer(s.metrics.handler(s.logger, s.cfg.Status))
 		s.metricsSrv.ReadTimeout, s.metricsSrv.WriteTimeout = 10*time.Second, 30*time.Second
 		s.serve("metrics", func() error { return s.metricsSrv.Serve(s.metricsLn) })
 	}

@@ -407,6 +407,22 @@ func TestServer_Metrics(t *testing.T) {
 			}
 		}
 	})
+	t.Run("StatusPageOnMetricsAddrOnly", func(t *testing.T) {
+		status := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "backups: fine") })
+		ts := MustOpen(t, Config{MetricsAddr: "127.0.0.1:0", Status: status}, routes())
+		resp, err := http.Get("http://" + ts.MetricsListenAddr().String() + "/status")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || string(body) != "backups: fine" {
+			t.Fatalf("status page: %d %q", resp.StatusCode, body)
+		}
+		if resp, _ := ts.MustGet(t, "/status", nil); resp.StatusCode != http.StatusNotFound {
+			t.Fatalf("/status on the public address: %d", resp.StatusCode)
+		}
+	})
 }
 
 func TestServer_GracefulClose(t *testing.T) {

@@ -24,6 +24,7 @@ var s3Refusals = map[string]bool{
 	"SignatureDoesNotMatch": true, "ExpiredToken": true, "InvalidToken": true,
 	"TokenRefreshRequired": true, "AuthorizationHeaderMalformed": true,
 	"InvalidSecurity": true, "AccountProblem": true, "AllAccessDisabled": true,
+	"XAdminUserNotFound": true, // versitygw's word for an unknown access key
 }
 
 // problem is what went wrong with a store, in words a person can act on.

@@ -62,7 +62,13 @@ func redact(rawURL string) (string, []string, error) {
 		u.User = url.User(redacted)
 	}
 	u.Fragment, u.RawFragment = "", ""
-	q := u.Query()
+	// Query would drop a malformed pair silently, and so would every
+	// driver: a secret_access_key with a bad escape would vanish and the
+	// default credentials take its place.
+	q, err := url.ParseQuery(u.RawQuery)
+	if err != nil {
+		return "", nil, strongroom.FieldError("url", "The object store URL has a malformed query (a bad %%-escape or ';').")
+	}
 	for k, vs := range q {
 		for i, v := range vs {
 			switch {

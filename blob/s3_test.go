@@ -23,6 +23,11 @@ func TestS3Contract(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		t.Cleanup(func() {
+			if n, err := srv.PendingUploads(context.Background(), bucket); err != nil || n != 0 {
+				t.Errorf("%d multipart uploads left pending (%v)", n, err)
+			}
+		})
 		return s
 	})
 }

@@ -36,7 +36,13 @@ type S3Server struct {
 	AccessKey string
 	Secret    string
 	Dir       string // the posix backend's root: one directory per bucket
+
+	stop func()
 }
+
+// Stop stops the server now, for tests of a store that goes away; it is
+// stopped anyway when the test ends.
+func (s *S3Server) Stop() { s.stop() }
 
 // URL is the s3:// URL of bucket on the server, with its credentials.
 func (s *S3Server) URL(bucket string) string {
@@ -53,14 +59,28 @@ func (s *S3Server) URL(bucket string) string {
 
 // CreateBucket makes a new, empty bucket on the server.
 func (s *S3Server) CreateBucket(ctx context.Context, bucket string) error {
-	c := s3.New(s3.Options{
+	_, err := s.client().CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)})
+	return err
+}
+
+// PendingUploads counts the multipart uploads begun in bucket and neither
+// completed nor aborted: parts a failed Put left behind, which take space
+// without being objects.
+func (s *S3Server) PendingUploads(ctx context.Context, bucket string) (int, error) {
+	out, err := s.client().ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: aws.String(bucket)})
+	if err != nil {
+		return 0, err
+	}
+	return len(out.Uploads), nil
+}
+
+func (s *S3Server) client() *s3.Client {
+	return s3.New(s3.Options{
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(s.Endpoint),
 		UsePathStyle: true,
 		Credentials:  credentials.NewStaticCredentialsProvider(s.AccessKey, s.Secret, ""),
 	})
-	_, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)})
-	return err
 }
 
 // S3 starts versitygw on a free loopback port with a data directory under
@@ -144,10 +164,14 @@ func startS3(t testing.TB, bin string) (*S3Server, error) {
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
+	var once sync.Once
 	stop := func() {
-		_ = cmd.Process.Kill()
-		<-exited
+		once.Do(func() {
+			_ = cmd.Process.Kill()
+			<-exited
+		})
 	}
+	srv.stop = stop
 	if err := waitForS3(srv, exited); err != nil {
 		stop()
 		return nil, fmt.Errorf("%w; its output: %s", err, out.String())

@@ -14,6 +14,8 @@ package s3store
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 	"net/url"
 	"strconv"
 	"strings"
@@ -22,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go/logging"
 	gcaws "gocloud.dev/aws"
 	gcblob "gocloud.dev/blob"
 	"gocloud.dev/blob/s3blob"
@@ -83,10 +86,19 @@ func Open(ctx context.Context, u *url.URL) (*gcblob.Bucket, error) {
 	if id != "" {
 		cfg.Credentials = aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(id, secret, token))
 	}
+	cfg.Logger = sdkLog
 	// As s3blob does: its upload manager does not read this from the client.
 	opts.RequestChecksumCalculation = cfg.RequestChecksumCalculation
 	return s3blob.OpenBucket(ctx, s3.NewFromConfig(cfg, clientOpts...), u.Host, &opts)
 }
+
+// sdkLog sends the SDK's own messages to slog at debug level. Left to
+// itself it prints to stderr, and its one common warning ("Skipped
+// validation of multipart checksum", on every read of an object uploaded in
+// parts) is no news: Strongroom checks objects by its own SHA-256.
+var sdkLog = logging.LoggerFunc(func(c logging.Classification, format string, v ...any) {
+	slog.Debug("s3: "+fmt.Sprintf(format, v...), "level", string(c))
+})
 
 // take removes the parameter name from q and returns its value.
 func take(q url.Values, name string) string {

@@ -112,8 +112,11 @@ func StartS3(t testing.TB) *S3Server {
 	return nil
 }
 
+// knownPlaces are where a developer's machine may have versitygw built.
+var knownPlaces = []string{"/work/tools/bin/versitygw"}
+
 // versitygw finds the server's binary: $STRONGROOM_VERSITYGW, then
-// /work/tools/bin/versitygw, then $PATH.
+// knownPlaces, then $PATH.
 func versitygw(t testing.TB) string {
 	t.Helper()
 	if p := os.Getenv("STRONGROOM_VERSITYGW"); p != "" {
@@ -122,7 +125,7 @@ func versitygw(t testing.TB) string {
 		}
 		return p
 	}
-	for _, p := range []string{"/work/tools/bin/versitygw"} {
+	for _, p := range knownPlaces {
 		if _, err := os.Stat(p); err == nil {
 			return p
 		}

@@ -50,7 +50,8 @@ type Written struct {
 // no part is empty, "." or "..", no control character or backslash, and a
 // key does not end in a slash, ".tmp" or ".attrs" (EINVALID otherwise), so
 // that a key names the same object on every kind of store. On a directory
-// store, "a" and "a/b" cannot both be objects.
+// store, "a" and "a/b" cannot both be objects. A Store is safe for
+// concurrent use; concurrent Puts to one key leave one of them whole.
 type Store interface {
 	// Put streams r into the object key. The object becomes visible only
 	// when the whole stream has been written (and, on a directory store,

@@ -57,6 +57,8 @@ func diagnose(err error) problem {
 	case errors.Is(err, syscall.ENOTDIR), errors.Is(err, syscall.EISDIR),
 		errors.Is(err, syscall.ENOTEMPTY), errors.Is(err, syscall.EEXIST):
 		return problem{strongroom.EINVALID, "a directory store cannot hold both an object and other objects under its name followed by a slash"}
+	case noCredentials(err):
+		return problem{strongroom.EINVALID, "no credentials for it could be found or used"}
 	case errors.As(err, &dns):
 		return problem{strongroom.EUNAVAILABLE, fmt.Sprintf("it cannot be reached: no address for %s", dns.Name)}
 	case errors.Is(err, syscall.ECONNREFUSED):
@@ -67,6 +69,15 @@ func diagnose(err error) problem {
 		return problem{strongroom.EUNAVAILABLE, "it cannot be reached"}
 	}
 	return problem{strongroom.EUNAVAILABLE, "it did not answer as expected"}
+}
+
+// noCredentials recognises the Google and Azure SDKs' failures to find
+// credentials in the environment, which they report as plain text (their
+// error types would pull their SDKs into every user of this package).
+func noCredentials(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "failed to acquire a token") || // azidentity
+		strings.Contains(msg, "could not find default credentials") // golang.org/x/oauth2/google
 }
 
 // fail turns a driver error from an operation on an object into

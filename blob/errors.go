@@ -33,8 +33,8 @@ type problem struct {
 	what string // a phrase: "it refused the credentials (SignatureDoesNotMatch)"
 }
 
-// diagnose classifies a driver error. It never uses the driver's own text,
-// which may quote the URL and its secrets.
+// diagnose classifies a driver error. What it returns never holds the
+// driver's own text, which may quote the URL and its secrets.
 func diagnose(err error) problem {
 	var api interface{ ErrorCode() string }
 	var status interface{ HTTPStatusCode() int }

@@ -17,6 +17,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"net/url"
 	"os"
@@ -138,39 +139,30 @@ func (s *bucket) Put(ctx context.Context, key string, r io.Reader) (Written, err
 	if err := checkKey(key); err != nil {
 		return Written{}, err
 	}
-	// Cancelling the writer's context before Close makes gocloud abort the
-	// upload (fileblob removes its temporary file, S3 aborts the multipart
-	// upload), so nothing partial becomes visible.
+	// The driver reads from src itself (gocloud's Upload path). Writing
+	// into a gocloud Writer instead goes through a pipe whose failure
+	// crashes azureblob v0.47 (its writer's Close dereferences a pipe its
+	// upload goroutine has set to nil). src cancels ctx the moment it
+	// fails, and a cancelled context makes every driver abort: fileblob
+	// removes its temporary file instead of renaming it, S3 aborts the
+	// multipart upload, Azure drops the uncommitted blocks.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var file *os.File // a directory store's temporary file, synced before it is renamed into place
-	w, err := s.b.NewWriter(ctx, key, &blob.WriterOptions{
+	src := &source{ctx: ctx, cancel: cancel, r: r, h: sha256.New()}
+	err := s.b.Upload(ctx, key, src, &blob.WriterOptions{
 		ContentType: "application/octet-stream",
-		BeforeWrite: func(as func(any) bool) error { as(&file); return nil },
+		// A directory store's temporary file, synced before the rename.
+		BeforeWrite: func(as func(any) bool) error { as(&src.file); return nil },
 	})
 	if err != nil {
-		return Written{}, s.fail("write", key, err)
-	}
-	src := &source{ctx: ctx, r: r}
-	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(w, h), src)
-	if err == nil && file != nil {
-		err = file.Sync()
-	}
-	if err != nil {
-		cancel()
-		_ = w.Close()
 		return Written{}, s.putFailed(key, src, err)
 	}
-	if err := w.Close(); err != nil {
-		return Written{}, s.fail("write", key, err)
-	}
-	if file != nil {
-		if err := syncDir(filepath.Dir(file.Name())); err != nil {
+	if src.file != nil {
+		if err := syncDir(filepath.Dir(src.file.Name())); err != nil {
 			return Written{}, s.fail("write", key, err)
 		}
 	}
-	return Written{Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+	return Written{Size: src.n, SHA256: hex.EncodeToString(src.h.Sum(nil))}, nil
 }
 
 // putFailed tells apart what stopped a Put: the caller's context, the
@@ -183,18 +175,30 @@ func (s *bucket) putFailed(key string, src *source, err error) error {
 		return fmt.Errorf("storing %s in %s: %w", key, s.name, src.ctxErr)
 	case src.err != nil:
 		return fmt.Errorf("storing %s in %s: reading what was to be stored: %w", key, s.name, src.err)
+	case src.syncErr != nil:
+		return s.fail("write", key, src.syncErr)
 	}
 	return s.fail("write", key, err)
 }
 
-// source is the reader a Put streams from. It stops at once when the
-// context ends (a directory store would otherwise copy the rest of the
-// stream before noticing) and keeps its own error apart from the store's.
+// source is the reader a Put streams from, read by the driver (from one
+// goroutine at a time). It hashes and counts what it gives, stops at once
+// when the context ends (a directory store would otherwise copy the rest
+// of the stream before noticing), cancels the upload when its reader
+// fails, keeps its reader's error apart from the store's, and syncs a
+// directory store's file before it says the stream is over.
 type source struct {
 	ctx    context.Context
+	cancel context.CancelFunc
 	r      io.Reader
+	h      hash.Hash
+	n      int64
+	file   *os.File
+	eof    bool // r is done; the next Read syncs file and reports it
 	err    error
 	ctxErr error
+	// syncErr is the store's failure to sync file.
+	syncErr error
 }
 
 func (s *source) Read(p []byte) (int, error) {
@@ -202,11 +206,46 @@ func (s *source) Read(p []byte) (int, error) {
 		s.ctxErr = err
 		return 0, err
 	}
+	if s.eof {
+		return 0, s.end()
+	}
 	n, err := s.r.Read(p)
-	if err != nil && err != io.EOF {
+	s.n += int64(n)
+	s.h.Write(p[:n])
+	switch {
+	case err == io.EOF && n > 0:
+		// The driver writes p[:n] after this returns: the file is synced
+		// on the next call.
+		s.eof = true
+		return n, nil
+	case err == io.EOF:
+		return 0, s.end()
+	case err != nil:
 		s.err = err
+		s.cancel()
 	}
 	return n, err
+}
+
+// end syncs a directory store's file once everything has been written to
+// it, so that what is renamed into place is on disk.
+func (s *source) end() error {
+	s.eof = true
+	if s.file == nil || s.syncErr != nil {
+		return s.syncOr(io.EOF)
+	}
+	if err := s.file.Sync(); err != nil {
+		s.syncErr = err
+		s.cancel()
+	}
+	return s.syncOr(io.EOF)
+}
+
+func (s *source) syncOr(err error) error {
+	if s.syncErr != nil {
+		return s.syncErr
+	}
+	return err
 }
 
 func (s *bucket) Get(ctx context.Context, key string) (io.ReadCloser, error) {

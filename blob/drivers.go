@@ -60,3 +60,34 @@ func schemes() []string {
 	sort.Strings(out)
 	return out
 }
+
+// A Diagnoser recognises errors of one driver that gocloud leaves as
+// Unknown (an Azure refusal, say) and returns Strongroom's error code and
+// a phrase for the message ("it refused the credentials (…)"); ok is
+// false for errors it does not know. The phrase must not quote the error.
+type Diagnoser func(err error) (code, what string, ok bool)
+
+var (
+	diagnosersMu sync.RWMutex
+	diagnosers   []Diagnoser
+)
+
+// RegisterDiagnoser adds d to those consulted, before the generic rules,
+// for every store's errors. It is meant to be called from a driver
+// package's init.
+func RegisterDiagnoser(d Diagnoser) {
+	diagnosersMu.Lock()
+	defer diagnosersMu.Unlock()
+	diagnosers = append(diagnosers, d)
+}
+
+func registeredDiagnosis(err error) (problem, bool) {
+	diagnosersMu.RLock()
+	defer diagnosersMu.RUnlock()
+	for _, d := range diagnosers {
+		if code, what, ok := d(err); ok {
+			return problem{code, what}, true
+		}
+	}
+	return problem{}, false
+}

@@ -40,6 +40,9 @@ func diagnose(err error) problem {
 	var status interface{ HTTPStatusCode() int }
 	var dns *net.DNSError
 	var opErr *net.OpError // not net.Error: a bare syscall.Errno is one too
+	if p, ok := registeredDiagnosis(err); ok {
+		return p
+	}
 	switch {
 	case errors.As(err, &api) && s3Refusals[api.ErrorCode()]:
 		return problem{strongroom.EINVALID, fmt.Sprintf("it refused the credentials or what they may do (%s)", api.ErrorCode())}

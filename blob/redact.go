@@ -26,7 +26,7 @@ var shown = map[string]bool{
 	"access_key_id": true,
 	// gcsblob
 	"access_id": true, "private_key_path": true, "universe_domain": true, "grpc": true, "zonal": true,
-	// azureblob
+	// azureblob (and azstore's account_key and sas_token stay hidden)
 	"domain": true, "protocol": true, "cdn": true, "localemu": true, "storage_account": true,
 }
 

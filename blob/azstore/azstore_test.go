@@ -17,6 +17,7 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/sas"
 
 	"strongroom"
 	"strongroom/blob"
@@ -111,6 +112,41 @@ func TestAzureContract(t *testing.T) {
 	})
 }
 
+// A target can carry a SAS token instead of the account key.
+func TestAzureContractWithSASToken(t *testing.T) {
+	a := startAzurite(t)
+	cred, err := azblob.NewSharedKeyCredential(a.account, a.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	perms := sas.AccountPermissions{Read: true, Write: true, Delete: true, List: true, Add: true, Create: true}
+	types := sas.AccountResourceTypes{Container: true, Object: true}
+	qp, err := sas.AccountSignatureValues{
+		Protocol: sas.ProtocolHTTPSandHTTP, ExpiryTime: time.Now().Add(time.Hour),
+		Permissions: perms.String(), ResourceTypes: types.String(),
+	}.SignWithSharedKey(cred)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := qp.Encode()
+	var n atomic.Int64
+	blobtest.RunContract(t, func(t *testing.T) blob.Store {
+		name := fmt.Sprintf("sas-%d", n.Add(1))
+		if err := a.create(context.Background(), name); err != nil {
+			t.Fatal(err)
+		}
+		q := url.Values{"storage_account": {a.account}, "domain": {a.host}, "protocol": {"http"}, "sas_token": {token}}
+		s, err := blob.Open(context.Background(), "azblob://"+name+"?"+q.Encode())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(s.Name(), "sig=") || strings.Contains(s.Name(), "sig%3D") {
+			t.Errorf("Name %s shows the token's signature", s.Name())
+		}
+		return s
+	})
+}
+
 func TestAzureOpenErrors(t *testing.T) {
 	a := startAzurite(t)
 	wrong := base64.StdEncoding.EncodeToString([]byte("not the key of this account at all"))
@@ -120,6 +156,9 @@ func TestAzureOpenErrors(t *testing.T) {
 		{strings.Replace(a.url("probe"), url.QueryEscape(a.key), "not-base64!", 1), strongroom.EINVALID, "is not a storage account key"},
 		{a.url("probe") + "&sas_token=sv%3D1", strongroom.EINVALID, "account_key or sas_token, not both"},
 		{"azblob://probe?account_key=" + url.QueryEscape(a.key), strongroom.EINVALID, "needs storage_account"},
+		{"azblob://probe?" + url.Values{"storage_account": {a.account}, "domain": {a.host}, "protocol": {"http"},
+			"sas_token": {"sv=2021-08-06&srt=co&sp=rl&se=2099-01-01T00%3A00%3A00Z&spr=https%2Chttp&sig=Zm9yZ2VkIHNpZ25hdHVyZQ%3D%3D"}}.Encode(),
+			strongroom.EINVALID, "refused the credentials"},
 	}
 	for _, c := range cases {
 		s, err := blob.Open(context.Background(), c.url)

@@ -193,8 +193,15 @@ func (s *Store) Reap(ctx context.Context, kinds []string, policy func(Job) (maxA
 	for _, k := range kinds {
 		args = append(args, k)
 	}
+	// A cheap read first: a pass with no expired lease never takes the writer.
+	var any int
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM jobs WHERE state = 'running' AND lease_until < ? AND kind IN (`+
+		store.Placeholders(len(kinds))+`) LIMIT 1) expired`, args...).Scan(&any)
+	if err != nil || any == 0 {
+		return 0, err
+	}
 	n := 0
-	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+	err = s.db.InTx(ctx, func(tx *store.Tx) error {
 		n = 0
 		rows, err := tx.QueryContext(ctx, `SELECT `+jobColumns+` FROM jobs WHERE state = 'running' AND lease_until < ? AND kind IN (`+
 			store.Placeholders(len(kinds))+`) ORDER BY id LIMIT 100`+lock, args...)

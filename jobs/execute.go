@@ -50,13 +50,13 @@ func (r *Runner) execute(ctx context.Context, ru *run, reg registered, timeout t
 	defer cancel()
 	refusal, err := r.refusal(ctx, j, reg.opts)
 	if err != nil {
-		r.fail(report, log, j, reg.opts, "The control database could not be read to check the job's tenant; it is tried again.", err, false)
+		r.fail(report, log, j, "The control database could not be read to check the job's tenant; it is tried again.", err, false)
 		return
 	}
 	if refusal != "" {
 		// Fail closed: the handler is never called for a tenant that
 		// cannot be served, nor for a job that names the wrong kind of one.
-		r.fail(report, log, j, reg.opts, refusal, nil, true)
+		r.fail(report, log, j, refusal, nil, true)
 		return
 	}
 	began := time.Now()
@@ -81,7 +81,7 @@ func (r *Runner) execute(ctx context.Context, ru *run, reg registered, timeout t
 			log.Info("job handed back at shutdown", "err", err)
 		}
 	default:
-		r.fail(report, log, j, reg.opts, safeReason(ctx, err, timeout), err, IsPermanent(err))
+		r.fail(report, log, j, safeReason(ctx, err, timeout), err, IsPermanent(err))
 	}
 }
 
@@ -143,7 +143,7 @@ func safeReason(ctx context.Context, err error, timeout time.Duration) string {
 }
 
 // fail records a failed attempt (or a refusal, permanent) and logs its cause.
-func (r *Runner) fail(ctx context.Context, log *slog.Logger, j Job, opts KindOptions, reason string, cause error, permanent bool) {
+func (r *Runner) fail(ctx context.Context, log *slog.Logger, j Job, reason string, cause error, permanent bool) {
 	retryAt := r.q.now().Add(r.backoff(j))
 	next := Queued
 	switch {

@@ -357,8 +357,9 @@ func (m *Main) URL() string { return m.server.URL() }
 const jobDrainTimeout = 10 * time.Second
 
 // Close stops serving, waiting for requests in flight until ctx ends, then
-// closes tenant databases (each after signing its last audit events, also
-// those of a request still running) and the control plane.
+// stops the job runner (its running jobs handed back), closes tenant
+// databases (each after signing its last audit events, also those of a
+// request still running) and the control plane.
 func (m *Main) Close(ctx context.Context) error {
 	var err error
 	if m.server != nil {

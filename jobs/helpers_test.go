@@ -8,35 +8,14 @@ import (
 
 	"strongroom"
 	"strongroom/jobs"
+	"strongroom/jobs/jobstest"
 	"strongroom/store"
 	"strongroom/store/storetest"
 )
 
-// clock is a fake clock tests move by hand.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+type clock = jobstest.Clock
 
-func newClock() *clock { return &clock{t: time.Date(2026, 3, 2, 10, 30, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
-}
+func newClock() *clock { return jobstest.NewClock(time.Date(2026, 3, 2, 10, 30, 0, 0, time.UTC)) }
 
 // env is a control database with a queue over it and a fake clock.
 type env struct {

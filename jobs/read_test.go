@@ -8,6 +8,7 @@ import (
 
 	"strongroom"
 	"strongroom/jobs"
+	"strongroom/jobs/jobstest"
 )
 
 // A runner whose lease was taken back stops the job's handler and records
@@ -63,8 +64,7 @@ func TestReadAPIAndFigures(t *testing.T) {
 			e.enqueue(t, jobs.Job{Kind: "bad", Tenant: s})
 		}
 		e.clock.Add(time.Hour)
-		for runDue(t, r) > 0 {
-		}
+		jobstest.Drain(t, r)
 		acme, err := q.List(ctx, jobs.Filter{Tenant: "acme"})
 		if err != nil || len(acme) != 2 || acme[0].ID < acme[1].ID {
 			t.Fatalf("acme's jobs: %+v, %v", acme, err)

@@ -10,6 +10,7 @@ import (
 
 	"strongroom"
 	"strongroom/jobs"
+	"strongroom/jobs/jobstest"
 )
 
 func TestEnqueueChecksItsInput(t *testing.T) {
@@ -84,8 +85,7 @@ func TestHandlerGetsTheJobsTenant(t *testing.T) {
 		})
 		a := e.enqueue(t, jobs.Job{Kind: "work", Tenant: "acme", Payload: json.RawMessage(`{"n":1}`)})
 		b := e.enqueue(t, jobs.Job{Kind: "work", Tenant: "beta"})
-		for runDue(t, r) > 0 {
-		}
+		jobstest.Drain(t, r)
 		if seen[a] != "acme" || seen[b] != "beta" {
 			t.Fatalf("handler saw tenants %v", seen)
 		}
@@ -121,8 +121,7 @@ func TestJobFailsClosedWithoutItsTenant(t *testing.T) {
 			r.Register("work", work.handle(nil), jobs.KindOptions{})
 			r.Register("site", site.handle(nil), jobs.KindOptions{Installation: true})
 		})
-		for runDue(t, r) > 0 {
-		}
+		jobstest.Drain(t, r)
 		if work.total() != 1 || work.n("fine") != 1 || site.total() != 0 {
 			t.Fatalf("handlers called for %v and %v; want only fine's work", work.calls, site.calls)
 		}

@@ -92,6 +92,9 @@ func (s *Store) Claim(ctx context.Context, owner string, kinds []string, n int, 
 
 // Extend implements Queue.
 func (s *Store) Extend(ctx context.Context, owner string, ids []int64, lease time.Duration) ([]int64, error) {
+	if err := s.stage("extend"); err != nil {
+		return nil, fmt.Errorf("extend leases: %w", err)
+	}
 	until := store.FormatTime(s.now().Add(lease))
 	var lost []int64
 	for _, id := range ids {

@@ -23,7 +23,7 @@ func (r *Runner) start(j Job) chan struct{} {
 	reg := r.handlers[j.Kind]
 	timeout := cmp.Or(max(reg.opts.Timeout, 0), time.Hour)
 	ctx, cancel := context.WithTimeout(r.ctx, timeout)
-	ru := &run{job: j, cancel: cancel}
+	ru := &run{job: j, cancel: cancel, leaseUntil: j.LeaseUntil}
 	r.running[j.ID] = ru
 	r.mu.Unlock()
 	r.inflight.Add(1)
@@ -72,7 +72,7 @@ func (r *Runner) execute(ctx context.Context, ru *run, reg registered, timeout t
 			log.Error("jobs: record success", "err", cerr)
 			return
 		}
-		log.Info("job done", "took", time.Since(began).Round(time.Millisecond).String())
+		log.Debug("job done", "took", time.Since(began).Round(time.Millisecond).String())
 	case r.ctx.Err() != nil:
 		// Stopped by the shutdown, not by its own fault: handed back.
 		if rerr := r.q.Release(report, r.cfg.Owner, j.ID); rerr != nil {

@@ -64,6 +64,8 @@ type run struct {
 	job    Job
 	cancel context.CancelFunc
 	lost   bool // its lease was lost: another runner may have it
+	// leaseUntil is when its lease runs out, as last renewed.
+	leaseUntil time.Time
 }
 
 // NewRunner returns a runner over q. Register kinds, then Start it.
@@ -285,14 +287,27 @@ func (r *Runner) heartbeat(ctx context.Context) {
 	if len(ids) == 0 {
 		return
 	}
+	asked := r.q.now()
 	lost, err := r.q.Extend(ctx, r.cfg.Owner, ids, r.cfg.Lease)
 	if err != nil && ctx.Err() == nil {
 		r.log.Warn("jobs: renew leases", "err", err)
 	}
+	gone := map[int64]bool{}
+	for _, id := range lost {
+		gone[id] = true
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for _, id := range lost {
-		if ru := r.running[id]; ru != nil {
+	for _, id := range ids {
+		ru := r.running[id]
+		switch {
+		case ru == nil:
+		case err == nil && !gone[id]:
+			ru.leaseUntil = asked.Add(r.cfg.Lease)
+		case gone[id] || !ru.leaseUntil.After(asked.Add(r.cfg.Lease/3)):
+			// Taken back, or unrenewable before it runs out (the database
+			// is unreachable): another runner may take the job, so it
+			// stops here rather than run twice at once.
 			ru.lost = true
 			ru.cancel()
 			r.log.Error("jobs: lease lost; the job is stopped here", "job", id, "kind", ru.job.Kind, "tenant", ru.job.Tenant)

@@ -49,6 +49,10 @@ func (r *Runner) execute(ctx context.Context, ru *run, reg registered, timeout t
 	report, cancel := context.WithTimeout(context.WithoutCancel(ctx), reportTimeout)
 	defer cancel()
 	refusal, err := r.refusal(ctx, j, reg.opts)
+	if err != nil && r.ctx.Err() != nil {
+		r.release(report, log, j) // the shutdown cut the check short
+		return
+	}
 	if err != nil {
 		r.fail(report, log, j, "The control database could not be read to check the job's tenant; it is tried again.", err, false)
 		return
@@ -74,15 +78,19 @@ func (r *Runner) execute(ctx context.Context, ru *run, reg registered, timeout t
 		}
 		log.Debug("job done", "took", time.Since(began).Round(time.Millisecond).String())
 	case r.ctx.Err() != nil:
-		// Stopped by the shutdown, not by its own fault: handed back.
-		if rerr := r.q.Release(report, r.cfg.Owner, j.ID); rerr != nil {
-			log.Warn("jobs: hand back a job at shutdown", "err", rerr)
-		} else {
-			log.Info("job handed back at shutdown", "err", err)
-		}
+		r.release(report, log, j) // stopped by the shutdown, not by its own fault
 	default:
 		r.fail(report, log, j, safeReason(ctx, err, timeout), err, IsPermanent(err))
 	}
+}
+
+// release hands j back at shutdown, its attempt not counted.
+func (r *Runner) release(ctx context.Context, log *slog.Logger, j Job) {
+	if err := r.q.Release(ctx, r.cfg.Owner, j.ID); err != nil {
+		log.Warn("jobs: hand back a job at shutdown", "err", err)
+		return
+	}
+	log.Info("job handed back at shutdown")
 }
 
 // refusal says why j must not run here, or "" when it may.

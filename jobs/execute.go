@@ -36,6 +36,7 @@ func (r *Runner) start(j Job) chan struct{} {
 			r.mu.Lock()
 			delete(r.running, j.ID)
 			r.mu.Unlock()
+			r.poke() // a worker is free: look for the next job now
 		}()
 		r.execute(ctx, ru, reg, timeout)
 	}()

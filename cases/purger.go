@@ -2,6 +2,7 @@ package cases
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -10,9 +11,11 @@ import (
 	"strongroom/tenancy"
 )
 
-// Purger runs Purge on every tenant at a fixed interval in the
-// background. It owns its goroutine: Run starts it, Close stops it and
-// waits for a purge in progress to finish (or be cancelled).
+// Purger purges tenants: one at a time with PurgeTenant, which the server
+// runs as an hourly job per tenant (cmd/strongroom, package jobs), or
+// every tenant at a fixed interval with Run, for a process without a job
+// runner. Run owns its goroutine; Close stops it and waits for a purge in
+// progress to finish (or be cancelled).
 type Purger struct {
 	svc   *Service
 	list  func(ctx context.Context) ([]string, error)
@@ -91,20 +94,35 @@ func (p *Purger) purgeTenant(ctx context.Context, slug string) {
 		return
 	}
 	defer release()
+	if err := p.PurgeTenant(ctx, h); err != nil {
+		p.log.Error("purge failed", "tenant", slug, "err", err)
+	}
+}
+
+// PurgeTenant purges one tenant now, within PurgeTimeout: Before first,
+// then its cases. The cases are purged even when Before failed (what it
+// left is tried again next time); the first error is returned, so that
+// the hourly job that calls it (cmd/strongroom) is retried.
+func (p *Purger) PurgeTenant(ctx context.Context, h *tenancy.Handle) error {
+	ctx, cancel := context.WithTimeout(store.WithTimeout(ctx, PurgeTimeout), PurgeTimeout)
+	defer cancel()
+	slug := h.Tenant.Slug
 	now := p.Now()
+	var beforeErr error
 	if p.Before != nil {
-		if err := p.Before(ctx, h, now); err != nil {
-			p.log.Error("purge: before cases", "tenant", slug, "err", err)
+		if beforeErr = p.Before(ctx, h, now); beforeErr != nil {
+			p.log.Error("purge: before cases", "tenant", slug, "err", beforeErr)
+			beforeErr = fmt.Errorf("purge of %s before its cases: %w", slug, beforeErr)
 		}
 	}
 	report, err := p.svc.Purge(ctx, h, now)
 	if err != nil {
-		p.log.Error("purge failed", "tenant", slug, "err", err)
-		return
+		return fmt.Errorf("purge cases of %s: %w", slug, err)
 	}
 	if len(report) > 0 {
 		p.log.Info("purged deleted records", "tenant", slug, "removed", report)
 	}
+	return beforeErr
 }
 
 // Close stops the purger and waits for it.

@@ -285,9 +285,10 @@ func (r *Registry) CloseIdle() int {
 	return n
 }
 
-// OptimizeEvery is how often Run refreshes the planner statistics of a
-// tenant database that stays open (store.DB.Optimize); it is also done
-// each time one is opened.
+// OptimizeEvery is how often the planner statistics of a tenant database
+// that stays open are refreshed (store.DB.Optimize), by a job per tenant
+// (cmd/strongroom) calling OptimizeOpen; it is also done each time one is
+// opened.
 const OptimizeEvery = 6 * time.Hour
 
 // Optimize refreshes the planner statistics of every open tenant database
@@ -304,16 +305,37 @@ func (r *Registry) Optimize(ctx context.Context, every time.Duration) int {
 	}
 	r.mu.Unlock()
 	for _, e := range due {
-		// Bounded like a request's operation (store.DB.Timeout): on SQLite
-		// it holds the one writer, and a database that stopped answering
-		// must not stall the refresh of the others.
-		if err := e.handle.DB.Optimize(ctx); err != nil {
+		if err := r.optimize(ctx, e); err != nil {
 			r.log.Warn("refresh planner statistics", "tenant", e.handle.Tenant.Slug, "err", err)
 		}
-		// Not a use: the database still closes when its users are idle.
-		r.letGo(e, false)
 	}
 	return len(due)
+}
+
+// OptimizeOpen refreshes the planner statistics of the tenant's database
+// when it is open here and reports whether it was. A closed database is
+// left closed: opening it refreshes them anyway.
+func (r *Registry) OptimizeOpen(ctx context.Context, slug string) (bool, error) {
+	r.mu.Lock()
+	e := r.entries[slug]
+	if e == nil {
+		r.mu.Unlock()
+		return false, nil
+	}
+	e.users++ // kept open meanwhile
+	e.optimized = r.now()
+	r.mu.Unlock()
+	return true, r.optimize(ctx, e)
+}
+
+// optimize refreshes e's statistics and ends the hold the caller took.
+func (r *Registry) optimize(ctx context.Context, e *entry) error {
+	// Not a use: the database still closes when its users are idle.
+	defer r.letGo(e, false)
+	// Bounded like a request's operation (store.DB.Timeout): on SQLite it
+	// holds the one writer, and a database that stopped answering must not
+	// stall the refresh of the others.
+	return e.handle.DB.Optimize(ctx)
 }
 
 // Open reports how many tenant databases are open.
@@ -323,7 +345,8 @@ func (r *Registry) Open() int {
 	return len(r.entries)
 }
 
-// Run closes idle databases until ctx ends.
+// Run closes idle databases until ctx ends. It is not a job: what it
+// looks after is this process's open databases, not the tenants' data.
 func (r *Registry) Run(ctx context.Context) {
 	tick := time.NewTicker(r.idle / 2)
 	defer tick.Stop()
@@ -333,7 +356,6 @@ func (r *Registry) Run(ctx context.Context) {
 			return
 		case <-tick.C:
 			r.CloseIdle()
-			r.Optimize(ctx, OptimizeEvery)
 		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"strongroom/cases"
 	"strongroom/documents"
 	"strongroom/identity"
+	"strongroom/jobs"
 	"strongroom/reports"
 	"strongroom/search"
 	"strongroom/seed"
@@ -64,6 +65,8 @@ type Main struct {
 	registry *tenancy.Registry
 	svc      web.Services
 	purger   *cases.Purger
+	queue    *jobs.Store
+	runner   *jobs.Runner
 	faults   *store.Faults
 	server   *server.Server
 	web      *web.Handler
@@ -190,12 +193,16 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	m.web = handler
-	// Soft-deleted records and documents go for good after 30 days.
+	// Soft-deleted records and documents go for good after 30 days, by an
+	// hourly job per tenant.
 	m.purger = cases.NewPurger(m.svc.Cases, m.activeTenants, m.registry.Get, time.Hour, m.Log)
 	m.purger.Before = func(ctx context.Context, t *tenancy.Handle, now time.Time) error {
 		_, err := m.svc.Documents.Purge(ctx, t, now)
 		return err
 	}
+	// Every kind is registered before the metrics are made: they list
+	// the kinds registered then.
+	m.newRunner()
 	dataDir := c.Storage.DataDir
 	m.server, err = server.New(server.Config{
 		Addr: c.Addr, HTTPAddr: c.HTTPAddr, TLSCert: c.TLSCert, TLSKey: c.TLSKey,
@@ -221,7 +228,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		defer close(m.recovered)
 		m.recoverAtStart(bg)
 		if bg.Err() == nil {
-			m.purger.Run() // after the recovery, which already swept every tenant
+			m.runner.Start() // after the recovery, which already swept every tenant
 		}
 	}()
 
@@ -239,9 +246,10 @@ func (m *Main) ready(ctx context.Context) error {
 	return m.faults.Check(ctx)
 }
 
-// gauges are the figures of the faults exposed with the metrics.
+// gauges are the figures of the faults and of the jobs exposed with the
+// metrics.
 func (m *Main) gauges() []server.Gauge {
-	return []server.Gauge{
+	return append([]server.Gauge{
 		{Name: "storage_full", Help: "1 while writes are refused because the disk is full, until a write succeeds again.",
 			Value: func() float64 {
 				if m.faults.StorageFull() {
@@ -251,7 +259,7 @@ func (m *Main) gauges() []server.Gauge {
 			}},
 		{Name: "storage_full_refusals_total", Help: "Requests refused because the disk was full.", Counter: true,
 			Value: func() float64 { return float64(m.faults.Refused()) }},
-	}
+	}, m.jobGauges()...)
 }
 
 // activeTenants lists the slugs of the tenants background jobs work on.
@@ -345,9 +353,13 @@ func (m *Main) printStart(demo *demoMade) {
 // URL returns the address being served.
 func (m *Main) URL() string { return m.server.URL() }
 
+// jobDrainTimeout bounds the wait at shutdown for job handlers to stop.
+const jobDrainTimeout = 10 * time.Second
+
 // Close stops serving, waiting for requests in flight until ctx ends, then
-// closes tenant databases (each after signing its last audit events, also
-// those of a request still running) and the control plane.
+// stops the job runner (its running jobs handed back), closes tenant
+// databases (each after signing its last audit events, also those of a
+// request still running) and the control plane.
 func (m *Main) Close(ctx context.Context) error {
 	var err error
 	if m.server != nil {
@@ -356,10 +368,16 @@ func (m *Main) Close(ctx context.Context) error {
 	if m.cancel != nil {
 		m.cancel()
 		<-m.done
-		<-m.recovered // before the purger: the recovery may start it
+		<-m.recovered // before the runner: the recovery may start it
 	}
-	if m.purger != nil {
-		m.purger.Close()
+	if m.runner != nil {
+		// Handlers are cancelled and should end at once; their jobs are
+		// handed back for the next start or another node.
+		drain, cancel := context.WithTimeout(context.Background(), jobDrainTimeout)
+		if cerr := m.runner.Close(drain); cerr != nil {
+			m.Log.Warn("jobs still running at shutdown", "err", cerr)
+		}
+		cancel()
 	}
 	if m.registry != nil {
 		m.registry.Close()

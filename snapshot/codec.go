@@ -228,6 +228,7 @@ type header struct {
 // for bad input is EINVALID, naming what was wrong; none panics, and none
 // allocates much more than the stream actually holds.
 type decoder struct {
+	src    *countingReader
 	r      *bufio.Reader
 	frame  []byte
 	pos    int
@@ -241,7 +242,8 @@ func damaged(format string, args ...any) error {
 
 // newDecoder reads the magic and the format number, refusing a newer format.
 func newDecoder(r io.Reader) (*decoder, error) {
-	d := &decoder{r: bufio.NewReaderSize(r, 256<<10)}
+	src := &countingReader{r: r}
+	d := &decoder{src: src, r: bufio.NewReaderSize(src, 256<<10)}
 	var m [len(magic)]byte
 	if _, err := io.ReadFull(d.r, m[:]); err != nil {
 		return nil, d.readError(err, "it is too short to hold a header")
@@ -261,6 +263,21 @@ func newDecoder(r io.Reader) (*decoder, error) {
 	}
 	return d, nil
 }
+
+// countingReader counts what its reader gave.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// consumed is how many bytes of the stream the decoder has used.
+func (d *decoder) consumed() int64 { return d.src.n - int64(d.r.Buffered()) }
 
 // readError turns a failed read into an answer: a stream that ends early
 // is damaged; any other failure is the reader's, passed on.

@@ -51,9 +51,10 @@ func importStream(ctx context.Context, db *store.DB, r io.Reader, kind string) (
 			return err
 		}
 		l := &loader{tx: tx, dec: dec, dialect: db.Dialect, tables: tables, keep: included(kind)}
-		if sum.Tables, err = l.run(ctx); err != nil {
+		if sum.Tables, err = walk(ctx, dec, l); err != nil {
 			return err
 		}
+		sum.Bytes = dec.consumed()
 		return l.resetSequences(ctx)
 	})
 	if err != nil {
@@ -81,6 +82,9 @@ func readHeader(r io.Reader, kind string) (*decoder, header, error) {
 	}
 	if _, err := engineName(store.Dialect(h.engine)); err != nil {
 		return nil, header{}, damaged("it names the unknown engine %q", h.engine)
+	}
+	if kind == "" && (h.kind == kindData || h.kind == kindKeys) {
+		kind = h.kind
 	}
 	if h.kind != kind {
 		what := map[string]string{kindData: "a tenant's data", kindKeys: "a tenant's key store"}
@@ -129,103 +133,46 @@ type loader struct {
 	tables  map[string]*tableInfo
 	keep    func(string) bool
 	loaded  []*tableInfo
+	target  []column // the columns of the table being loaded
+	batch   *batch
 }
 
-func (l *loader) run(ctx context.Context) ([]Table, error) {
-	var out []Table
-	seen := map[string]bool{}
-	for {
-		t, err := l.dec.tag()
-		if err != nil {
-			return nil, err
-		}
-		switch t {
-		case tagTable:
-			name, cols, err := l.dec.table()
-			if err != nil {
-				return nil, err
-			}
-			if seen[name] {
-				return nil, damaged("table %s comes twice", name)
-			}
-			seen[name] = true
-			if len(seen) > maxTables {
-				return nil, damaged("it claims more than %d tables", maxTables)
-			}
-			n, err := l.table(ctx, name, cols)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, Table{Name: name, Rows: n})
-		case tagStream:
-			n, err := l.dec.uvarint("the end record")
-			if err != nil {
-				return nil, err
-			}
-			if n != uint64(len(out)) {
-				return nil, damaged("its end record counts %d tables, it holds %d", n, len(out))
-			}
-			return out, l.dec.atEOF()
-		default:
-			return nil, damaged("a record has the unknown tag %d where a table should begin", t)
-		}
-	}
-}
-
-// table loads one table's rows in multi-row INSERTs.
-func (l *loader) table(ctx context.Context, name string, cols []string) (int64, error) {
+// begin checks a table of the stream against the database and readies
+// its INSERTs.
+func (l *loader) begin(ctx context.Context, name string, cols []string) error {
 	info := l.tables[name]
 	if info == nil || !l.keep(name) {
 		if info != nil && ExcludedReason(name) != "" {
-			return 0, strongroom.FieldError("snapshot", "The snapshot holds table %s, which a restore does not load.", name)
+			return strongroom.FieldError("snapshot", "The snapshot holds table %s, which a restore does not load.", name)
 		}
-		return 0, strongroom.FieldError("snapshot", "The snapshot holds table %s, which this database does not have.", name)
+		return strongroom.FieldError("snapshot", "The snapshot holds table %s, which this database does not have.", name)
 	}
-	target := make([]column, len(cols))
+	l.target = make([]column, len(cols))
 	for i, c := range cols {
 		col, ok := info.column(c)
 		if !ok {
-			return 0, strongroom.FieldError("snapshot", "The snapshot's table %s has a column %s that this database does not have.", name, c)
+			return strongroom.FieldError("snapshot", "The snapshot's table %s has a column %s that this database does not have.", name, c)
 		}
-		target[i] = col
+		l.target[i] = col
 	}
 	l.loaded = append(l.loaded, info)
-	b := newBatch(info, cols, slices.Contains(migrationRows, name))
-	var n int64
-	for {
-		t, err := l.dec.tag()
-		if err != nil {
-			return 0, err
-		}
-		switch t {
-		case tagRow:
-			vals := b.next()
-			if err := l.dec.row(vals); err != nil {
-				return 0, err
-			}
-			if err := convertRow(vals, target, l.dialect, name); err != nil {
-				return 0, err
-			}
-			n++
-			if b.full() {
-				if err := b.flush(ctx, l.tx); err != nil {
-					return 0, err
-				}
-			}
-		case tagEnd:
-			count, err := l.dec.uvarint("a table's end record")
-			if err != nil {
-				return 0, err
-			}
-			if count != uint64(n) {
-				return 0, damaged("table %s counts %d rows, it holds %d", name, count, n)
-			}
-			return n, b.flush(ctx, l.tx)
-		default:
-			return 0, damaged("table %s has a record with the unknown tag %d", name, t)
-		}
-	}
+	l.batch = newBatch(info, cols, slices.Contains(migrationRows, name))
+	return nil
 }
+
+func (l *loader) slots() []any { return l.batch.next() }
+
+func (l *loader) rowDone(ctx context.Context, vals []any) error {
+	if err := convertRow(vals, l.target, l.dialect, l.batch.info.name); err != nil {
+		return err
+	}
+	if l.batch.full() {
+		return l.batch.flush(ctx, l.tx)
+	}
+	return nil
+}
+
+func (l *loader) end(ctx context.Context) error { return l.batch.flush(ctx, l.tx) }
 
 // resetSequences moves each PostgreSQL identity column's sequence past the
 // ids just loaded, so that new rows get fresh ids. SQLite takes the next

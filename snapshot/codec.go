@@ -196,6 +196,8 @@ func (e *encoder) value(v any) error {
 		f = binary.AppendVarint(append(f, valInt), int64(x))
 	case float64:
 		f = binary.LittleEndian.AppendUint64(append(f, valFloat), math.Float64bits(x))
+	case float32:
+		f = binary.LittleEndian.AppendUint64(append(f, valFloat), math.Float64bits(float64(x)))
 	case bool:
 		if x {
 			f = append(f, valTrue)

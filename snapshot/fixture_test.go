@@ -96,7 +96,7 @@ func fillGaps(t *testing.T, h *tenancy.Handle) {
 }
 
 // target makes a new, migrated tenant database named slug on e.
-func target(t *testing.T, e store.Engine, slug string) *store.DB {
+func target(t testing.TB, e store.Engine, slug string) *store.DB {
 	t.Helper()
 	ctx := context.Background()
 	placement, err := e.CreateTenantDB(ctx, slug)

@@ -39,7 +39,9 @@ func importStream(ctx context.Context, db *store.DB, r io.Reader, kind string) (
 	sum := Summary{Format: Format, SchemaVersion: h.schema, Engine: h.engine, Slug: h.slug}
 	err = db.InTx(ctx, func(tx *store.Tx) error {
 		if db.Dialect == store.Postgres {
-			if _, err := tx.ExecContext(ctx, `SET LOCAL statement_timeout = 0; SET LOCAL lock_timeout = 0`); err != nil {
+			// The batches of a table are one prepared statement: planned
+			// once (generic plan) rather than for every batch's values.
+			if _, err := tx.ExecContext(ctx, `SET LOCAL statement_timeout = 0; SET LOCAL lock_timeout = 0; SET LOCAL plan_cache_mode = force_generic_plan`); err != nil {
 				return fmt.Errorf("lift the timeouts: %w", err)
 			}
 		}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"strongroom"
+	"strongroom/cases"
 	"strongroom/store"
 	"strongroom/store/storetest"
 )
@@ -96,6 +97,15 @@ func TestRoundTrip(t *testing.T) {
 		}
 		if rows := dump(t, dst, "tenant_info"); len(rows) != 1 || !strings.Contains(rows[0], `"firm"`) {
 			t.Errorf("tenant_info after import: %v", rows)
+		}
+		// The search index is rebuilt from the records: as many entries
+		// as the source has.
+		n, err := cases.RebuildIndex(ctx, dst)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := len(dump(t, src.h.DB, "search_index")); n != want || n == 0 {
+			t.Errorf("rebuilt %d search entries, the source has %d", n, want)
 		}
 		// New rows get fresh ids (PostgreSQL's sequences were moved on).
 		var id, max int64

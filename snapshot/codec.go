@@ -235,6 +235,7 @@ type decoder struct {
 	frame  []byte
 	pos    int
 	frames int
+	format int // of the stream
 }
 
 // errDamaged is the message of every error about a stream's bytes.
@@ -263,6 +264,7 @@ func newDecoder(r io.Reader) (*decoder, error) {
 	if f == 0 {
 		return nil, damaged("its format number is 0")
 	}
+	d.format = int(f)
 	return d, nil
 }
 

@@ -33,7 +33,12 @@ func export(ctx context.Context, db *store.DB, tmpDir string, w io.Writer, kind 
 			if _, err := tx.ExecContext(ctx, `SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY`); err != nil {
 				return fmt.Errorf("start a consistent read: %w", err)
 			}
-			if _, err := tx.ExecContext(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
+			// A table is read for as long as the writer takes (an upload
+			// to an object store, say). The server may sit idle in the
+			// transaction meanwhile, once it has sent what the socket
+			// holds: allow minutes of that, not the seconds a request
+			// gets, yet not forever for a client that vanished.
+			if _, err := tx.ExecContext(ctx, `SET LOCAL statement_timeout = 0; SET LOCAL idle_in_transaction_session_timeout = '10min'`); err != nil {
 				return fmt.Errorf("lift the statement timeout: %w", err)
 			}
 		}

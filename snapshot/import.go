@@ -36,7 +36,7 @@ func importStream(ctx context.Context, db *store.DB, r io.Reader, kind string) (
 			"The snapshot is of schema version %d, newer than the database it would be restored into (%d). Restore it with a newer strongroom.",
 			h.schema, current)
 	}
-	sum := Summary{Format: Format, SchemaVersion: h.schema, Engine: h.engine, Slug: h.slug}
+	sum := Summary{Format: dec.format, SchemaVersion: h.schema, Engine: h.engine, Slug: h.slug}
 	err = db.InTx(ctx, func(tx *store.Tx) error {
 		if db.Dialect == store.Postgres {
 			// The batches of a table are one prepared statement: planned

@@ -3,6 +3,7 @@ package snapshot
 import (
 	"bytes"
 	"context"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -71,7 +72,16 @@ func TestRoundTrip(t *testing.T) {
 				t.Errorf("the fixture leaves table %s empty: the round trip would prove nothing for it", n)
 			}
 		}
-		stream, sum := exportT(t, src.h.DB)
+		tmp := t.TempDir()
+		var buf bytes.Buffer
+		sum, err := Export(ctx, src.h.DB, tmp, &buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stream := buf.Bytes()
+		if left, _ := os.ReadDir(tmp); len(left) != 0 {
+			t.Errorf("export left %v in its temporary directory", left)
+		}
 		if sum.Format != Format || sum.Engine != string(e.Dialect()) || sum.Slug != "firm" || sum.SchemaVersion == 0 {
 			t.Fatalf("summary %+v", sum)
 		}

@@ -102,7 +102,7 @@ func Verify(r io.Reader) (Summary, error) {
 	if err != nil {
 		return Summary{}, err
 	}
-	sum := Summary{Format: Format, SchemaVersion: h.schema, Engine: h.engine, Slug: h.slug}
+	sum := Summary{Format: dec.format, SchemaVersion: h.schema, Engine: h.engine, Slug: h.slug}
 	if sum.Tables, err = walk(context.Background(), dec, &discard{}); err != nil {
 		return Summary{}, err
 	}

@@ -157,6 +157,11 @@ func (l *loader) begin(ctx context.Context, name string, cols []string) error {
 		}
 		l.target[i] = col
 	}
+	for _, c := range info.cols {
+		if c.required && !slices.Contains(cols, c.name) {
+			return strongroom.FieldError("snapshot", "The snapshot's table %s lacks the column %s, which this database requires.", name, c.name)
+		}
+	}
 	l.loaded = append(l.loaded, info)
 	l.batch = newBatch(info, cols, slices.Contains(migrationRows, name))
 	return nil

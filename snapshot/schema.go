@@ -49,6 +49,8 @@ type column struct {
 	name     string
 	typ      string // as the engine names it, lower case ("integer", "bytea" …)
 	identity bool   // PostgreSQL identity column: its sequence is reset after import
+	// required: NOT NULL with no default, so every row must give it.
+	required bool
 }
 
 type tableInfo struct {
@@ -105,14 +107,15 @@ func sqliteSchema(ctx context.Context, q querier) (map[string]*tableInfo, error)
 	tables := map[string]*tableInfo{}
 	for _, n := range names {
 		t := &tableInfo{name: n}
-		rows, err := q.QueryContext(ctx, `SELECT name, lower(type), pk FROM pragma_table_info(?) ORDER BY pk`, n)
+		rows, err := q.QueryContext(ctx, `SELECT name, lower(type), pk, "notnull" = 1 AND dflt_value IS NULL
+			FROM pragma_table_info(?) ORDER BY pk`, n)
 		if err != nil {
 			return nil, err
 		}
 		for rows.Next() {
 			var c column
 			var pk int
-			if err := rows.Scan(&c.name, &c.typ, &pk); err != nil {
+			if err := rows.Scan(&c.name, &c.typ, &pk, &c.required); err != nil {
 				rows.Close()
 				return nil, err
 			}
@@ -123,6 +126,14 @@ func sqliteSchema(ctx context.Context, q querier) (map[string]*tableInfo, error)
 		}
 		if err := closeRows(rows); err != nil {
 			return nil, err
+		}
+		if len(t.pk) == 1 {
+			// An INTEGER PRIMARY KEY is the rowid: SQLite assigns it.
+			for i := range t.cols {
+				if t.cols[i].name == t.pk[0] && t.cols[i].typ == "integer" {
+					t.cols[i].required = false
+				}
+			}
 		}
 		if t.refs, err = strings1(ctx, q, `SELECT DISTINCT "table" FROM pragma_foreign_key_list(?)`, n); err != nil {
 			return nil, err
@@ -143,7 +154,8 @@ func postgresSchema(ctx context.Context, q querier) (map[string]*tableInfo, erro
 		tables[n] = &tableInfo{name: n}
 	}
 	// Generated columns (search_index.tsv) are computed, never loaded.
-	rows, err := q.QueryContext(ctx, `SELECT table_name, column_name, data_type, is_identity = 'YES'
+	rows, err := q.QueryContext(ctx, `SELECT table_name, column_name, data_type, is_identity = 'YES',
+		is_nullable = 'NO' AND column_default IS NULL AND is_identity = 'NO'
 		FROM information_schema.columns WHERE table_schema = current_schema() AND is_generated = 'NEVER'`)
 	if err != nil {
 		return nil, err
@@ -151,7 +163,7 @@ func postgresSchema(ctx context.Context, q querier) (map[string]*tableInfo, erro
 	for rows.Next() {
 		var tn string
 		var c column
-		if err := rows.Scan(&tn, &c.name, &c.typ, &c.identity); err != nil {
+		if err := rows.Scan(&tn, &c.name, &c.typ, &c.identity, &c.required); err != nil {
 			rows.Close()
 			return nil, err
 		}

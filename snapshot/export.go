@@ -93,7 +93,10 @@ func vacuumInto(ctx context.Context, db *store.DB, live, tmpDir string) (string,
 	}
 	f, err := os.CreateTemp(tmpDir, ".snapshot-*.db")
 	if err != nil {
-		return "", store.Classify(fmt.Errorf("make a temporary copy in %s: %w", tmpDir, err))
+		if err := store.Classify(err); strongroom.ErrorCode(err) == strongroom.ESTORAGE {
+			return "", err
+		}
+		return "", strongroom.Errorf(strongroom.EUNAVAILABLE, "Cannot make the temporary copy of a snapshot in %s: %s.", tmpDir, pathProblem(err))
 	}
 	tmp := f.Name()
 	f.Close() // VACUUM INTO writes into an empty file
@@ -117,6 +120,15 @@ func vacuumInto(ctx context.Context, db *store.DB, live, tmpDir string) (string,
 		return tmp, store.Classify(fmt.Errorf("sync the copy: %w", err))
 	}
 	return tmp, nil
+}
+
+// pathProblem describes a file-system error without Go's operation prefix.
+func pathProblem(err error) string {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
 }
 
 // openSQLite opens a SQLite file beside db, whose errors it classifies as

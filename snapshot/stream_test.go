@@ -5,8 +5,11 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
+	"strongroom"
 	"strongroom/seed"
 	"strongroom/seed/seedtest"
 	"strongroom/store"
@@ -55,6 +58,11 @@ func TestExportStreams(t *testing.T) {
 		}
 		if left, _ := os.ReadDir(tmp); len(left) != 0 {
 			t.Errorf("a failed export left %v behind", left)
+		}
+		missing := filepath.Join(t.TempDir(), "gone")
+		if _, err := Export(ctx, h.DB, missing, &recorder{}); e.Dialect() == store.SQLite &&
+			(strongroom.ErrorCode(err) != strongroom.EUNAVAILABLE || !strings.Contains(strongroom.ErrorMessage(err), missing)) {
+			t.Errorf("export with a missing temporary directory: %v", err)
 		}
 		// The same bytes load back, read through a reader that gives a
 		// few bytes at a time.

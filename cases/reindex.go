@@ -1,0 +1,144 @@
+package cases
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"strongroom/store"
+)
+
+// reindexPage is how many records are read at a time while rebuilding:
+// a page is read whole before its entries are written, since a
+// transaction's connection cannot write while it is still reading rows.
+const reindexPage = 1000
+
+// indexSource says how the search entries of one record type are made
+// from the rows of its table, exactly as the services write them.
+type indexSource struct {
+	typ RecordType
+	// query selects id, case id and the texts entry needs, for the live
+	// records with ids above the first argument, in id order, at most the
+	// second argument of them.
+	query string
+	entry func(texts []string) (title, body string)
+}
+
+var indexSources = []indexSource{
+	{TypeCase, `SELECT id, id, number, title, client, practice_group, tags FROM cases
+		WHERE deleted_at = '' AND id > ? ORDER BY id LIMIT ?`,
+		func(v []string) (string, string) { // as indexCase
+			return v[0] + " " + v[1], strings.Join([]string{v[2], v[3], strings.Join(splitTags(v[4]), " ")}, "\n")
+		}},
+	// A document's entry also holds the text extracted from its file,
+	// which is kept nowhere else: it is rebuilt from title and description
+	// here, and the text is extracted again separately (package documents'
+	// own job, which reads the files).
+	{TypeDocument, `SELECT id, case_id, title, description FROM documents
+		WHERE deleted_at = '' AND id > ? ORDER BY id LIMIT ?`,
+		func(v []string) (string, string) { return v[0], v[1] }},
+	{TypeFinancial, `SELECT id, case_id, description, kind FROM financial_records
+		WHERE deleted_at = '' AND id > ? ORDER BY id LIMIT ?`,
+		func(v []string) (string, string) { // as indexFinancial
+			if v[0] == "" {
+				return v[1], ""
+			}
+			return v[0], ""
+		}},
+	{TypeContact, `SELECT cc.id, cc.case_id, c.name, cc.role FROM case_contacts cc JOIN contacts c ON c.id = cc.contact_id
+		WHERE cc.deleted_at = '' AND cc.id > ? ORDER BY cc.id LIMIT ?`,
+		func(v []string) (string, string) { return v[0], v[1] }},
+	{TypeNote, `SELECT id, case_id, title, body FROM notes
+		WHERE deleted_at = '' AND id > ? ORDER BY id LIMIT ?`,
+		func(v []string) (string, string) { return v[0], v[1] }},
+	{TypeEvent, `SELECT id, case_id, title FROM case_events
+		WHERE deleted_at = '' AND id > ? ORDER BY id LIMIT ?`,
+		func(v []string) (string, string) { return v[0], "" }},
+}
+
+// RebuildIndex replaces the search index of db with one made from the
+// records themselves, through Index as the services write it: every live
+// record of every type (deleted ones are out of search, as their deletion
+// left them). It runs in one transaction, so searches see the old index
+// or the new one, never half of it; it is bounded by ctx only, not by the
+// handle's per-operation deadline. It returns the number of entries.
+//
+// It follows a restore, whose snapshot leaves the derived index out.
+func RebuildIndex(ctx context.Context, db *store.DB) (int, error) {
+	ctx = store.WithTimeout(ctx, 0)
+	total := 0
+	err := db.InTx(ctx, func(tx *store.Tx) error {
+		total = 0
+		if db.Dialect == store.Postgres {
+			if _, err := tx.ExecContext(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
+				return fmt.Errorf("lift the statement timeout: %w", err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM search_index`); err != nil {
+			return fmt.Errorf("clear the search index: %w", err)
+		}
+		for _, src := range indexSources {
+			n, err := reindexType(ctx, tx, src)
+			if err != nil {
+				return fmt.Errorf("rebuild the search index of %s records: %w", src.typ, err)
+			}
+			total += n
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("rebuild search index of %s: %w", db.Name, err)
+	}
+	return total, nil
+}
+
+type indexRow struct {
+	id, caseID int64
+	texts      []string
+}
+
+func reindexType(ctx context.Context, tx *store.Tx, src indexSource) (int, error) {
+	n := 0
+	for after := int64(0); ; {
+		page, err := readIndexPage(ctx, tx, src.query, after)
+		if err != nil {
+			return n, err
+		}
+		for _, r := range page {
+			title, body := src.entry(r.texts)
+			if err := Index(ctx, tx, src.typ, r.id, r.caseID, title, body); err != nil {
+				return n, err
+			}
+			after = r.id
+		}
+		n += len(page)
+		if len(page) < reindexPage {
+			return n, nil
+		}
+	}
+}
+
+func readIndexPage(ctx context.Context, tx *store.Tx, query string, after int64) ([]indexRow, error) {
+	rows, err := tx.QueryContext(ctx, query, after, reindexPage)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	var page []indexRow
+	for rows.Next() {
+		r := indexRow{texts: make([]string, len(cols)-2)}
+		dst := []any{&r.id, &r.caseID}
+		for i := range r.texts {
+			dst = append(dst, &r.texts[i])
+		}
+		if err := rows.Scan(dst...); err != nil {
+			return nil, err
+		}
+		page = append(page, r)
+	}
+	return page, rows.Err()
+}

@@ -29,6 +29,7 @@ Usage:
   strongroom tenant enable SLUG             restore a disabled tenant
   strongroom key rotate --to URL            re-wrap tenant keys with a new master key
   strongroom audit verify|proof|archive …   verify, prove, sign and archive a tenant's audit trail
+  strongroom jobs list|schedules [--tenant SLUG]  show recent background jobs, or each schedule's last run
   strongroom demo seed SLUG                 fill an empty tenant with demo data and users
   strongroom bench seed --records N SLUG    fill a tenant with N generated records
   strongroom bench run SLUG                 time search, case lists and reports
@@ -72,6 +73,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		// Verifying or archiving a whole log reads it in one pass: the
 		// operator's command, not bounded like a request's work.
 		err = runAudit(store.WithTimeout(ctx, 0), args[1:], stdout, stderr)
+	case "jobs":
+		err = runJobs(ctx, args[1:], stdout, stderr)
 	case "demo":
 		err = runDemo(ctx, args[1:], stdout, stderr)
 	case "bench":

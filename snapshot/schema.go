@@ -9,10 +9,10 @@ import (
 	"strongroom/store"
 )
 
-// Excluded names the tables Export leaves out, each with the reason. Every
+// excluded names the tables Export leaves out, each with the reason. Every
 // other table the schema holds is exported: a table a later migration adds
 // is backed up unless someone decides here that it must not be.
-var Excluded = map[string]string{
+var excluded = map[string]string{
 	"schema_migrations":  "the migrations that made the database record its own schema; the snapshot's header carries the version",
 	"tenant_info":        "the owner's slug: the database restored into records its own (store.InitTenantInfo), so a tenant can be restored under another slug",
 	"audit_subject_keys": "the per-subject key store, backed up on its own (ExportKeys) with a short retention, so that an erased subject's key does not outlive it in old backups",
@@ -26,7 +26,7 @@ var excludedPrefixes = []string{"search_fts"}
 
 // ExcludedReason says why Export leaves table out, or "" when it does not.
 func ExcludedReason(table string) string {
-	if r, ok := Excluded[table]; ok {
+	if r, ok := excluded[table]; ok {
 		return r
 	}
 	for _, p := range excludedPrefixes {
@@ -35,7 +35,7 @@ func ExcludedReason(table string) string {
 		}
 	}
 	if slices.Contains(KeyStoreTables, table) {
-		return Excluded["audit_subject_keys"]
+		return excluded["audit_subject_keys"]
 	}
 	return ""
 }

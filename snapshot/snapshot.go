@@ -4,7 +4,7 @@
 // compression and encryption around the stream; this package does neither.
 //
 // Export discovers the tables from the database's own catalogue and copies
-// every one but those in Excluded (the key store, derived search data,
+// every one but those ExcludedReason names (the key store, derived search data,
 // sessions, the owner's slug, the migrations' record), so a table a later
 // migration adds is backed up without anyone remembering to list it.
 //

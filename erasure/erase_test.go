@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -104,6 +105,7 @@ func TestErasure(t *testing.T) {
 		old := f.snapshot() // a backup taken before the erasure
 		f.readable(old, p, true)
 		f.refusals(p)
+		f.export(p)
 
 		for _, s := range []erasure.Subject{p.contact, p.userSubject} {
 			res, err := f.er.Erase(f.ctx, f.h, f.admin, s)
@@ -174,6 +176,53 @@ func (f *fixture) refusals(p *planted) {
 	}
 	if f.count(`SELECT COUNT(*) FROM audit_subject_keys WHERE subject_id IN (?, ?)`, p.contact.String(), p.userSubject.String()) != 2 {
 		t.Errorf("a refusal destroyed a key")
+	}
+}
+
+// export: the subject access export holds the person's fields, the cases
+// linking them, a user's uploads and the audit events about them with
+// personal values opened; it is audited; a non-administrator is refused.
+func (f *fixture) export(p *planted) {
+	t := f.t
+	staff := principal(99, map[access.Area]access.Grant{access.Cases: access.EditGrant, access.Audit: access.ReadGrant})
+	if _, err := f.er.Export(f.ctx, f.h, staff, p.contact); strongroom.ErrorCode(err) != strongroom.EFORBIDDEN {
+		t.Errorf("staff export: %v", err)
+	}
+	x, err := f.er.Export(f.ctx, f.h, f.admin, p.contact)
+	must(t, err)
+	if x.Fields["name"] != contactValues[0] || x.Fields["email"] != contactValues[1] || x.Fields["notes"] != contactValues[4] {
+		t.Errorf("contact export fields: %v", x.Fields)
+	}
+	if len(x.Cases) != 2 || x.Cases[0].Role != "client" || x.Cases[1].Role != "witness" {
+		t.Errorf("contact export cases: %+v", x.Cases)
+	}
+	opened := false
+	for _, e := range x.Events {
+		for _, c := range e.Changes {
+			if c.Field == "name" && c.After == contactValues[0] && c.Before == "Z. Q." {
+				opened = true
+			}
+		}
+	}
+	if !opened {
+		t.Errorf("contact export lacks the opened name change: %+v", x.Events)
+	}
+	last, err := f.h.Audit.Events(f.ctx, int64(eventCount(t, f.h)-1), 1)
+	must(t, err)
+	if len(last) != 1 || last[0].Action != "subject.export" || last[0].ObjectID != strconv.FormatInt(p.contact.ID, 10) ||
+		len(last[0].Changes)+len(last[0].Personal)+len(last[0].Details) != 0 {
+		t.Errorf("export not audited as subject.export alone: %+v", last)
+	}
+	x, err = f.er.Export(f.ctx, f.h, f.admin, p.userSubject)
+	must(t, err)
+	if x.Fields["display_name"] != userValues[0] || x.Fields["username"] != "ythistle" || x.Fields["status"] != "disabled" {
+		t.Errorf("user export fields: %v", x.Fields)
+	}
+	if len(x.Cases) != 1 || len(x.Documents) != 1 || x.Documents[0].DocumentID != p.userDoc.ID {
+		t.Errorf("user export links: %+v %+v", x.Cases, x.Documents)
+	}
+	if _, err := f.er.Export(f.ctx, f.h, f.admin, erasure.Subject{Kind: erasure.KindContact, ID: 999}); strongroom.ErrorCode(err) != strongroom.ENOTFOUND {
+		t.Errorf("export unknown: %v", err)
 	}
 }
 

@@ -102,6 +102,9 @@ func (s *Service) Erase(ctx context.Context, h *tenancy.Handle, p *identity.Prin
 	if err := checkErasable(ctx, h.DB, subj); err != nil {
 		return nil, err
 	}
+	if err := requireVisible(ctx, h.DB, p, subj); err != nil {
+		return nil, err
+	}
 	now := s.Now().UTC()
 	if err := s.record(ctx, h.Tenant.Slug, subj.String(), now); err != nil {
 		return nil, err

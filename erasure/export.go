@@ -92,6 +92,9 @@ func (s *Service) Export(ctx context.Context, h *tenancy.Handle, p *identity.Pri
 	} else if !ok {
 		return nil, strongroom.Errorf(strongroom.ENOTFOUND, "There is no such person (or they have been erased).")
 	}
+	if err := requireVisible(ctx, h.DB, p, subj); err != nil {
+		return nil, err
+	}
 	err := h.DB.InTx(ctx, func(tx *store.Tx) error {
 		_, err := h.Audit.Append(ctx, tx, audit.Event{Actor: p.AuditActor(), SourceIP: p.IP, Action: "subject.export",
 			ObjectType: subj.Kind, ObjectID: strconv.FormatInt(subj.ID, 10)})

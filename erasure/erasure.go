@@ -173,8 +173,9 @@ func present(ctx context.Context, q Querier, subj Subject) (bool, error) {
 	switch subj.Kind {
 	case KindContact:
 		err = q.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM audit_subject_keys WHERE subject_id = ?)
-			+ (SELECT COUNT(*) FROM contacts WHERE id = ?) + (SELECT COUNT(*) FROM case_contacts WHERE contact_id = ?)`,
-			subj.String(), subj.ID, subj.ID).Scan(&n)
+			+ (SELECT COUNT(*) FROM contacts WHERE id = ? AND (sealed IS NULL OR sealed <> ?))
+			+ (SELECT COUNT(*) FROM case_contacts WHERE contact_id = ?)`,
+			subj.String(), subj.ID, personal.Tombstone, subj.ID).Scan(&n)
 	default:
 		err = q.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM audit_subject_keys WHERE subject_id = ?)
 			+ (SELECT COUNT(*) FROM users WHERE id = ? AND username_key <> ?) + (SELECT COUNT(*) FROM case_users WHERE user_id = ?)`,

@@ -44,7 +44,7 @@ func (s *Service) People(ctx context.Context, h *tenancy.Handle, p *identity.Pri
 	rows, err := h.DB.QueryContext(ctx, `SELECT u.id, u.username, u.status, u.display_name, u.sealed, sk.sealed_key,
 		(SELECT COUNT(*) FROM case_users x WHERE x.user_id = u.id) FROM users u
 		LEFT JOIN audit_subject_keys sk ON sk.subject_id = 'user:' || CAST(u.id AS TEXT)
-		WHERE u.status <> 'active' AND u.username_key NOT LIKE 'erased-%' ORDER BY u.id`)
+		WHERE u.status <> 'active' AND u.username_key <> 'erased-' || CAST(u.id AS TEXT) ORDER BY u.id`)
 	if err != nil {
 		return nil, fmt.Errorf("list former users: %w", err)
 	}
@@ -88,7 +88,8 @@ func (s *Service) contactPeople(ctx context.Context, h *tenancy.Handle, p *ident
 	rows, err := h.DB.QueryContext(ctx, `SELECT k.id, k.kind, k.name, k.sealed, sk.sealed_key,
 		(SELECT COUNT(*) FROM case_contacts x JOIN cases c ON c.id = x.case_id
 			WHERE x.contact_id = k.id AND x.deleted_at = '' AND c.deleted_at = '' AND `+pred.SQL+`)
-		FROM contacts k LEFT JOIN audit_subject_keys sk ON sk.subject_id = 'contact:' || CAST(k.id AS TEXT) ORDER BY k.id`, pred.Args...)
+		FROM contacts k LEFT JOIN audit_subject_keys sk ON sk.subject_id = 'contact:' || CAST(k.id AS TEXT)
+		WHERE k.sealed IS NULL OR k.sealed <> ? ORDER BY k.id`, append(pred.Args, personal.Tombstone)...)
 	if err != nil {
 		return nil, fmt.Errorf("list contacts: %w", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"strongroom/erasure/personal"
@@ -102,7 +103,6 @@ func wipeContact(ctx context.Context, tx *store.Tx, id int64, c *Counts) error {
 		{`DELETE FROM record_classes WHERE record_type = 'contact' AND record_id IN (SELECT id FROM case_contacts WHERE contact_id = ?)`, nil},
 		{`DELETE FROM search_index WHERE record_type = 'contact' AND record_id IN (SELECT id FROM case_contacts WHERE contact_id = ?)`, &c.IndexRows},
 		{`DELETE FROM case_contacts WHERE contact_id = ?`, &c.Links},
-		{`DELETE FROM contacts WHERE id = ?`, nil},
 	}
 	for _, s := range steps {
 		res, err := tx.ExecContext(ctx, s.sql, id)
@@ -113,6 +113,18 @@ func wipeContact(ctx context.Context, tx *store.Tx, id int64, c *Counts) error {
 			n, _ := res.RowsAffected()
 			*s.count += int(n)
 		}
+	}
+	// The row stays as a tombstone, live so that no purge removes it: SQLite
+	// gives a deleted highest id to the next row, and a new person must
+	// never become "contact:N" of an erased one (the ledger would erase
+	// them at the next restore).
+	now := store.FormatTime(time.Now())
+	_, err := tx.ExecContext(ctx, `INSERT INTO contacts (id, kind, name, email, phone, address, created_at, updated_at, deleted_at, sealed)
+		VALUES (?, 'person', '', '', '', '', ?, ?, '', ?)
+		ON CONFLICT (id) DO UPDATE SET name = '', email = '', phone = '', address = '', deleted_at = '', sealed = excluded.sealed,
+		version = contacts.version + 1`, id, now, now, personal.Tombstone)
+	if err != nil {
+		return fmt.Errorf("erase contact %d: %w", id, err)
 	}
 	return nil
 }
@@ -133,10 +145,16 @@ func wipeUser(ctx context.Context, tx *store.Tx, id int64, c *Counts) error {
 	}
 	n, _ := res.RowsAffected()
 	c.Links += int(n)
-	_, err = tx.ExecContext(ctx, `UPDATE users SET username = ?, username_key = ?, display_name = '', email = '',
-		sealed = COALESCE(sealed, ?), status = 'disabled', password_hash = '', password_temporary = 0, totp_secret = ?,
-		totp_enabled = 0, version = version + 1 WHERE id = ?`,
-		tombstone(id), tombstone(id), []byte{0}, []byte{0}, id)
+	// A deleted account gets its row back as a tombstone, for the same
+	// reason as a contact's (wipeContact).
+	now := store.FormatTime(time.Now())
+	_, err = tx.ExecContext(ctx, `INSERT INTO users (id, username, username_key, display_name, email, status, restricted,
+		password_hash, password_temporary, password_changed_at, created_at, updated_at, sealed)
+		VALUES (?, ?, ?, '', '', 'disabled', 0, '', 0, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET username = excluded.username, username_key = excluded.username_key, display_name = '',
+		email = '', sealed = excluded.sealed, status = 'disabled', password_hash = '', password_temporary = 0, totp_secret = ?,
+		totp_enabled = 0, version = users.version + 1`,
+		id, tombstone(id), tombstone(id), now, now, now, personal.Tombstone, []byte{0})
 	if err != nil {
 		return fmt.Errorf("erase user %d: %w", id, err)
 	}

@@ -13,6 +13,7 @@ import (
 	"strongroom"
 	"strongroom/cases"
 	"strongroom/documents"
+	"strongroom/erasure"
 	"strongroom/identity"
 	"strongroom/reports"
 	"strongroom/search"
@@ -277,6 +278,7 @@ func (m *Main) services() web.Services {
 		Cases:     cases.New(m.Log),
 		Search:    search.New(),
 		Reports:   reports.New(),
+		Erasure:   erasure.New(m.app.db, m.Log),
 	}
 }
 

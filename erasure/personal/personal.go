@@ -7,6 +7,7 @@
 package personal
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -23,6 +24,10 @@ import (
 
 // Erased is how a personal value reads once its subject's key is gone.
 const Erased = "[erased]"
+
+// Tombstone is what the sealed column of an erased person's row holds: one
+// byte, never a sealed value, so the row reads erased whatever keys exist.
+var Tombstone = []byte{0}
 
 // Contact and User name the subjects personal values are about, in the
 // audit log's convention ("contact:12", "user:3").
@@ -130,7 +135,7 @@ func SealWith(h *tenancy.Handle, key []byte, subject, table string, fields map[s
 // stored (sealedKey; nil when the subject has no key any more). A subject
 // whose key is gone reads erased: every field is Erased and erased is true.
 func Open(h *tenancy.Handle, subject, table string, sealedKey, sealed []byte, names ...string) (fields map[string]string, erased bool, err error) {
-	if sealedKey == nil {
+	if sealedKey == nil || bytes.Equal(sealed, Tombstone) {
 		return ErasedFields(names...), true, nil
 	}
 	k, err := OpenKey(h, subject, sealedKey)

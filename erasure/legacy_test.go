@@ -1,7 +1,9 @@
 package erasure_test
 
 import (
+	"fmt"
 	"testing"
+	"time"
 
 	"strongroom/cases"
 	"strongroom/erasure"
@@ -34,17 +36,34 @@ func TestSealsRowsWrittenBefore(t *testing.T) {
 			password_temporary, password_changed_at, created_at, updated_at)
 			VALUES ('olduser', 'olduser', 'Old User', 'old.user@example.com', 'disabled', 0, 'x', 0, ?, ?, ?) RETURNING id`, now, now, now)
 
+		// More rows than one batch of the sweep seals.
+		must(t, f.h.DB.InTx(f.ctx, func(tx *store.Tx) error {
+			for i := range 450 {
+				if _, err := tx.ExecContext(f.ctx, `INSERT INTO contacts (kind, name, email, created_at, updated_at)
+					VALUES ('organisation', ?, 'office@example.com', ?, ?)`, fmt.Sprintf("Old Firm %d", i), now, now); err != nil {
+					return err
+				}
+			}
+			return nil
+		}))
+
 		// Opened by this Strongroom: migrated, not yet sealed.
 		f.release()
 		f.reg.Close()
 		f.reopen()
-		if n := f.count(`SELECT COUNT(*) FROM contacts WHERE sealed IS NULL`); n != 1 {
-			t.Fatalf("%d contacts unsealed after the migration, want 1", n)
+		if n := f.count(`SELECT COUNT(*) FROM contacts WHERE sealed IS NULL`); n != 451 {
+			t.Fatalf("%d contacts unsealed after the migration, want 451", n)
 		}
 		list, _, err := f.cases.ListContacts(f.ctx, f.h, f.admin, caseID, cases.ListOptions{})
 		must(t, err)
 		if len(list) != 1 || list[0].Contact.Email != "old.person@example.com" || list[0].Contact.Name != "Old Person" {
 			t.Fatalf("old contact reads %+v", list)
+		}
+		// The first read started the sealing in the background.
+		select {
+		case <-personal.EnsureSealed(f.ctx, f.h):
+		case <-time.After(time.Minute):
+			t.Fatal("the rows written in clear were not sealed within a minute")
 		}
 		for _, table := range []string{"contacts", "users"} {
 			if n := f.count(`SELECT COUNT(*) FROM ` + table + ` WHERE sealed IS NULL`); n != 0 {

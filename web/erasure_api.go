@@ -22,10 +22,10 @@ func (h *Handler) erasureService() (*erasure.Service, error) {
 	return h.svc.Erasure, nil
 }
 
-// pathSubject reads {kind} and {id}; a malformed one is "not found", as
+// pathSubject reads {type} (contact or user) and {id}; a malformed one is "not found", as
 // a malformed id is everywhere.
 func pathSubject(r *http.Request) (erasure.Subject, error) {
-	s, err := erasure.ParseSubject(r.PathValue("kind"), r.PathValue("id"))
+	s, err := erasure.ParseSubject(r.PathValue("type"), r.PathValue("id"))
 	if err != nil {
 		return erasure.Subject{}, strongroom.Errorf(strongroom.ENOTFOUND, "Not found.")
 	}

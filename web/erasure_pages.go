@@ -88,6 +88,12 @@ func (h *Handler) erasePersonPage(w http.ResponseWriter, r *http.Request, t *ten
 	if err != nil {
 		return err
 	}
+	if who.Active {
+		return h.renderConfirm(w, r, t, p, confirmView{Title: "Erase the personal data of user " + who.Name + "?",
+			Consequence: []string{"This account is active. Disable it first (Administration → Users): an active account is never erased."},
+			Action:      tenantPath(t, "admin/users/"+r.PathValue("id")+"/disable"), Button: "Disable the account",
+			Cancel: tenantPath(t, "admin/personal-data")})
+	}
 	what := "contact"
 	fields := "name, e-mail address, phone number, address and notes"
 	links := fmt.Sprintf("Their part in %d %s you can see is removed from those cases.", who.Cases, countWord(who.Cases, "case", "cases"))

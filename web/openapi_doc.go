@@ -308,7 +308,7 @@ func (d *apiDocBuilder) erasureOps() {
 	kinds := func(o *apiOperation) *apiOperation {
 		for i := range o.Parameters {
 			switch o.Parameters[i].Name {
-			case "kind":
+			case "type":
 				o.Parameters[i].Schema = enum("", "contact", "user")
 				o.Parameters[i].Description = "contact: a contact of cases; user: a user account that is disabled (or deleted)."
 			case "id":
@@ -333,10 +333,10 @@ func (d *apiDocBuilder) erasureOps() {
 			f("uploaded_at", timestamp(""))), "File versions a user uploaded.")),
 		f("audit_events", arrayOf(event, "Audit events about them, oldest first, those the caller may read.")),
 		f("more_audit_events", boolean("There were more audit events than the export holds (10,000).")))
-	kinds(d.op("GET", "subjects/{kind}/{id}/export", tag, "Export a person's personal data (subject access)")).
+	kinds(d.op("GET", "subjects/{type}/{id}/export", tag, "Export a person's personal data (subject access)")).
 		describe("Administrators only. Audited as subject.export (the subject id only). A person already erased, or one that only cases hidden from the caller name, is 404.").
 		ok(200, "", export)
-	kinds(d.op("POST", "subjects/{kind}/{id}/erase", tag, "Erase a person's personal data")).
+	kinds(d.op("POST", "subjects/{type}/{id}/erase", tag, "Erase a person's personal data")).
 		describe("Administrators only; cannot be undone. The person's key is destroyed, so their fields and the personal values of audit events about them can no longer be read, here or in any backup; their parts in cases, search entries and mentions in documents, notes and other free text are removed or rewritten to [erased]. An active user must be disabled first (409). Audited as subject.erase with the subject id only, and kept in the erasure ledger that a restore reapplies.").
 		ok(200, "Erased.", object("", f("subject", str("contact:12 or user:3.")), f("erased_at", timestamp(""))))
 }

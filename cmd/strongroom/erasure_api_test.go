@@ -133,6 +133,10 @@ func testErasurePages(t *testing.T, admin, staff *apiClient, caseID int64) {
 		!strings.Contains(body, `action="/t/demo/`+base+`erase"`) {
 		t.Errorf("confirmation page: %d %s", status, body)
 	}
+	status, _, body = admin.page("admin/personal-data/user/1/erase")
+	if status != 200 || !strings.Contains(body, "This account is active") || !strings.Contains(body, `action="/t/demo/admin/users/1/disable"`) {
+		t.Errorf("erasing an active user's data asks to disable first: %d %s", status, body)
+	}
 	if status, body := staff.pageForm(base+"erase", nil); status != http.StatusForbidden || strings.Contains(body, "Peregrine") {
 		t.Errorf("staff POST erase: %d", status)
 	}

@@ -62,5 +62,5 @@ func (s *Service) PeopleNames(ctx context.Context, t *tenancy.Handle, p *identit
 		return out, nil
 	}
 	// Display names are sealed at rest: identity opens them.
-	return identity.DisplayNames(ctx, t, t.DB, nil)
+	return identity.DisplayNames(ctx, t, nil)
 }

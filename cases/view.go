@@ -110,7 +110,7 @@ func (s *Service) UserChoices(ctx context.Context, t *tenancy.Handle, p *identit
 		return nil, err
 	}
 	// Display names are sealed at rest, so they are opened and sorted here.
-	names, err := identity.DisplayNames(ctx, t, t.DB, nil)
+	names, err := identity.DisplayNames(ctx, t, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -76,7 +76,7 @@ func sealUser(ctx context.Context, tx *store.Tx, h *tenancy.Handle, id int64, di
 // DisplayNames maps user ids to display names (personal.Erased for an
 // erased user), for pages and lists that name users; ids nil means every
 // user. Unknown ids are left out.
-func DisplayNames(ctx context.Context, h *tenancy.Handle, q rowsQuerier, ids []int64) (map[int64]string, error) {
+func DisplayNames(ctx context.Context, h *tenancy.Handle, ids []int64) (map[int64]string, error) {
 	query := `SELECT ` + userColumns + ` FROM ` + userFrom
 	var args []any
 	if ids != nil {
@@ -87,7 +87,7 @@ func DisplayNames(ctx context.Context, h *tenancy.Handle, q rowsQuerier, ids []i
 		query += ` WHERE users.id IN (` + in + `)`
 		args = list
 	}
-	users, err := scanUsers(ctx, h, q, query, args...)
+	users, err := scanUsers(ctx, h, h.DB, query, args...)
 	if err != nil {
 		return nil, err
 	}

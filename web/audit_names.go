@@ -110,7 +110,7 @@ func (n auditNames) users(ctx context.Context, t *tenancy.Handle, userIDs, token
 	if len(userIDs) == 0 {
 		return nil
 	}
-	display, err := identity.DisplayNames(ctx, t, t.DB, userIDs)
+	display, err := identity.DisplayNames(ctx, t, userIDs)
 	if err != nil {
 		return fmt.Errorf("names for the audit trail of %s: %w", t.Tenant.Slug, err)
 	}

@@ -61,12 +61,6 @@ func (s *Service) PeopleNames(ctx context.Context, t *tenancy.Handle, p *identit
 	if p.Subject.Restricted {
 		return out, nil
 	}
-	cs, err := choices(ctx, t.DB, `SELECT id, display_name FROM users ORDER BY id`)
-	if err != nil {
-		return nil, err
-	}
-	for _, c := range cs {
-		out[c.ID] = c.Name
-	}
-	return out, nil
+	// Display names are sealed at rest: identity opens them.
+	return identity.DisplayNames(ctx, t, nil)
 }

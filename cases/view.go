@@ -1,8 +1,10 @@
 package cases
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 
 	"strongroom/access"
 	"strongroom/identity"
@@ -103,7 +105,20 @@ func (s *Service) UserChoices(ctx context.Context, t *tenancy.Handle, p *identit
 	if p.Subject.Restricted {
 		return []Choice{}, nil
 	}
-	return choices(ctx, t.DB, `SELECT id, display_name FROM users WHERE status = 'active' ORDER BY display_name, id`)
+	cs, err := choices(ctx, t.DB, `SELECT id, '' FROM users WHERE status = 'active' ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	// Display names are sealed at rest, so they are opened and sorted here.
+	names, err := identity.DisplayNames(ctx, t, nil)
+	if err != nil {
+		return nil, err
+	}
+	for i := range cs {
+		cs[i].Name = names[cs[i].ID]
+	}
+	slices.SortStableFunc(cs, func(a, b Choice) int { return cmp.Compare(a.Name, b.Name) })
+	return cs, nil
 }
 
 func choices(ctx context.Context, q Querier, query string) ([]Choice, error) {

@@ -68,7 +68,7 @@ func (svc *Service) Bootstrap(ctx context.Context, h *tenancy.Handle, adminPassw
 			return strongroom.Errorf(strongroom.EINTERNAL, "no built-in role administers the tenant")
 		}
 		in := UserInput{Username: FirstAdminName, DisplayName: "Administrator", RoleIDs: []int64{adminRole}}
-		id, err := insertUser(ctx, tx, in, hash, svc.Now())
+		id, err := insertUser(ctx, tx, h, in, hash, svc.Now())
 		if err != nil {
 			return err
 		}

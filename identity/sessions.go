@@ -10,6 +10,7 @@ import (
 
 	"strongroom"
 	"strongroom/access"
+	"strongroom/erasure/personal"
 	"strongroom/store"
 	"strongroom/tenancy"
 )
@@ -123,7 +124,8 @@ func (svc *Service) Authenticate(ctx context.Context, h *tenancy.Handle, token, 
 
 // principal loads an active, unlocked user with their current access.
 func (svc *Service) principal(ctx context.Context, h *tenancy.Handle, userID int64, ip string, settings Settings) (*Principal, error) {
-	u, err := loadUser(ctx, h.DB, userID)
+	personal.EnsureSealed(ctx, h) // rows written in clear: sealed in the background
+	u, err := loadUser(ctx, h, h.DB, userID)
 	switch {
 	case strongroom.ErrorCode(err) == strongroom.ENOTFOUND:
 		return nil, errSessionEnded() // the user was deleted

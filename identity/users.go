@@ -15,6 +15,7 @@ import (
 	"strongroom"
 	"strongroom/access"
 	"strongroom/audit"
+	"strongroom/erasure/personal"
 	"strongroom/store"
 	"strongroom/tenancy"
 )
@@ -36,6 +37,92 @@ type User struct {
 	Version           int
 	RoleIDs           []int64
 	ClassIDs          []int64
+	// Erased is set when the user's key is gone: DisplayName and Email
+	// read personal.Erased.
+	Erased bool
+
+	sealed, sealedKey []byte // as read, until opened
+}
+
+// open replaces the sealed fields as read by their values. A row written
+// before fields were sealed (sealed NULL) keeps its plaintext columns.
+func (u *User) open(h *tenancy.Handle) error {
+	if u.sealed == nil {
+		return nil
+	}
+	f, erased, err := personal.Open(h, personal.User(u.ID), "users", u.sealedKey, u.sealed, personal.UserFields...)
+	if err != nil {
+		return err
+	}
+	u.DisplayName, u.Email, u.Erased = f["display_name"], f["email"], erased
+	u.sealed, u.sealedKey = nil, nil
+	return nil
+}
+
+// sealUser writes a user's personal fields sealed under their key and
+// empties the plaintext columns.
+func sealUser(ctx context.Context, tx *store.Tx, h *tenancy.Handle, id int64, displayName, email string) error {
+	sealed, err := personal.Seal(ctx, tx, h, personal.User(id), "users",
+		map[string]string{"display_name": displayName, "email": email})
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE users SET sealed = ?, display_name = '', email = '' WHERE id = ?`, sealed, id); err != nil {
+		return fmt.Errorf("seal user %d: %w", id, err)
+	}
+	return nil
+}
+
+// DisplayNames maps user ids to display names (personal.Erased for an
+// erased user), for pages and lists that name users; ids nil means every
+// user. Unknown ids are left out.
+func DisplayNames(ctx context.Context, h *tenancy.Handle, ids []int64) (map[int64]string, error) {
+	query := `SELECT ` + userColumns + ` FROM ` + userFrom
+	var args []any
+	if ids != nil {
+		if len(ids) == 0 {
+			return map[int64]string{}, nil
+		}
+		in, list := store.IDList(ids)
+		query += ` WHERE users.id IN (` + in + `)`
+		args = list
+	}
+	users, err := scanUsers(ctx, h, h.DB, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]string, len(users))
+	for _, u := range users {
+		out[u.ID] = u.DisplayName
+	}
+	return out, nil
+}
+
+// scanUsers runs a query over userColumns and opens every user read.
+func scanUsers(ctx context.Context, h *tenancy.Handle, q rowsQuerier, query string, args ...any) ([]*User, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read users: %w", err)
+	}
+	var users []*User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		users = append(users, u)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, u := range users {
+		if err := u.open(h); err != nil {
+			return nil, err
+		}
+	}
+	return users, nil
 }
 
 // Locked reports whether the account is locked.
@@ -92,15 +179,19 @@ func checkEmail(email string) error {
 	return nil
 }
 
-const userColumns = `id, username, display_name, email, status, restricted, password_temporary, failed_logins,
-	locked_at, totp_enabled, created_at, version`
+const userColumns = `users.id, users.username, users.display_name, users.email, users.status, users.restricted,
+	users.password_temporary, users.failed_logins, users.locked_at, users.totp_enabled, users.created_at, users.version,
+	users.sealed, sk.sealed_key`
+
+// userFrom joins a user to their key, which may be gone.
+const userFrom = `users LEFT JOIN audit_subject_keys sk ON sk.subject_id = 'user:' || CAST(users.id AS TEXT)`
 
 func scanUser(row interface{ Scan(...any) error }) (*User, error) {
 	var u User
 	var restricted, temporary, totp int
 	var locked, created string
 	err := row.Scan(&u.ID, &u.Username, &u.DisplayName, &u.Email, &u.Status, &restricted, &temporary,
-		&u.FailedLogins, &locked, &totp, &created, &u.Version)
+		&u.FailedLogins, &locked, &totp, &created, &u.Version, &u.sealed, &u.sealedKey)
 	if err != nil {
 		return nil, err
 	}
@@ -113,12 +204,15 @@ func scanUser(row interface{ Scan(...any) error }) (*User, error) {
 }
 
 // loadUser reads a user with their role and class ids.
-func loadUser(ctx context.Context, q rowsQuerier, id int64) (*User, error) {
-	u, err := scanUser(q.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
+func loadUser(ctx context.Context, h *tenancy.Handle, q rowsQuerier, id int64) (*User, error) {
+	u, err := scanUser(q.QueryRowContext(ctx, `SELECT `+userColumns+` FROM `+userFrom+` WHERE users.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("user")
 	} else if err != nil {
 		return nil, fmt.Errorf("load user %d: %w", id, err)
+	}
+	if err := u.open(h); err != nil {
+		return nil, err
 	}
 	if u.RoleIDs, err = ids(ctx, q, `SELECT role_id FROM user_roles WHERE user_id = ? ORDER BY role_id`, id); err != nil {
 		return nil, err
@@ -161,22 +255,10 @@ func (svc *Service) ListUsers(ctx context.Context, h *tenancy.Handle, p *Princip
 	if err := p.Subject.Require(access.Administration, access.Read); err != nil {
 		return nil, err
 	}
-	rows, err := h.DB.QueryContext(ctx, `SELECT `+userColumns+` FROM users ORDER BY username_key`)
+	personal.EnsureSealed(ctx, h) // rows written in clear: sealed in the background
+	users, err := scanUsers(ctx, h, h.DB, `SELECT `+userColumns+` FROM `+userFrom+` ORDER BY users.username_key`)
 	if err != nil {
 		return nil, fmt.Errorf("list users: %w", err)
-	}
-	var users []*User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		users = append(users, u)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
 	}
 	for _, u := range users {
 		if u.RoleIDs, err = ids(ctx, h.DB, `SELECT role_id FROM user_roles WHERE user_id = ? ORDER BY role_id`, u.ID); err != nil {
@@ -196,7 +278,7 @@ func (svc *Service) GetUser(ctx context.Context, h *tenancy.Handle, p *Principal
 			return nil, err
 		}
 	}
-	return loadUser(ctx, h.DB, id)
+	return loadUser(ctx, h, h.DB, id)
 }
 
 // CreateUser makes an account with a temporary password, returned once:
@@ -216,7 +298,7 @@ func (svc *Service) CreateUser(ctx context.Context, h *tenancy.Handle, p *Princi
 	var id int64
 	err = inTx(ctx, h, func(tx *store.Tx) error {
 		var err error
-		id, err = insertUser(ctx, tx, in, hash, svc.Now())
+		id, err = insertUser(ctx, tx, h, in, hash, svc.Now())
 		if err != nil {
 			return err
 		}
@@ -235,11 +317,11 @@ func (svc *Service) CreateUser(ctx context.Context, h *tenancy.Handle, p *Princi
 	if err != nil {
 		return nil, "", err
 	}
-	u, err := loadUser(ctx, h.DB, id)
+	u, err := loadUser(ctx, h, h.DB, id)
 	return u, temp, err
 }
 
-func insertUser(ctx context.Context, tx *store.Tx, in UserInput, hash string, now time.Time) (int64, error) {
+func insertUser(ctx context.Context, tx *store.Tx, h *tenancy.Handle, in UserInput, hash string, now time.Time) (int64, error) {
 	key := UsernameKey(in.Username)
 	var n int
 	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE username_key = ?`, key).Scan(&n); err != nil {
@@ -252,12 +334,12 @@ func insertUser(ctx context.Context, tx *store.Tx, in UserInput, hash string, no
 	var id int64
 	err := tx.QueryRowContext(ctx, `INSERT INTO users (username, username_key, display_name, email, status, restricted,
 		password_hash, password_temporary, password_changed_at, created_at, updated_at)
-		VALUES (?, ?, ?, ?, 'active', ?, ?, 1, ?, ?, ?) RETURNING id`,
-		in.Username, key, in.DisplayName, in.Email, boolInt(in.Restricted), hash, t, t, t).Scan(&id)
+		VALUES (?, ?, '', '', 'active', ?, ?, 1, ?, ?, ?) RETURNING id`,
+		in.Username, key, boolInt(in.Restricted), hash, t, t, t).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("insert user: %w", err)
 	}
-	return id, nil
+	return id, sealUser(ctx, tx, h, id, in.DisplayName, in.Email)
 }
 
 // setMemberships replaces a user's roles and classes, refusing unknown ids.
@@ -323,7 +405,7 @@ func (svc *Service) UpdateUser(ctx context.Context, h *tenancy.Handle, p *Princi
 		return nil, err
 	}
 	err := inTx(ctx, h, func(tx *store.Tx) error {
-		before, err := loadUser(ctx, tx, id)
+		before, err := loadUser(ctx, h, tx, id)
 		if err != nil {
 			return err
 		}
@@ -335,11 +417,17 @@ func (svc *Service) UpdateUser(ctx context.Context, h *tenancy.Handle, p *Princi
 		if exists(ctx, tx, `SELECT COUNT(*) FROM users WHERE username_key = ? AND id <> ?`, key, id) {
 			return &strongroom.Error{Code: strongroom.ECONFLICT, Field: "username", Message: "That user name is taken."}
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE users SET username = ?, username_key = ?, display_name = ?, email = ?, restricted = ?,
+		if before.Erased {
+			return strongroom.Errorf(strongroom.ECONFLICT, "This user's personal data has been erased; the account cannot be changed.")
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE users SET username = ?, username_key = ?, restricted = ?,
 			updated_at = ?, version = version + 1 WHERE id = ?`,
-			in.Username, key, in.DisplayName, in.Email, boolInt(in.Restricted), store.FormatTime(svc.Now()), id)
+			in.Username, key, boolInt(in.Restricted), store.FormatTime(svc.Now()), id)
 		if err != nil {
 			return fmt.Errorf("update user %d: %w", id, err)
+		}
+		if err := sealUser(ctx, tx, h, id, in.DisplayName, in.Email); err != nil {
+			return err
 		}
 		if err := setMemberships(ctx, tx, id, in.RoleIDs, in.ClassIDs); err != nil {
 			return err
@@ -357,7 +445,7 @@ func (svc *Service) UpdateUser(ctx context.Context, h *tenancy.Handle, p *Princi
 	if err != nil {
 		return nil, err
 	}
-	return loadUser(ctx, h.DB, id)
+	return loadUser(ctx, h, h.DB, id)
 }
 
 func diffUser(u *User, in UserInput) []audit.Change {
@@ -392,7 +480,7 @@ func (svc *Service) SetUserStatus(ctx context.Context, h *tenancy.Handle, p *Pri
 		status, action = "disabled", "user.disable"
 	}
 	return inTx(ctx, h, func(tx *store.Tx) error {
-		u, err := loadUser(ctx, tx, id)
+		u, err := loadUser(ctx, h, tx, id)
 		if err != nil {
 			return err
 		}
@@ -423,7 +511,7 @@ func (svc *Service) DeleteUser(ctx context.Context, h *tenancy.Handle, p *Princi
 		return err
 	}
 	return inTx(ctx, h, func(tx *store.Tx) error {
-		u, err := loadUser(ctx, tx, id)
+		u, err := loadUser(ctx, h, tx, id)
 		if err != nil {
 			return err
 		}
@@ -450,7 +538,7 @@ func (svc *Service) ResetPassword(ctx context.Context, h *tenancy.Handle, p *Pri
 		return "", err
 	}
 	err = inTx(ctx, h, func(tx *store.Tx) error {
-		if _, err := loadUser(ctx, tx, id); err != nil {
+		if _, err := loadUser(ctx, h, tx, id); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, password_temporary = 1, password_changed_at = ?,
@@ -471,7 +559,7 @@ func (svc *Service) Unlock(ctx context.Context, h *tenancy.Handle, p *Principal,
 		return err
 	}
 	return inTx(ctx, h, func(tx *store.Tx) error {
-		u, err := loadUser(ctx, tx, id)
+		u, err := loadUser(ctx, h, tx, id)
 		if err != nil {
 			return err
 		}

@@ -20,6 +20,7 @@ import (
 	"strongroom/audit"
 	"strongroom/cases"
 	"strongroom/format"
+	"strongroom/identity"
 	"strongroom/store"
 	"strongroom/tenancy"
 )
@@ -56,8 +57,6 @@ func nameAudit(ctx context.Context, t *tenancy.Handle, s *access.Subject, items 
 		kind, sql string
 		args      []any
 	}{
-		{"user", `SELECT id, display_name FROM users WHERE id IN (%s)`, nil},
-		{"token", `SELECT k.id, u.display_name FROM api_tokens k JOIN users u ON u.id = k.user_id WHERE k.id IN (%s)`, nil},
 		{"api_token", `SELECT k.id, k.name FROM api_tokens k WHERE k.id IN (%s)`, nil},
 		{"role", `SELECT id, name FROM roles WHERE id IN (%s)`, nil},
 		{"class", `SELECT id, name FROM security_classes WHERE id IN (%s)`, nil},
@@ -74,8 +73,54 @@ func nameAudit(ctx context.Context, t *tenancy.Handle, s *access.Subject, items 
 			return err
 		}
 	}
+	if err := names.users(ctx, t, want["user"], want["token"]); err != nil {
+		return err
+	}
 	for i := range items {
 		items[i].names = names
+	}
+	return nil
+}
+
+// users adds the display names of users and of API tokens' owners. The
+// names are sealed at rest, so they are read through identity, which opens
+// them (an erased user reads as such).
+func (n auditNames) users(ctx context.Context, t *tenancy.Handle, userIDs, tokenIDs []int64) error {
+	owners := map[int64]int64{}
+	if len(tokenIDs) > 0 {
+		in, list := store.IDList(tokenIDs)
+		rows, err := t.DB.QueryContext(ctx, `SELECT id, user_id FROM api_tokens WHERE id IN (`+in+`)`, list...)
+		if err != nil {
+			return fmt.Errorf("names for the audit trail of %s: %w", t.Tenant.Slug, err)
+		}
+		for rows.Next() {
+			var id, user int64
+			if err := rows.Scan(&id, &user); err != nil {
+				rows.Close()
+				return fmt.Errorf("names for the audit trail of %s: %w", t.Tenant.Slug, err)
+			}
+			owners[id] = user
+			userIDs = appendNew(userIDs, user)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("names for the audit trail of %s: %w", t.Tenant.Slug, err)
+		}
+	}
+	if len(userIDs) == 0 {
+		return nil
+	}
+	display, err := identity.DisplayNames(ctx, t, userIDs)
+	if err != nil {
+		return fmt.Errorf("names for the audit trail of %s: %w", t.Tenant.Slug, err)
+	}
+	for id, name := range display {
+		n["user:"+strconv.FormatInt(id, 10)] = name
+	}
+	for token, user := range owners {
+		if name, ok := display[user]; ok {
+			n["token:"+strconv.FormatInt(token, 10)] = name
+		}
 	}
 	return nil
 }

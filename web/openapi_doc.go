@@ -73,6 +73,7 @@ func apiDocument() *openAPIDoc {
 	d.referenceOps()
 	d.signInOps()
 	d.adminOps()
+	d.erasureOps()
 	d.caseOps()
 	for _, r := range recordDocs {
 		d.recordOps(r)
@@ -298,6 +299,46 @@ func (d *apiDocBuilder) signInOps() {
 		json(body("", f("name!", str("What it is for.")), f("expires_in_days!", &schema{Type: "integer", Minimum: ptr(1), Maximum: ptr(366)}))).
 		ok(201, "Made.", newToken)
 	d.op("DELETE", "tokens/{id}", tag, "Revoke an API token").ok(200, "Revoked.", flag("revoked", "Always true."))
+}
+
+// erasureOps describes the subject access export and the erasure of a
+// data subject (package erasure).
+func (d *apiDocBuilder) erasureOps() {
+	const tag = "Administration"
+	kinds := func(o *apiOperation) *apiOperation {
+		for i := range o.Parameters {
+			switch o.Parameters[i].Name {
+			case "type":
+				o.Parameters[i].Schema = enum("", "contact", "user")
+				o.Parameters[i].Description = "contact: a contact of cases; user: a user account that is disabled (or deleted)."
+			case "id":
+				o.Parameters[i].Description = "The contact's or the user's id."
+			}
+		}
+		return o
+	}
+	change := object("", f("field", str("")), f("before?", anyValue("")), f("after?", anyValue("")))
+	event := object("", f("seq", integer("")), f("time", timestamp("")), f("action", str("")),
+		f("actor", str("kind:id, as user:3, or system.")), f("source_ip?", str("")), f("object_type", str("")), f("object_id", str("")),
+		f("changes?", arrayOf(change, "Personal values opened.")), f("details?", mapOf(str(""), "")),
+		f("personal?", mapOf(str(""), "Personal values of the event, opened.")))
+	export := object("Everything the workspace holds about one person.",
+		f("subject", str("contact:12 or user:3.")), f("kind", enum("", "contact", "user")), f("id", integer("")),
+		f("exported_at", timestamp("")),
+		f("fields", mapOf(str(""), "The person's fields: a contact's kind, name, email, phone, address and notes; a user's username, display_name, email, status and created_at.")),
+		f("cases", arrayOf(object("", f("case_id", integer("")), f("number", str("")), f("title", str("")),
+			f("role", str("The contact's role, or responsible for a user.")), f("record_id?", integer("The contact's part in the case.")),
+			f("deleted", boolean("The part or the case is deleted (kept for 30 days)."))), "The cases that name them, those the caller may see.")),
+		f("documents", arrayOf(object("", f("document_id", integer("")), f("version", integer("")), f("filename", str("")),
+			f("uploaded_at", timestamp(""))), "File versions a user uploaded.")),
+		f("audit_events", arrayOf(event, "Audit events about them, oldest first, those the caller may read.")),
+		f("more_audit_events", boolean("There were more audit events than the export holds (10,000).")))
+	kinds(d.op("GET", "subjects/{type}/{id}/export", tag, "Export a person's personal data (subject access)")).
+		describe("Administrators only. Audited as subject.export (the subject id only). A person already erased, or one that only cases hidden from the caller name, is 404.").
+		ok(200, "", export)
+	kinds(d.op("POST", "subjects/{type}/{id}/erase", tag, "Erase a person's personal data")).
+		describe("Administrators only; cannot be undone. The person's key is destroyed, so their fields and the personal values of audit events about them can no longer be read, here or in any backup; their parts in cases, search entries and mentions in documents, notes and other free text are removed or rewritten to [erased]. An active user must be disabled first (409). Audited as subject.erase with the subject id only, and kept in the erasure ledger that a restore reapplies.").
+		ok(200, "Erased.", object("", f("subject", str("contact:12 or user:3.")), f("erased_at", timestamp(""))))
 }
 
 func (d *apiDocBuilder) adminOps() {

@@ -16,6 +16,7 @@ import (
 	"strongroom"
 	"strongroom/cases"
 	"strongroom/documents"
+	"strongroom/erasure"
 	"strongroom/format"
 	"strongroom/home"
 	"strongroom/identity"
@@ -73,6 +74,7 @@ type Services struct {
 	Search    *search.Service
 	Reports   *reports.Service
 	Home      *home.Service // nil: home.New()
+	Erasure   *erasure.Service
 }
 
 // New parses the templates (failing fast on a broken one) and builds routes.
@@ -135,6 +137,7 @@ func (h *Handler) routes() {
 	h.mux.Handle("GET /t/{slug}/{$}", h.page(h.authed(h.home, false)))
 	h.mux.Handle("GET /api/v1/t/{slug}/status", h.page(h.withTenant(h.apiStatus)))
 	h.apiRoutes()
+	h.erasureRoutes()
 	h.referenceRoutes()
 	h.mux.Handle("/", h.page(func(w http.ResponseWriter, r *http.Request) error {
 		return strongroom.Errorf(strongroom.ENOTFOUND, "Page not found.")

@@ -13,6 +13,7 @@ import (
 	"strongroom"
 	"strongroom/cases"
 	"strongroom/documents"
+	"strongroom/erasure"
 	"strongroom/identity"
 	"strongroom/jobs"
 	"strongroom/reports"
@@ -285,6 +286,7 @@ func (m *Main) services() web.Services {
 		Cases:     cases.New(m.Log),
 		Search:    search.New(),
 		Reports:   reports.New(),
+		Erasure:   erasure.New(m.app.db, m.Log),
 	}
 }
 

@@ -223,10 +223,12 @@ func (e *Engine) open(path, name string, t Tuning) (*store.DB, error) {
 // whenever. The read pool keeps its connections while open (with their
 // page caches and prepared statements) instead of closing all but two.
 // A writer waits for another process's lock as long as an operation may
-// take (busy_timeout).
+// take (busy_timeout). secure_delete overwrites deleted content with
+// zeros, so an erased person's values do not linger in free pages of the
+// file (or of its copies) once the WAL is checkpointed.
 func openPools(path string, timeout time.Duration, t Tuning) (write, read *sql.DB, err error) {
 	base := "file:" + (&url.URL{Path: path}).EscapedPath() + "?mode=rw" +
-		"&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)" +
+		"&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_pragma=secure_delete(1)" +
 		"&_pragma=busy_timeout(" + strconv.FormatInt(timeout.Milliseconds(), 10) + ")"
 	if t.CacheSize > 0 {
 		base += fmt.Sprintf("&_pragma=cache_size(%d)", -max(t.CacheSize/1024, 1)) // negative: KiB

@@ -60,7 +60,7 @@ type opener struct {
 }
 
 // errIdentity is the answer when no identity opens a part.
-var errIdentity = errors.New("it does not open with the backup identity given (--backup-identity): it was encrypted to other keys")
+var errIdentity = &backupError{msg: "does not open with the backup identity given (--backup-identity): it was encrypted to other keys"}
 
 func newOpener(r io.Reader, identities []age.Identity) (*opener, error) {
 	if len(identities) == 0 {
@@ -72,11 +72,11 @@ func newOpener(r io.Reader, identities []age.Identity) (*opener, error) {
 		if errors.As(err, &noMatch) {
 			return nil, errIdentity
 		}
-		return nil, fmt.Errorf("it is damaged (%v)", err)
+		return nil, &backupError{msg: "is damaged", cause: err}
 	}
 	z, err := zstd.NewReader(ar, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(256<<20))
 	if err != nil {
-		return nil, fmt.Errorf("it is damaged (%v)", err)
+		return nil, &backupError{msg: "is damaged", cause: err}
 	}
 	return &opener{z: z}, nil
 }

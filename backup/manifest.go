@@ -120,7 +120,7 @@ func parseManifest(text string) (*Manifest, error) {
 func verifyManifest(msg []byte, verifierKey string) (*Manifest, error) {
 	text, err := audit.OpenNote(msg, verifierKey)
 	if err != nil {
-		return nil, fmt.Errorf("the manifest's %w", err)
+		return nil, err
 	}
 	return parseManifest(text)
 }

@@ -225,3 +225,31 @@ func auditActions(t *testing.T, s *server, slug string) string {
 }
 
 var _ = audit.Origin
+
+// Remembered hashes spare reading every document file again, but a wrong
+// one cannot make a backup that names other bytes than it holds.
+func TestStaleFileHashIsCaught(t *testing.T) {
+	ctx := context.Background()
+	src := newServer(t, storetest.NewSQLite(t), "")
+	src.tenant("firm", 2)
+	k := newAgeKeys(t)
+	svc := src.backups(k, openTarget(t, t.TempDir()))
+	if _, err := svc.RunTenant(ctx, "firm"); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	src.control.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM backup_file_hashes WHERE tenant_slug = 'firm'`).Scan(&n)
+	if n != 2 {
+		t.Fatalf("%d hashes remembered, want 2", n)
+	}
+	if _, err := src.control.DB().ExecContext(ctx, `UPDATE backup_file_hashes SET sha256 = ? WHERE tenant_slug = 'firm'`,
+		strings.Repeat("ab", 32)); err != nil {
+		t.Fatal(err)
+	}
+	svc.Targets = []blob.Store{openTarget(t, t.TempDir())}
+	svc.Attempts = 1
+	res, err := svc.RunTenant(ctx, "firm")
+	if err == nil || !strings.Contains(res.Copies[0].Error, "changed while it was backed up") {
+		t.Fatalf("a wrong remembered hash gave %v %+v", err, res.Copies)
+	}
+}

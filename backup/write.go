@@ -145,7 +145,7 @@ func (s *Service) writeParts(ctx context.Context, h *tenancy.Handle, m *Manifest
 	for _, t := range keySum.Tables {
 		m.KeyTables = append(m.KeyTables, Count{Name: t.Name, Rows: t.Rows})
 	}
-	files, err := scanFiles(ctx, filepath.Join(s.FilesDir, slug))
+	files, err := s.scanFiles(ctx, slug)
 	if err != nil {
 		return err
 	}
@@ -188,35 +188,6 @@ func sealBytes(b []byte, recipients []age.Recipient) ([]byte, error) {
 // storedFile is the name of a document file (documents.storageKeyPattern);
 // anything else in the directory (uploads in progress) is not backed up.
 var storedFile = regexp.MustCompile(`^[0-9a-f]{32}$`)
-
-// scanFiles hashes every stored document file of a tenant. Stored files
-// are written once under a fresh name and never changed, so a file read
-// now is the one any version in the snapshot names.
-func scanFiles(ctx context.Context, dir string) ([]File, error) {
-	entries, err := os.ReadDir(dir)
-	if os.IsNotExist(err) {
-		return nil, nil
-	} else if err != nil {
-		return nil, fmt.Errorf("read document files: %w", err)
-	}
-	var out []File
-	for _, e := range entries {
-		if !e.Type().IsRegular() || !storedFile.MatchString(e.Name()) {
-			continue
-		}
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		sum, size, err := hashFile(filepath.Join(dir, e.Name()))
-		if os.IsNotExist(err) {
-			continue // purged meanwhile
-		} else if err != nil {
-			return nil, fmt.Errorf("read document file %s: %w", e.Name(), err)
-		}
-		out = append(out, File{StorageKey: e.Name(), Size: size, SHA256: sum})
-	}
-	return out, nil
-}
 
 func hashFile(path string) (string, int64, error) {
 	f, err := os.Open(path)
@@ -282,18 +253,27 @@ func (s *Service) finish(ctx context.Context, t blob.Store, m *Manifest, sealedM
 		st.size += p.Size
 		total += p.Size
 	}
+	// One listing rather than a request per file: a tenant may have
+	// hundreds of thousands, most already there.
+	present := map[string]int64{}
+	err := t.List(ctx, tenantPrefix(m.Tenant)+"files/", func(info blob.Info) error {
+		present[info.Key] = info.Size
+		return nil
+	})
+	if err != nil {
+		return st, err
+	}
 	for _, f := range m.Files {
 		total += f.Size
 		key := fileObjectKey(m.Tenant, f.SHA256)
-		if info, err := t.Stat(ctx, key); err == nil && info.Size == f.Size {
+		if size, ok := present[key]; ok && size == f.Size {
 			st.reused++
 			continue
-		} else if err != nil && !blob.IsAbsent(err) {
-			return st, err
 		}
 		if err := putFile(ctx, t, key, filepath.Join(dir, f.StorageKey), f); err != nil {
 			return st, err
 		}
+		present[key] = f.Size
 		st.uploaded++
 		st.size += f.Size
 	}

@@ -24,3 +24,16 @@ CREATE TABLE backup_copies (
 );
 
 CREATE INDEX backup_copies_target ON backup_copies (target, status);
+
+-- The SHA-256 of each stored document file, by name, size and time of
+-- change: stored files are written once and never changed, so a backup
+-- need not read every file again to know what a target lacks. A stale
+-- entry cannot spoil a backup: the bytes sent are hashed and compared.
+CREATE TABLE backup_file_hashes (
+	tenant_slug TEXT NOT NULL,
+	storage_key TEXT NOT NULL,
+	size INTEGER NOT NULL,
+	modified TEXT NOT NULL,
+	sha256 TEXT NOT NULL,
+	PRIMARY KEY (tenant_slug, storage_key)
+);

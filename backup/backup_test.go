@@ -252,4 +252,7 @@ func TestStaleFileHashIsCaught(t *testing.T) {
 	if err == nil || !strings.Contains(res.Copies[0].Error, "changed while it was backed up") {
 		t.Fatalf("a wrong remembered hash gave %v %+v", err, res.Copies)
 	}
+	if res, err := svc.RunTenant(ctx, "firm"); err != nil {
+		t.Fatalf("the next run still fails: %v %+v", err, res.Copies)
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -271,6 +272,11 @@ func (s *Service) finish(ctx context.Context, t blob.Store, m *Manifest, sealedM
 			continue
 		}
 		if err := putFile(ctx, t, key, filepath.Join(dir, f.StorageKey), f); err != nil {
+			if errors.Is(err, errChanged) {
+				// A remembered hash was wrong: the next run reads every
+				// file again rather than trust the others.
+				s.control().ExecContext(ctx, `DELETE FROM backup_file_hashes WHERE tenant_slug = ?`, m.Tenant)
+			}
 			return st, err
 		}
 		present[key] = f.Size
@@ -299,6 +305,9 @@ func (s *Service) finish(ctx context.Context, t blob.Store, m *Manifest, sealedM
 	return st, nil
 }
 
+// errChanged is a document file whose bytes are not the ones expected.
+var errChanged = errors.New("document file changed")
+
 // putFile uploads one document file and reads it back.
 func putFile(ctx context.Context, t blob.Store, key, path string, f File) error {
 	in, err := os.Open(path)
@@ -312,7 +321,7 @@ func putFile(ctx context.Context, t blob.Store, key, path string, f File) error 
 	}
 	if w.SHA256 != f.SHA256 || w.Size != f.Size {
 		t.Delete(ctx, key)
-		return &backupError{msg: fmt.Sprintf("Document file %s changed while it was backed up.", f.StorageKey)}
+		return &backupError{msg: fmt.Sprintf("Document file %s changed while it was backed up.", f.StorageKey), cause: errChanged}
 	}
 	if err := readBack(ctx, t, key, f.Size, f.SHA256); err != nil {
 		return fmt.Errorf("document file %s: %w", f.StorageKey, err)

@@ -74,10 +74,7 @@ func readMarker(ctx context.Context, t blob.Store, slug, id string) (marker, err
 // backup was never committed) once older than OrphanAge, and key store
 // parts older than KeystoreRetention.
 func (s *Service) Cleanup(ctx context.Context, t blob.Store, slug string) error {
-	orphanAge := s.OrphanAge
-	if orphanAge <= 0 {
-		orphanAge = 24 * time.Hour
-	}
+	orphanAge := s.orphanAge()
 	retention := s.KeystoreRetention
 	if retention <= 0 {
 		retention = 35 * 24 * time.Hour
@@ -140,4 +137,11 @@ func (s *Service) Cleanup(ctx context.Context, t blob.Store, slug string) error 
 		s.log().Info("removed objects of unfinished or expired backups", "tenant", slug, "target", t.Name(), "objects", len(doomed))
 	}
 	return nil
+}
+
+func (s *Service) orphanAge() time.Duration {
+	if s.OrphanAge > 0 {
+		return s.OrphanAge
+	}
+	return 24 * time.Hour
 }

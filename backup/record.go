@@ -19,8 +19,19 @@ import (
 // figures the metrics expose.
 
 func (s *Service) recordStart(ctx context.Context, slug, id string, started time.Time) error {
-	_, err := s.control().ExecContext(ctx, `INSERT INTO backups (id, tenant_slug, started_at, status) VALUES (?, ?, ?, 'running')`,
-		id, slug, store.FormatTime(started))
+	err := s.control().InTx(ctx, func(tx *store.Tx) error {
+		// A run still "running" from a process that was killed is over:
+		// no backup is ever that long under way (its objects, without a
+		// marker, are removed by Cleanup).
+		if _, err := tx.ExecContext(ctx, `UPDATE backups SET status = 'failed', error = ?, finished_at = ?
+			WHERE tenant_slug = ? AND status = 'running' AND started_at < ?`,
+			"The backup was interrupted.", store.FormatTime(started), slug, store.FormatTime(started.Add(-s.orphanAge()))); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO backups (id, tenant_slug, started_at, status) VALUES (?, ?, ?, 'running')`,
+			id, slug, store.FormatTime(started))
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("record backup of %s: %w", slug, err)
 	}

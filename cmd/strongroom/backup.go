@@ -47,15 +47,6 @@ func backupRun(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	recipients, err := bc.recipients()
-	if err != nil {
-		return err
-	}
-	targets, closeTargets, err := openTargets(ctx, bc.Targets)
-	if err != nil {
-		return err
-	}
-	defer closeTargets()
 	log := newLogger(stderr, "warn")
 	a, err := openApp(ctx, cfg, log)
 	if err != nil {
@@ -64,8 +55,11 @@ func backupRun(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	defer a.Close()
 	reg := tenancy.NewRegistry(a.engine, a.control, a.keeper, log, time.Minute, cfg.checkpoints())
 	defer reg.Close()
-	svc := &backup.Service{Registry: reg, Control: a.control, Targets: targets, Recipients: recipients,
-		FilesDir: cfg.files(), CheckpointDir: cfg.checkpoints(), TmpDir: cfg.DataDir, Log: log}
+	svc, closeTargets, err := newBackupService(ctx, a, reg, cfg, bc)
+	if err != nil {
+		return err
+	}
+	defer closeTargets()
 	// A whole tenant is read in one pass: not bounded like a request.
 	ctx = store.WithTimeout(ctx, 0)
 	var results []backup.Result
@@ -164,4 +158,25 @@ func size(n int64) string {
 		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
 	}
 	return fmt.Sprintf("%d B", n)
+}
+
+// newBackupService assembles the backup service of an installation: what
+// a job handler calls (RunTenant, RunAll) and whose figures the metrics
+// show (backupGauges). The caller closes the targets with the func.
+func newBackupService(ctx context.Context, a *app, reg *tenancy.Registry, cfg StorageConfig, bc BackupConfig) (*backup.Service, func(), error) {
+	recipients, err := bc.recipients()
+	if err != nil {
+		return nil, nil, err
+	}
+	targets, closeTargets, err := openTargets(ctx, bc.Targets)
+	if err != nil {
+		return nil, nil, err
+	}
+	svc := &backup.Service{Registry: reg, Control: a.control, Targets: targets, Recipients: recipients,
+		FilesDir: cfg.files(), CheckpointDir: cfg.checkpoints(), TmpDir: cfg.DataDir, Log: a.log}
+	if err := svc.LoadFigures(ctx); err != nil {
+		closeTargets()
+		return nil, nil, err
+	}
+	return svc, closeTargets, nil
 }

@@ -19,7 +19,7 @@ import (
 
 func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cfg StorageConfig
-	var from, at, id, identity string
+	var from, at, id, identity, as string
 	fs := newFlagSet("restore", stderr, "strongroom restore SLUG --from TARGET-URL [--at TIME|--backup ID] [flags]\n\n"+
 		"Restores a tenant from one backup target onto this server, which needs only the master key and the\n"+
 		"backup identity. The backup's manifest and every part are checked before anything is written; the\n"+
@@ -29,9 +29,13 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.StringVar(&at, "at", "", "restore the newest backup taken at or before this time (RFC 3339, or 2006-01-02 15:04 UTC)")
 	fs.StringVar(&id, "backup", "", "restore the backup with this id (see strongroom backup list)")
 	stringFlag(fs, &identity, "backup-identity", "", "age identity file that opens the backups")
+	fs.StringVar(&as, "as", "", "restore beside the original under this slug (not available yet)")
 	rest, err := parse(fs, args, 1)
 	if err != nil {
 		return err
+	}
+	if as != "" {
+		return strongroom.FieldError("as", "Restoring a tenant under another name is not available yet: its audit trail and document keys are bound to its name. Restore it on a server of its own.")
 	}
 	opt := backup.RestoreOptions{Slug: rest[0], BackupID: id}
 	if opt.At, err = parseAt(at); err != nil {

@@ -1,8 +1,8 @@
 package backup
 
 import (
-	"context"
 	"bytes"
+	"context"
 	"crypto/rand"
 	"os"
 	"strconv"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -78,5 +79,31 @@ func TestChooseBackupAndExpiredKeystore(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dst.files, "firm")); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A server with another master key cannot restore: the data key in the
+// manifest does not open, and nothing is written.
+func TestRestoreRefusesOtherMasterKey(t *testing.T) {
+	ctx := context.Background()
+	src := newServer(t, storetest.NewSQLite(t), "")
+	src.tenant("firm", 1)
+	k := newAgeKeys(t)
+	target := openTarget(t, t.TempDir())
+	if _, err := src.backups(k, target).RunTenant(ctx, "firm"); err != nil {
+		t.Fatal(err)
+	}
+	dst := newServer(t, storetest.NewSQLite(t), "")
+	stale := filepath.Join(dst.dataDir, ".restore-old")
+	os.Mkdir(stale, 0o700)
+	old := time.Now().Add(-48 * time.Hour)
+	os.Chtimes(stale, old, old)
+	_, err := dst.restorer(k).Restore(ctx, target, RestoreOptions{Slug: "firm"})
+	if msg := strongroom.ErrorMessage(err); !strings.Contains(msg, "holds a data key this server's master key does not open") {
+		t.Fatalf("restore with another master key: %v", err)
+	}
+	dst.absent("firm")
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Fatal("a temporary directory a killed restore left two days ago is still there")
 	}
 }

@@ -79,6 +79,7 @@ func (r *Restorer) Restore(ctx context.Context, t blob.Store, opt RestoreOptions
 	if err := r.checkFree(ctx, slug); err != nil {
 		return nil, err
 	}
+	r.removeStale()
 	entry, err := pick(ctx, t, opt)
 	if err != nil {
 		return nil, err
@@ -106,6 +107,21 @@ func (r *Restorer) Restore(ctx context.Context, t blob.Store, opt RestoreOptions
 		return nil, err
 	}
 	return out, nil
+}
+
+// removeStale removes what restores killed midway left in TmpDir a day
+// or more ago (a restore in progress is younger).
+func (r *Restorer) removeStale() {
+	entries, _ := os.ReadDir(r.TmpDir)
+	for _, e := range entries {
+		info, err := e.Info()
+		if err != nil || !e.IsDir() || !strings.HasPrefix(e.Name(), ".restore-") || time.Since(info.ModTime()) < 24*time.Hour {
+			continue
+		}
+		if err := os.RemoveAll(filepath.Join(r.TmpDir, e.Name())); err == nil {
+			r.log().Info("removed what a stopped restore left", "dir", e.Name())
+		}
+	}
 }
 
 // checkFree refuses a slug that is taken or whose directories hold files.

@@ -70,16 +70,6 @@ type File struct {
 	SHA256     string `json:"sha256"`
 }
 
-// part returns the part named name.
-func (m *Manifest) part(name string) (Part, bool) {
-	for _, p := range m.Parts {
-		if p.Name == name {
-			return p, true
-		}
-	}
-	return Part{}, false
-}
-
 // sign returns the manifest as a note signed by the tenant's log.
 func (m *Manifest) sign(log *audit.Log) ([]byte, error) {
 	b, err := json.Marshal(m)

@@ -224,11 +224,22 @@ func (r *Restorer) openManifest(ctx context.Context, t blob.Store, e Entry) (*Ma
 	if m.SnapshotFormat > snapshotFormat {
 		return nil, refuse("has snapshot format %d; this version of Strongroom reads up to %d", m.SnapshotFormat, snapshotFormat)
 	}
-	if _, ok := m.part("data"); !ok {
-		return nil, refuse("names no data part")
+	seen := map[string]bool{}
+	for _, p := range m.Parts {
+		if !partNames[p.Name] || seen[p.Name] {
+			return nil, refuse("names an unknown or repeated part %q", abbreviate(p.Name))
+		}
+		seen[p.Name] = true
+	}
+	if !seen["data"] || !seen["checkpoints"] {
+		return nil, refuse("lacks the data or checkpoints part")
 	}
 	return m, nil
 }
+
+// partNames are the parts a backup has; each is downloaded to a file of
+// that name.
+var partNames = map[string]bool{"data": true, "keystore": true, "checkpoints": true}
 
 // fetchSmall reads a small object whole, checking its size and hash.
 func fetchSmall(ctx context.Context, t blob.Store, key string, size int64, sum string) ([]byte, error) {

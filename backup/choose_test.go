@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"strongroom"
+	"strongroom/store"
 	"strongroom/store/storetest"
 )
 
@@ -16,8 +17,12 @@ import (
 // time, or the newest; an expired key store part leaves the restore
 // going, with personal values sealed; RunAll backs up every tenant.
 func TestChooseBackupAndExpiredKeystore(t *testing.T) {
+	storetest.ForEachEngine(t, testChooseBackup)
+}
+
+func testChooseBackup(t *testing.T, e store.Engine) {
 	ctx := context.Background()
-	src := newServer(t, storetest.NewSQLite(t), "")
+	src := newServer(t, e, "")
 	src.tenant("firm", 1)
 	src.tenant("other", 0)
 	k := newAgeKeys(t)
@@ -65,7 +70,7 @@ func TestChooseBackupAndExpiredKeystore(t *testing.T) {
 	if l, _ := List(ctx, target, "firm"); len(l) != 2 {
 		t.Fatalf("the backups went with their key stores: %d left", len(l))
 	}
-	dst := newServer(t, storetest.NewSQLite(t), src.keyPath)
+	dst := newServer(t, freshEngine(t, e), src.keyPath)
 	out, err := dst.restorer(k).Restore(ctx, target, RestoreOptions{Slug: "firm", BackupID: first})
 	if err != nil {
 		t.Fatal(err)
@@ -85,15 +90,19 @@ func TestChooseBackupAndExpiredKeystore(t *testing.T) {
 // A server with another master key cannot restore: the data key in the
 // manifest does not open, and nothing is written.
 func TestRestoreRefusesOtherMasterKey(t *testing.T) {
+	storetest.ForEachEngine(t, testOtherMasterKey)
+}
+
+func testOtherMasterKey(t *testing.T, e store.Engine) {
 	ctx := context.Background()
-	src := newServer(t, storetest.NewSQLite(t), "")
+	src := newServer(t, e, "")
 	src.tenant("firm", 1)
 	k := newAgeKeys(t)
 	target := openTarget(t, t.TempDir())
 	if _, err := src.backups(k, target).RunTenant(ctx, "firm"); err != nil {
 		t.Fatal(err)
 	}
-	dst := newServer(t, storetest.NewSQLite(t), "")
+	dst := newServer(t, freshEngine(t, e), "")
 	stale := filepath.Join(dst.dataDir, ".restore-old")
 	os.Mkdir(stale, 0o700)
 	old := time.Now().Add(-48 * time.Hour)

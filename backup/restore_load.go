@@ -124,7 +124,6 @@ type loader struct {
 
 func (l *loader) load(ctx context.Context, db *store.DB, dataKey []byte) error {
 	ctx = store.WithTimeout(ctx, 0) // an operator's command over a whole tenant
-	l.r.progress("database", 0, 1)
 	if err := l.importPart(ctx, db, "data", snapshotImport); err != nil {
 		return err
 	}
@@ -136,7 +135,6 @@ func (l *loader) load(ctx context.Context, db *store.DB, dataKey []byte) error {
 	if err := rebuildIndex(ctx, db); err != nil {
 		return partError(l.entry, "search index", err)
 	}
-	l.r.progress("database", 1, 1)
 	if err := l.placeFiles(); err != nil {
 		return err
 	}
@@ -150,7 +148,13 @@ func (l *loader) importPart(ctx context.Context, db *store.DB, name string,
 		return partError(l.entry, name+" part", err)
 	}
 	defer f.Close()
-	o, err := newOpener(f, l.r.Identities)
+	var in io.Reader = f
+	if info, err := f.Stat(); err == nil && name == "data" {
+		// Progress by the part's bytes read: the rows are not counted
+		// beforehand.
+		in = &progressReader{r: f, total: info.Size(), report: func(done, total int64) { l.r.progress("database", done, total) }}
+	}
+	o, err := newOpener(in, l.r.Identities)
 	if err != nil {
 		return partError(l.entry, name+" part", err)
 	}
@@ -368,3 +372,17 @@ func quoteIdent(name string) string {
 
 // safe is an error whose text may be shown.
 func safe(format string, args ...any) error { return &backupError{msg: fmt.Sprintf(format, args...)} }
+
+// progressReader reports how much of a file was read.
+type progressReader struct {
+	r           io.Reader
+	done, total int64
+	report      func(done, total int64)
+}
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	p.done += int64(n)
+	p.report(p.done, p.total)
+	return n, err
+}

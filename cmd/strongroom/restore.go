@@ -151,9 +151,10 @@ func (p *progress) report(stage string, done, total int64) {
 		p.finish()
 		p.stage, p.step = stage, 0
 		if p.tty {
+			bytes := stage == "download" || stage == "database"
 			p.bar = progressbar.NewOptions64(total, progressbar.OptionSetWriter(p.w),
 				progressbar.OptionSetDescription(stageNames[stage]), progressbar.OptionShowCount(),
-				progressbar.OptionClearOnFinish())
+				progressbar.OptionShowBytes(bytes), progressbar.OptionClearOnFinish())
 		} else {
 			fmt.Fprintf(p.w, "%s…\n", stageNames[stage])
 		}

@@ -269,3 +269,28 @@ func TestStaleFileHashIsCaught(t *testing.T) {
 		t.Fatalf("the next run still fails: %v %+v", err, res.Copies)
 	}
 }
+
+// hanging is a target that takes a write and then never answers.
+type hanging struct{ blob.Store }
+
+func (h hanging) Put(ctx context.Context, key string, r io.Reader) (blob.Written, error) {
+	<-ctx.Done()
+	return blob.Written{}, ctx.Err()
+}
+
+// A target that stops answering is given up once nothing moved for the
+// stall time; the others are not held up for ever.
+func TestHangingTargetIsGivenUp(t *testing.T) {
+	ctx := context.Background()
+	src := newServer(t, storetest.NewSQLite(t), "")
+	src.tenant("firm", 1)
+	svc := src.backups(newAgeKeys(t), openTarget(t, t.TempDir()), hanging{openTarget(t, t.TempDir())})
+	svc.Stall = 50 * time.Millisecond
+	res, err := svc.RunTenant(ctx, "firm")
+	if err != nil || !res.Copies[0].OK || res.Copies[1].OK {
+		t.Fatalf("%v %+v", err, res.Copies)
+	}
+	if res.Copies[1].Error != "The target stopped answering." {
+		t.Fatalf("hanging target: %q", res.Copies[1].Error)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"sync"
+	"time"
 
 	"strongroom/blob"
 )
@@ -28,17 +29,24 @@ var errAllFailed = errors.New("every target failed")
 // all of them and never held whole in memory or on disk. A target whose
 // write fails drops out and the others go on; when produce fails, every
 // write is aborted and leaves no object.
-func fanout(ctx context.Context, targets []blob.Store, key string, produce func(io.Writer) error) streamed {
+func fanout(ctx context.Context, targets []blob.Store, key string, stall time.Duration, produce func(io.Writer) error) streamed {
 	n := len(targets)
 	out := streamed{Errs: make([]error, n)}
-	fw := &fanWriter{pipes: make([]*io.PipeWriter, n), dead: make([]error, n)}
+	fw := &fanWriter{pipes: make([]*io.PipeWriter, n), dead: make([]error, n), dogs: make([]*watchdog, n)}
 	written := make([]blob.Written, n)
 	var wg sync.WaitGroup
 	for i, t := range targets {
 		pr, pw := io.Pipe()
 		fw.pipes[i] = pw
+		// A target waits while the producer makes bytes or another
+		// target takes them; only bytes handed to it and not taken count.
+		tctx, dog, stop := watch(ctx, stall)
+		dog.wait(true)
+		fw.dogs[i] = dog
 		wg.Go(func() {
-			w, err := t.Put(ctx, key, pr)
+			defer stop()
+			w, err := t.Put(tctx, key, dog.reader(pr))
+			err = stalled(tctx, err)
 			if err == nil {
 				err = io.EOF // nothing more is read: a late write fails
 			}
@@ -49,7 +57,8 @@ func fanout(ctx context.Context, targets []blob.Store, key string, produce func(
 	h := sha256.New()
 	cw := &countWriter{w: io.MultiWriter(h, fw)}
 	perr := produce(cw)
-	for _, pw := range fw.pipes {
+	for i, pw := range fw.pipes {
+		fw.dogs[i].wait(false) // what remains (the upload's end) is the target's
 		if perr != nil {
 			pw.CloseWithError(perr)
 		} else {
@@ -83,6 +92,7 @@ func nilIfEOF(err error) error {
 type fanWriter struct {
 	pipes []*io.PipeWriter
 	dead  []error
+	dogs  []*watchdog
 }
 
 func (f *fanWriter) Write(p []byte) (int, error) {
@@ -91,7 +101,10 @@ func (f *fanWriter) Write(p []byte) (int, error) {
 		if f.dead[i] != nil {
 			continue
 		}
-		if _, err := pw.Write(p); err != nil {
+		f.dogs[i].wait(false)
+		_, err := pw.Write(p)
+		f.dogs[i].wait(true)
+		if err != nil {
 			f.dead[i] = err
 			continue
 		}

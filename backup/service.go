@@ -50,6 +50,9 @@ type Service struct {
 	// keeping them briefly bounds how long an erased person's values stay
 	// readable in a restore of an old backup.
 	KeystoreRetention time.Duration
+	// Stall is how long a target may go without moving a byte before its
+	// copy is given up as failed (default two minutes).
+	Stall time.Duration
 
 	sleep   func(context.Context, time.Duration) error
 	figures figures

@@ -63,7 +63,12 @@ func (s *Service) attempt(ctx context.Context, h *tenancy.Handle, id string, sta
 		if errs[k] != nil {
 			continue
 		}
-		wg.Go(func() { stats[k], errs[k] = s.finish(ctx, t, m, sealed) })
+		wg.Go(func() {
+			tctx, dog, stop := watch(ctx, s.stall())
+			defer stop()
+			stats[k], errs[k] = s.finish(tctx, watched{Store: t, dog: dog}, m, sealed)
+			errs[k] = stalled(tctx, errs[k])
+		})
 	}
 	wg.Wait()
 	return s.copies(targets, errs, stats, begin)
@@ -131,7 +136,7 @@ func (s *Service) writeParts(ctx context.Context, h *tenancy.Handle, m *Manifest
 		if len(live) == 0 {
 			return nil
 		}
-		st := fanout(ctx, live, p.key, sealed(p.produce, s.Recipients))
+		st := fanout(ctx, live, p.key, s.stall(), sealed(p.produce, s.Recipients))
 		for j, err := range st.Errs {
 			if err != nil {
 				errs[idx[j]] = fmt.Errorf("%s part: %w", p.name, err)
@@ -345,4 +350,30 @@ func readBack(ctx context.Context, t blob.Store, key string, size int64, sum str
 		return &backupError{msg: "Reading back " + key + " gave other bytes than were written."}
 	}
 	return nil
+}
+
+// watched is a target whose reads and writes touch a watchdog.
+type watched struct {
+	blob.Store
+	dog *watchdog
+}
+
+func (w watched) Put(ctx context.Context, key string, r io.Reader) (blob.Written, error) {
+	return w.Store.Put(ctx, key, w.dog.reader(r))
+}
+
+func (w watched) Get(ctx context.Context, key string) (io.ReadCloser, error) {
+	rc, err := w.Store.Get(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	w.dog.touch()
+	return struct {
+		io.Reader
+		io.Closer
+	}{w.dog.reader(rc), rc}, nil
+}
+
+func (w watched) List(ctx context.Context, prefix string, fn func(blob.Info) error) error {
+	return w.Store.List(ctx, prefix, func(i blob.Info) error { w.dog.touch(); return fn(i) })
 }

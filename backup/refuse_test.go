@@ -3,6 +3,8 @@ package backup
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
@@ -151,6 +153,9 @@ func (f *refuseFixture) rewrite(t *testing.T, signer *audit.Log, edit func(*Mani
 		t.Fatal(err)
 	}
 	edit(m)
+	if signer == nil {
+		return
+	}
 	signed, err := m.sign(signer)
 	if err != nil {
 		t.Fatal(err)
@@ -227,3 +232,43 @@ func (w *fullWriter) Write(p []byte) (int, error) {
 func (w *fullWriter) Close() error { return w.f.Close() }
 
 var _ = errors.New
+
+// The manifest holds the data key only wrapped and the signing key only
+// sealed: neither, nor the master key, appears in it in clear.
+func TestManifestHoldsNoSecret(t *testing.T) {
+	ctx := context.Background()
+	src := newServer(t, storetest.NewSQLite(t), "")
+	src.tenant("firm", 1)
+	k := newAgeKeys(t)
+	dir := t.TempDir()
+	target := openTarget(t, dir)
+	res, err := src.backups(k, target).RunTenant(ctx, "firm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &refuseFixture{k: k, dir: dir, target: target, id: res.ID}
+	var msg []byte
+	f.rewrite(t, nil, func(m *Manifest) {
+		b, _ := json.Marshal(m)
+		msg = b
+	})
+	h, release := src.handle("firm")
+	defer release()
+	master, err := os.ReadFile(src.keyPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for what, secret := range map[string][]byte{"data key": h.DataKey(), "master key file": bytes.TrimSpace(master)} {
+		for _, form := range [][]byte{secret, []byte(base64.StdEncoding.EncodeToString(secret)), []byte(hex.EncodeToString(secret))} {
+			if bytes.Contains(msg, form) {
+				t.Fatalf("the manifest holds the %s", what)
+			}
+		}
+	}
+	if !bytes.Contains(msg, []byte(base64.StdEncoding.EncodeToString(h.Tenant.WrappedKey))) {
+		t.Fatal("the manifest read is not the one written (its wrapped key is missing)")
+	}
+	if bytes.Contains(msg, []byte("PRIVATE+KEY")) {
+		t.Fatal("the manifest holds the signing key in clear")
+	}
+}

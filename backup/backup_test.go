@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"strongroom/audit"
 	"strongroom/blob"
 	"strongroom/store"
 	"strongroom/store/storetest"
@@ -236,8 +235,6 @@ func auditActions(t *testing.T, s *server, slug string) string {
 	}
 	return b.String()
 }
-
-var _ = audit.Origin
 
 // Remembered hashes spare reading every document file again, but a wrong
 // one cannot make a backup that names other bytes than it holds.

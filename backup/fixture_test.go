@@ -376,5 +376,3 @@ func (f *failingReader) Read(p []byte) (int, error) {
 	f.left -= int64(n)
 	return n, err
 }
-
-var _ = storetest.ForEachEngine

@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -230,8 +229,6 @@ func (w *fullWriter) Write(p []byte) (int, error) {
 }
 
 func (w *fullWriter) Close() error { return w.f.Close() }
-
-var _ = errors.New
 
 // The manifest holds the data key only wrapped and the signing key only
 // sealed: neither, nor the master key, appears in it in clear.

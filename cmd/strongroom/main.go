@@ -30,6 +30,9 @@ Usage:
   strongroom key rotate --to URL            re-wrap tenant keys with a new master key
   strongroom audit verify|proof|archive …   verify, prove, sign and archive a tenant's audit trail
   strongroom jobs list|schedules [--tenant SLUG]  show recent background jobs, or each schedule's last run
+  strongroom backup run SLUG|--all          back tenants up to every --backup-target
+  strongroom backup list SLUG               list a tenant's backups as the targets hold them
+  strongroom restore SLUG --from URL        restore a tenant from a backup target
   strongroom demo seed SLUG                 fill an empty tenant with demo data and users
   strongroom bench seed --records N SLUG    fill a tenant with N generated records
   strongroom bench run SLUG                 time search, case lists and reports
@@ -75,6 +78,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runAudit(store.WithTimeout(ctx, 0), args[1:], stdout, stderr)
 	case "jobs":
 		err = runJobs(ctx, args[1:], stdout, stderr)
+	case "backup":
+		err = runBackup(ctx, args[1:], stdout, stderr)
+	case "restore":
+		err = runRestore(ctx, args[1:], stdout, stderr)
 	case "demo":
 		err = runDemo(ctx, args[1:], stdout, stderr)
 	case "bench":

@@ -1,19 +1,26 @@
 package backup
 
-// The snapshot functions backups use, in one place: with package snapshot
-// and cases.RebuildIndex in the tree these become
-//
-//	type Summary = snapshot.Summary
-//	var snapshotExport = snapshot.Export … rebuildIndex = cases.RebuildIndex
-//	const snapshotFormat = snapshot.Format
-type Summary = standinSummary
+import (
+	"context"
 
-var (
-	snapshotExport     = standinExport
-	snapshotImport     = standinImport
-	snapshotExportKeys = standinExportKeys
-	snapshotImportKeys = standinImportKeys
-	rebuildIndex       = standinRebuildIndex
+	"strongroom/cases"
+	"strongroom/snapshot"
+	"strongroom/store"
 )
 
-const snapshotFormat = standinFormat
+// The snapshot functions backups use, in one place, so that tests can
+// wrap them (a fault midway through an export, say).
+type Summary = snapshot.Summary
+
+var (
+	snapshotExport     = snapshot.Export
+	snapshotImport     = snapshot.Import
+	snapshotExportKeys = snapshot.ExportKeys
+	snapshotImportKeys = snapshot.ImportKeys
+	rebuildIndex       = func(ctx context.Context, db *store.DB) error {
+		_, err := cases.RebuildIndex(ctx, db)
+		return err
+	}
+)
+
+const snapshotFormat = snapshot.Format

@@ -51,7 +51,7 @@ func TestRebuildIndex(t *testing.T) {
 	storetest.ForEachEngine(t, func(t *testing.T, e store.Engine) {
 		ctx := context.Background()
 		h, ids := seedtest.Tenant(t, e)
-		if _, err := seed.Demo(ctx, h, ids, seed.DemoOptions{Cases: 40, Now: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}); err != nil {
+		if _, err := seed.Demo(store.WithTimeout(ctx, 0), h, ids, seed.DemoOptions{Cases: 40, Now: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}); err != nil {
 			t.Fatal(err)
 		}
 		deleted := serviceRecords(t, h)

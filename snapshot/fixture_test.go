@@ -31,7 +31,7 @@ func newSource(t *testing.T, e store.Engine, cases int) *source {
 	ctx := context.Background()
 	h, ids := seedtest.Tenant(t, e)
 	if cases > 0 {
-		if _, err := seed.Demo(ctx, h, ids, seed.DemoOptions{Cases: cases, Now: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}); err != nil {
+		if _, err := seed.Demo(store.WithTimeout(ctx, 0), h, ids, seed.DemoOptions{Cases: cases, Now: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -16,7 +16,7 @@ import (
 
 func TestDemo(t *testing.T) {
 	storetest.ForEachEngine(t, func(t *testing.T, e store.Engine) {
-		ctx := context.Background()
+		ctx := store.WithTimeout(context.Background(), 0) // bulk loads are bounded by the caller, as the bench command does
 		h, ids := seedtest.Tenant(t, e)
 		start := time.Now()
 		res, err := seed.Demo(ctx, h, ids, seed.DemoOptions{Cases: 300})
@@ -62,7 +62,7 @@ func TestDemo(t *testing.T) {
 
 func TestBench(t *testing.T) {
 	storetest.ForEachEngine(t, func(t *testing.T, e store.Engine) {
-		ctx := context.Background()
+		ctx := store.WithTimeout(context.Background(), 0)
 		h, ids := seedtest.Tenant(t, e)
 		var calls int
 		classes, n, err := seed.Bench(ctx, h, ids, seed.BenchOptions{Records: 3000, Progress: func(c, r int) { calls++ }})
@@ -83,7 +83,7 @@ func TestBench(t *testing.T) {
 
 func TestWrite(t *testing.T) {
 	storetest.ForEachEngine(t, func(t *testing.T, e store.Engine) {
-		ctx := context.Background()
+		ctx := store.WithTimeout(context.Background(), 0)
 		h, _ := seedtest.Tenant(t, e)
 		var caseID, noteID, docID int64
 		err := seed.Write(ctx, h, func(b *seed.Builder) {

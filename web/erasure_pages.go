@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"strongroom"
 
@@ -19,8 +20,30 @@ import (
 
 // personalDataView is the data of the personal data page.
 type personalDataView struct {
-	People []erasure.Person
-	Erased bool // the page follows an erasure
+	People []erasure.Person // this page of them
+	Pager  pager
+	Q      string // the find box: part of a name, e-mail or user name
+	Kind   string // "", "contact" or "user"
+	All    int    // people held, before the find box and kind
+	Erased bool   // the page follows an erasure
+}
+
+// filterPeople keeps the people whose name or detail contains q (without
+// regard to case) and who are of kind, when given. Names are sealed in the
+// database, so the filter runs here, on the opened values.
+func filterPeople(people []erasure.Person, q, kind string) []erasure.Person {
+	q = strings.ToLower(q)
+	var out []erasure.Person
+	for _, p := range people {
+		if kind != "" && p.Subject.Kind != kind {
+			continue
+		}
+		if q != "" && !strings.Contains(strings.ToLower(p.Name), q) && !strings.Contains(strings.ToLower(p.Detail), q) {
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
 }
 
 func (h *Handler) personalDataPage(w http.ResponseWriter, r *http.Request, t *tenancy.Handle, p *identity.Principal) error {
@@ -28,12 +51,34 @@ func (h *Handler) personalDataPage(w http.ResponseWriter, r *http.Request, t *te
 	if err != nil {
 		return err
 	}
+	q := r.URL.Query()
+	page := personalDataView{Q: strings.TrimSpace(q.Get("q")), Kind: q.Get("kind"), Erased: q.Get("erased") == "1"}
+	var probs strongroom.Problems
+	if page.Kind != "" && page.Kind != erasure.KindContact && page.Kind != erasure.KindUser {
+		probs.Addf("kind", "Choose contacts, user accounts or both.")
+	}
+	if len(page.Q) > 200 {
+		probs.Addf("q", "Search for at most 200 characters.")
+	}
+	n, err := pageNumber(q)
+	probs.Add(err)
+	if err := probs.Err(); err != nil {
+		return err
+	}
 	people, err := svc.People(r.Context(), t, p)
 	if err != nil {
 		return err
 	}
+	page.All = len(people)
+	found := filterPeople(people, page.Q, page.Kind)
 	v := newView(r, t, p)
-	v.Page = personalDataView{People: people, Erased: r.URL.Query().Get("erased") == "1"}
+	if page.Pager, err = newPager(v, q, n, len(found)); err != nil {
+		return err
+	}
+	if len(found) > 0 {
+		page.People = found[page.Pager.First-1 : page.Pager.Last]
+	}
+	v.Page = page
 	return h.render(w, http.StatusOK, "erasure", v)
 }
 

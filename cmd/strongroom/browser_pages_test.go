@@ -38,6 +38,8 @@ func TestBrowserPages(t *testing.T) {
 		{"admin-roles", "/t/demo/admin/roles"},
 		{"admin-classes", "/t/demo/admin/classes"},
 		{"admin-settings", "/t/demo/admin/settings"},
+		{"admin-personal-data", "/t/demo/admin/personal-data"},
+		{"admin-erase-contact", "/t/demo/admin/personal-data/contact/1/erase"},
 		{"password", "/t/demo/password"},
 		{"totp", "/t/demo/totp"},
 		{"sessions", "/t/demo/sessions"},

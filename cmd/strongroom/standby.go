@@ -36,6 +36,9 @@ func runStandby(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if len(args) > 0 && args[0] == "promote" {
 		return runStandbyPromote(ctx, args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "status" {
+		return runStandbyStatus(ctx, args[1:], stdout, stderr)
+	}
 	var f standbyFlags
 	var every time.Duration
 	var statusAddr, tlsCert, tlsKey, logLevel string

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -17,6 +18,9 @@ import (
 
 	"filippo.io/age"
 
+	"strongroom/blob"
+	"strongroom/blob/blobtest"
+	"strongroom/store/storetest"
 	"strongroom/tenancy"
 )
 
@@ -28,7 +32,7 @@ type standbyRig struct {
 	recipient                      string
 }
 
-func newStandbyRig(t *testing.T) *standbyRig {
+func newStandbyRig(t *testing.T, pg bool) *standbyRig {
 	dir := t.TempDir()
 	key := filepath.Join(dir, "master.key")
 	id, err := age.GenerateX25519Identity()
@@ -40,6 +44,13 @@ func newStandbyRig(t *testing.T) *standbyRig {
 		standby:   []string{"--data-dir", filepath.Join(dir, "standby"), "--master-key-file", key},
 		recipient: id.Recipient().String()}
 	r.target = "file://" + r.targetDir
+	if pg {
+		// Each installation has a control database of its own on the
+		// server; the target is a real S3 server.
+		r.primary = append(r.primary, "--database", storetest.PostgresDSN(t))
+		r.standby = append(r.standby, "--database", storetest.PostgresDSN(t))
+		r.target = blobtest.S3(t)
+	}
 	os.WriteFile(r.idFile, []byte(id.String()+"\n"), 0o600)
 	os.MkdirAll(r.targetDir, 0o700)
 	return r
@@ -63,6 +74,9 @@ func counts(t *testing.T, storage []string, slug string) string {
 	t.Helper()
 	var cfg StorageConfig
 	cfg.DataDir, cfg.MasterKeyFile = storage[1], storage[3]
+	if len(storage) > 5 {
+		cfg.Database = storage[5]
+	}
 	ctx := context.Background()
 	a, err := openApp(ctx, cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
@@ -88,7 +102,12 @@ func counts(t *testing.T, storage []string, slug string) string {
 // promoted; after promotion serve answers with what the last good backup
 // held, and the standby refuses the promoted data directory.
 func TestStandbyFollowsAndPromotes(t *testing.T) {
-	r := newStandbyRig(t)
+	t.Run("sqlite-file", func(t *testing.T) { testStandbyFollowsAndPromotes(t, false) })
+	t.Run("postgres-s3", func(t *testing.T) { testStandbyFollowsAndPromotes(t, true) })
+}
+
+func testStandbyFollowsAndPromotes(t *testing.T, pg bool) {
+	r := newStandbyRig(t, pg)
 	for _, slug := range []string{"acme", "beta"} {
 		mustCLI(t, append([]string{"tenant", "create", slug, "--name", "Firm " + slug}, r.primary...)...)
 		mustCLI(t, append([]string{"bench", "seed", "--records", "300", "--documents", "3", "--document-mib", "1", slug}, r.primary...)...)
@@ -117,7 +136,7 @@ func TestStandbyFollowsAndPromotes(t *testing.T) {
 	// A newer backup whose snapshot was damaged on the target is refused.
 	mustCLI(t, append([]string{"bench", "seed", "--records", "100", "--seed", "3", "acme"}, r.primary...)...)
 	bad := r.backup(t, "acme")
-	damage(t, filepath.Join(r.targetDir, "tenants", "acme", "backups", bad, "data.sr.age"))
+	damage(t, r.target, "tenants/acme/backups/"+bad+"/data.sr.age")
 	failCLI(t, "hash mismatch", r.once()...)
 	if got := counts(t, r.standby, "acme"); got != want {
 		t.Fatalf("after a refused backup the standby holds %s, want %s", got, want)
@@ -134,9 +153,11 @@ func TestStandbyFollowsAndPromotes(t *testing.T) {
 	failCLI(t, "was promoted from standby", r.once()...)
 	failCLI(t, "already promoted", append([]string{"standby", "promote"}, r.standby...)...)
 
-	m := &Main{Stdout: io.Discard, Log: slog.New(slog.DiscardHandler), Config: ServeConfig{
-		Storage: StorageConfig{DataDir: r.standby[1], MasterKeyFile: r.standby[3]}, Addr: "127.0.0.1:0", IdleClose: time.Minute}}
-	if err := refuseStandbyServe(context.Background(), []string{"--data-dir", r.standby[1], "--master-key-file", r.standby[3]}); err != nil {
+	m := &Main{Stdout: io.Discard, Log: slog.New(slog.DiscardHandler)}
+	if err := m.ParseFlags(append([]string{"--addr", "127.0.0.1:0", "--http-addr", ""}, r.standby...), io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if err := refuseStandbyServe(context.Background(), r.standby); err != nil {
 		t.Fatalf("serve refused after promotion: %v", err)
 	}
 	if err := m.Run(context.Background()); err != nil {
@@ -164,21 +185,33 @@ func TestStandbyFollowsAndPromotes(t *testing.T) {
 // A standby refuses an installation with tenants of its own: it would
 // overwrite a primary.
 func TestStandbyRefusesAPrimary(t *testing.T) {
-	r := newStandbyRig(t)
+	r := newStandbyRig(t, false)
 	mustCLI(t, append([]string{"tenant", "create", "acme"}, r.primary...)...)
 	failCLI(t, "has tenants of its own", append([]string{"standby", "--once", "--from", r.target, "--backup-identity", r.idFile}, r.primary...)...)
 	failCLI(t, "is not a standby", append([]string{"standby", "promote"}, r.primary...)...)
 	failCLI(t, "from: Name the backup target", append([]string{"standby", "--backup-identity", r.idFile}, r.standby...)...)
 }
 
-func damage(t *testing.T, path string) {
+// damage flips a byte of an object on the target.
+func damage(t *testing.T, targetURL, key string) {
 	t.Helper()
-	b, err := os.ReadFile(path)
+	ctx := context.Background()
+	st, err := blob.Open(ctx, targetURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	rc, err := st.Get(ctx, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(rc)
+	rc.Close()
 	if err != nil {
 		t.Fatal(err)
 	}
 	b[len(b)/2] ^= 0xff
-	if err := os.WriteFile(path, b, 0o600); err != nil {
+	if _, err := st.Put(ctx, key, bytes.NewReader(b)); err != nil {
 		t.Fatal(err)
 	}
 }

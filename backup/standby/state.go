@@ -198,3 +198,8 @@ func putTenantState(ctx context.Context, db *store.DB, s TenantState) error {
 	b, _ := json.Marshal(s)
 	return setSetting(ctx, db, tenantPrefix+s.Slug, b)
 }
+
+func mustJSON(v any) []byte {
+	b, _ := json.Marshal(v)
+	return b
+}

@@ -126,6 +126,9 @@ func testStandbyFollowsAndPromotes(t *testing.T, pg bool) {
 	mustCLI(t, append([]string{"bench", "seed", "--records", "200", "--documents", "2", "--document-mib", "1", "--seed", "2", "acme"}, r.primary...)...)
 	good := r.backup(t, "acme")
 	want := counts(t, r.primary, "acme")
+	if first := counts(t, r.standby, "acme"); first == want {
+		t.Fatalf("the standby already holds %s before the newer backup is restored", first)
+	}
 	if out := mustCLI(t, r.once()...); !strings.Contains(out, "acme: restored backup "+good) {
 		t.Fatalf("pass after a newer backup: %s", out)
 	}

@@ -66,10 +66,6 @@ func (s *Service) SyncTenant(ctx context.Context, t blob.Store, slug string) (st
 	}
 	state.Slug, state.CheckedAt = slug, s.now()
 	id, err := s.syncTenant(ctx, t, &state)
-	if err != nil {
-		state.LastError, state.LastErrorAt = describe(err), s.now()
-		s.log().Warn("standby restore failed; the copy held stays", "tenant", slug, "err", err)
-	}
 	if id != "" {
 		// The swap recorded the new copy; keep what this pass learned.
 		held, rerr := tenantState(ctx, s.Control, slug)
@@ -77,6 +73,10 @@ func (s *Service) SyncTenant(ctx context.Context, t blob.Store, slug string) (st
 			held.CheckedAt, held.Refused = state.CheckedAt, state.Refused
 			state = held
 		}
+	}
+	if err != nil {
+		state.LastError, state.LastErrorAt = describe(err), s.now()
+		s.log().Warn("standby restore failed; the copy held stays", "tenant", slug, "err", err)
 	}
 	if perr := putTenantState(context.WithoutCancel(ctx), s.Control.DB(), state); perr != nil && err == nil {
 		err = perr

@@ -33,6 +33,8 @@ Usage:
   strongroom backup run SLUG|--all          back tenants up to every --backup-target
   strongroom backup list SLUG               list a tenant's backups as the targets hold them
   strongroom restore SLUG --from URL        restore a tenant from a backup target
+  strongroom standby --from URL             keep a warm standby of every tenant on a target (serves nothing)
+  strongroom standby promote                stop the standby, catch up and make it the primary
   strongroom demo seed SLUG                 fill an empty tenant with demo data and users
   strongroom bench seed --records N SLUG    fill a tenant with N generated records
   strongroom bench run SLUG                 time search, case lists and reports
@@ -67,7 +69,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var err error
 	switch args[0] {
 	case "serve":
-		err = runServe(ctx, args[1:], stdout, stderr)
+		if err = refuseStandbyServe(ctx, args[1:]); err == nil {
+			err = runServe(ctx, args[1:], stdout, stderr)
+		}
 	case "tenant":
 		err = runTenant(ctx, args[1:], stdout, stderr)
 	case "key":
@@ -82,6 +86,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runBackup(ctx, args[1:], stdout, stderr)
 	case "restore":
 		err = runRestore(ctx, args[1:], stdout, stderr)
+	case "standby":
+		err = runStandby(ctx, args[1:], stdout, stderr)
 	case "demo":
 		err = runDemo(ctx, args[1:], stdout, stderr)
 	case "bench":

@@ -183,13 +183,20 @@ func (b *benchBackup) freshInstallation(ctx context.Context, name string) (Stora
 	if c.Database, err = withDatabase(b.cfg.Database, control); err != nil {
 		return c, nil, err
 	}
+	e, err := newEngine(c)
+	if err != nil {
+		return c, nil, err
+	}
+	// The engine names the tenant's database (its prefix is cut short).
+	tenantDB := e.Placement(b.slug)
+	e.Close()
 	drop := func() error {
 		db, err := sql.Open("pgx", b.cfg.Database)
 		if err != nil {
 			return err
 		}
 		defer db.Close()
-		for _, d := range []string{"sr_" + control + "_" + strings.ReplaceAll(b.slug, "-", "_"), control} {
+		for _, d := range []string{tenantDB, control} {
 			if _, err := db.ExecContext(ctx, `DROP DATABASE IF EXISTS "`+d+`" WITH (FORCE)`); err != nil {
 				return fmt.Errorf("drop %s: %w", d, err)
 			}

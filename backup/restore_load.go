@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"sync"
 
 	"strongroom"
 	"strongroom/audit"
@@ -53,14 +54,66 @@ func (r *Restorer) download(ctx context.Context, t blob.Store, e Entry, m *Manif
 		if !storedFile.MatchString(f.StorageKey) {
 			return got, partError(e, "document file "+abbreviate(f.StorageKey), safe("malformed storage key"))
 		}
+	}
+	var mu sync.Mutex
+	err := inParallel(ctx, len(m.Files), fileWorkers, func(ctx context.Context, i int) error {
+		f := m.Files[i]
 		err := r.fetch(ctx, t, fileObjectKey(e.Tenant, f.SHA256), filepath.Join(tmp, "files", f.StorageKey), f.Size, f.SHA256)
 		if err != nil {
-			return got, partError(e, "document file "+f.SHA256[:min(8, len(f.SHA256))]+"…", err)
+			return partError(e, "document file "+f.SHA256[:min(8, len(f.SHA256))]+"…", err)
 		}
+		mu.Lock()
 		done += f.Size
 		r.progress("download", done, total)
+		mu.Unlock()
+		return nil
+	})
+	return got, err
+}
+
+// fileWorkers is how many document files are downloaded (or uploaded and
+// read back) at once: one stream leaves a target's latency and the
+// hashing of the next file idle; a few keep the disk and both cores busy.
+const fileWorkers = 4
+
+// inParallel calls fn for 0…n-1 on up to workers goroutines, and returns
+// the first error, after which no new call starts and ctx is cancelled.
+func inParallel(ctx context.Context, n, workers int, fn func(context.Context, int) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		mu    sync.Mutex
+		next  int
+		first error
+		wg    sync.WaitGroup
+	)
+	take := func() (int, bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		if first != nil || next >= n {
+			return 0, false
+		}
+		next++
+		return next - 1, true
 	}
-	return got, nil
+	for range min(workers, n) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i, ok := take(); ok; i, ok = take() {
+				if err := fn(ctx, i); err != nil {
+					mu.Lock()
+					if first == nil {
+						first = err
+						cancel()
+					}
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return first
 }
 
 // fetch streams one object into path, checking its size and hash.

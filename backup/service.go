@@ -129,13 +129,17 @@ func (s *Service) RunTenant(ctx context.Context, slug string) (Result, error) {
 	started := s.now()
 	res.ID = newID(started)
 	// Bookkeeping outlives a cancelled run, so an interrupted backup is
-	// recorded as failed rather than left running.
+	// recorded as failed rather than left running. Its deadline starts
+	// afresh after the copies: a large tenant takes minutes to copy.
 	book, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
 	if err := s.recordStart(book, slug, res.ID, started); err != nil {
+		cancel()
 		return res, err
 	}
+	cancel()
 	copies := s.runTargets(ctx, h, res.ID, started)
+	book, cancel = context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
 	res.Copies = copies
 	for _, c := range copies {
 		s.figures.note(c)

@@ -269,6 +269,7 @@ func (s *Service) finish(ctx context.Context, t blob.Store, m *Manifest, sealedM
 	if err != nil {
 		return st, err
 	}
+	var send []File
 	for _, f := range m.Files {
 		total += f.Size
 		key := fileObjectKey(m.Tenant, f.SHA256)
@@ -276,17 +277,29 @@ func (s *Service) finish(ctx context.Context, t blob.Store, m *Manifest, sealedM
 			st.reused++
 			continue
 		}
-		if err := putFile(ctx, t, key, filepath.Join(dir, f.StorageKey), f); err != nil {
-			if errors.Is(err, errChanged) {
-				// A remembered hash was wrong: the next run reads every
-				// file again rather than trust the others.
-				s.control().ExecContext(ctx, `DELETE FROM backup_file_hashes WHERE tenant_slug = ?`, m.Tenant)
-			}
-			return st, err
-		}
+		// Two stored files with the same content are sent once.
 		present[key] = f.Size
+		send = append(send, f)
+	}
+	var mu sync.Mutex
+	err = inParallel(ctx, len(send), fileWorkers, func(ctx context.Context, i int) error {
+		f := send[i]
+		if err := putFile(ctx, t, fileObjectKey(m.Tenant, f.SHA256), filepath.Join(dir, f.StorageKey), f); err != nil {
+			return err
+		}
+		mu.Lock()
 		st.uploaded++
 		st.size += f.Size
+		mu.Unlock()
+		return nil
+	})
+	if err != nil {
+		if errors.Is(err, errChanged) {
+			// A remembered hash was wrong: the next run reads every
+			// file again rather than trust the others.
+			s.control().ExecContext(ctx, `DELETE FROM backup_file_hashes WHERE tenant_slug = ?`, m.Tenant)
+		}
+		return st, err
 	}
 	mkey := objectKey(m.Tenant, m.ID, manifestObject)
 	w, err := t.Put(ctx, mkey, bytes.NewReader(sealedManifest))

@@ -11,7 +11,10 @@ import (
 // reindexPage is how many records are read at a time while rebuilding:
 // a page is read whole before its entries are written, since a
 // transaction's connection cannot write while it is still reading rows.
-const reindexPage = 1000
+// Its entries go in as one INSERT of five values a row, within both
+// engines' limits on placeholders (SQLite 32,766): on SQLite each
+// statement costs an FTS5 flush and merge, so fewer, larger ones win.
+const reindexPage = 6000
 
 // indexSource says how the search entries of one record type are made
 // from the rows of its table, exactly as the services write them.
@@ -104,18 +107,45 @@ func reindexType(ctx context.Context, tx *store.Tx, src indexSource) (int, error
 		if err != nil {
 			return n, err
 		}
-		for _, r := range page {
-			title, body := src.entry(r.texts)
-			if err := Index(ctx, tx, src.typ, r.id, r.caseID, title, body); err != nil {
-				return n, err
-			}
-			after = r.id
+		if err := indexPage(ctx, tx, src, page); err != nil {
+			return n, err
+		}
+		if len(page) > 0 {
+			after = page[len(page)-1].id
 		}
 		n += len(page)
 		if len(page) < reindexPage {
 			return n, nil
 		}
 	}
+}
+
+// indexPage writes the entries of one page as Index would, in one
+// multi-row INSERT. The index was emptied at the start of the rebuild and
+// each record comes once, so there is nothing to unindex first. One
+// statement per page matters on SQLite: every statement that fires the
+// FTS5 triggers opens a savepoint, at which FTS5 flushes its pending terms
+// to disk and merges segments, which row by row made a rebuild of 100,000
+// records take minutes.
+func indexPage(ctx context.Context, tx *store.Tx, src indexSource, page []indexRow) error {
+	if len(page) == 0 {
+		return nil
+	}
+	var q strings.Builder
+	q.WriteString(`INSERT INTO search_index (record_type, record_id, case_id, title, body) VALUES `)
+	args := make([]any, 0, 5*len(page))
+	for i, r := range page {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString("(?, ?, ?, ?, ?)")
+		title, body := src.entry(r.texts)
+		args = append(args, string(src.typ), r.id, r.caseID, indexable(title, maxIndexedBody), indexable(body, maxIndexedBody))
+	}
+	if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+		return fmt.Errorf("index %d %s records from %d: %w", len(page), src.typ, page[0].id, err)
+	}
+	return nil
 }
 
 func readIndexPage(ctx context.Context, tx *store.Tx, query string, after int64) ([]indexRow, error) {

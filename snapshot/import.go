@@ -18,7 +18,7 @@ import (
 // most 65,535, SQLite 32,766.
 const (
 	maxParams    = 30000
-	maxBatchRows = 500
+	maxBatchRows = 5000
 )
 
 func importStream(ctx context.Context, db *store.DB, r io.Reader, kind string) (Summary, error) {

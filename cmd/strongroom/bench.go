@@ -19,8 +19,11 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if len(args) > 0 && args[0] == "login" {
 		return runBenchLogin(ctx, args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "backup" {
+		return runBenchBackup(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || (args[0] != "seed" && args[0] != "run") {
-		fmt.Fprint(stderr, "strongroom bench: say seed --records N TENANT, run TENANT, or login\n")
+		fmt.Fprint(stderr, "strongroom bench: say seed --records N TENANT, run TENANT, login, or backup TENANT --target URL\n")
 		return errUsage
 	}
 	var cfg StorageConfig

@@ -39,6 +39,7 @@ Usage:
   strongroom bench seed --records N SLUG    fill a tenant with N generated records
   strongroom bench run SLUG                 time search, case lists and reports
   strongroom bench login                    time sign-in during a flood of failed sign-ins
+  strongroom bench backup SLUG --target URL  time backup and restore to each target, beside restic
   strongroom version                        print the version
 
 Every command takes the storage flags below; run "strongroom COMMAND --help"

@@ -10,6 +10,8 @@ import (
 
 	"strongroom"
 	"strongroom/blob"
+	"strongroom/erasure"
+	"strongroom/tenancy"
 )
 
 // ledgerObject is the tenant's erasure ledger on a target
@@ -80,4 +82,37 @@ func ReadLedger(ctx context.Context, t blob.Store, slug string, identities []age
 		return nil, strongroom.Errorf(strongroom.EINVALID, "The erasure ledger of %s on %s is damaged.", slug, t.Name())
 	}
 	return b, nil
+}
+
+// ReapplyLedger is a Restorer's AfterLoad: the erasures of the tenant are
+// erased again before it goes live, from the control database's ledger
+// when it knows the tenant's, else from the target's copy; on a fresh
+// server that copy is imported, so that later restores know it too.
+func ReapplyLedger(es *erasure.Service, t blob.Store, ids []age.Identity) func(ctx context.Context, h *tenancy.Handle) error {
+	return func(ctx context.Context, h *tenancy.Handle) error {
+		slug := h.Tenant.Slug
+		entries, err := es.Ledger(ctx, slug)
+		if err != nil {
+			return err
+		}
+		if len(entries) == 0 {
+			b, err := ReadLedger(ctx, t, slug, ids)
+			switch {
+			case strongroom.ErrorCode(err) == strongroom.ENOTFOUND:
+				return nil
+			case err != nil:
+				return err
+			}
+			if entries, err = erasure.ParseLedger(bytes.NewReader(b)); err != nil {
+				return err
+			}
+			// Reapply refuses entries of another tenant: only then is
+			// the copy imported.
+			if err := erasure.Reapply(ctx, h, entries); err != nil {
+				return err
+			}
+			return es.Import(ctx, entries)
+		}
+		return erasure.Reapply(ctx, h, entries)
+	}
 }

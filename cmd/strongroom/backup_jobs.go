@@ -10,13 +10,9 @@ import (
 	"sync"
 	"time"
 
-	"filippo.io/age"
-
 	"strongroom"
 	"strongroom/backup"
 	"strongroom/backup/retention"
-	"strongroom/blob"
-	"strongroom/erasure"
 	"strongroom/jobs"
 	"strongroom/store"
 	"strongroom/tenancy"
@@ -230,37 +226,4 @@ func (b *backupJobs) noteLedger(slug string, ledger []byte) bool {
 	old, ok := b.ledgers[slug]
 	b.ledgers[slug] = sum
 	return !ok || !bytes.Equal(old[:], sum[:])
-}
-
-// reapplyLedger is a Restorer's AfterLoad: the erasures of the tenant are
-// erased again before it goes live, from the control database's ledger
-// when it knows the tenant's, else from the target's copy; on a fresh
-// server that copy is imported, so that later restores know it too.
-func reapplyLedger(es *erasure.Service, t blob.Store, ids []age.Identity) func(ctx context.Context, h *tenancy.Handle) error {
-	return func(ctx context.Context, h *tenancy.Handle) error {
-		slug := h.Tenant.Slug
-		entries, err := es.Ledger(ctx, slug)
-		if err != nil {
-			return err
-		}
-		if len(entries) == 0 {
-			b, err := backup.ReadLedger(ctx, t, slug, ids)
-			switch {
-			case strongroom.ErrorCode(err) == strongroom.ENOTFOUND:
-				return nil
-			case err != nil:
-				return err
-			}
-			if entries, err = erasure.ParseLedger(bytes.NewReader(b)); err != nil {
-				return err
-			}
-			// Reapply refuses entries of another tenant: only then is
-			// the copy imported.
-			if err := erasure.Reapply(ctx, h, entries); err != nil {
-				return err
-			}
-			return es.Import(ctx, entries)
-		}
-		return erasure.Reapply(ctx, h, entries)
-	}
 }

@@ -76,7 +76,7 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	r := &backup.Restorer{Tenants: a.tenants, Keeper: a.keeper, Identities: ids,
 		FilesDir: cfg.files(), CheckpointDir: cfg.checkpoints(), TmpDir: cfg.DataDir,
 		SchemaVersion: schema, Progress: p.report, Log: a.log,
-		AfterLoad: reapplyLedger(erasure.New(a.db, a.log), target, ids)}
+		AfterLoad: backup.ReapplyLedger(erasure.New(a.db, a.log), target, ids)}
 	begin := time.Now()
 	out, err := r.Restore(store.WithTimeout(ctx, 0), target, opt)
 	p.finish()

@@ -2,10 +2,9 @@ package backup
 
 import (
 	"context"
-	"errors"
+	"strings"
 	"time"
 
-	"strongroom"
 	"strongroom/backup/retention"
 	"strongroom/blob"
 )
@@ -131,17 +130,17 @@ func (s *Service) expireKeystores(ctx context.Context, t blob.Store, slug string
 	return n, nil
 }
 
-// errStopList ends a listing early.
-var errStopList = errors.New("stop")
+// probeKey is the object Reachable writes and removes.
+const probeKey = "strongroom-probe"
 
-// Reachable reports whether t answers a listing, for the status page.
+// Reachable reports whether t takes, lists and removes an object: what
+// a backup and a prune need of it. For the status page.
 func Reachable(ctx context.Context, t blob.Store) error {
-	err := t.List(ctx, "tenants/", func(blob.Info) error { return errStopList })
-	if errors.Is(err, errStopList) {
-		return nil
+	if _, err := t.Put(ctx, probeKey, strings.NewReader(time.Now().UTC().Format(time.RFC3339))); err != nil {
+		return err
 	}
-	if err != nil && strongroom.ErrorCode(err) == strongroom.ENOTFOUND {
-		return nil
+	if err := t.List(ctx, probeKey, func(blob.Info) error { return nil }); err != nil {
+		return err
 	}
-	return err
+	return t.Delete(ctx, probeKey)
 }

@@ -71,6 +71,22 @@ func (c BackupServeConfig) check() error {
 	return c.policy().Check()
 }
 
+// withDefaults fills in the settings a caller that did not parse flags
+// left zero (the interval, the whole retention policy, the key store's).
+func (c BackupServeConfig) withDefaults() BackupServeConfig {
+	if c.Every == 0 {
+		c.Every = 4 * time.Hour
+	}
+	if c.KeepHours == 0 && c.KeepDays == 0 && c.KeepWeeks == 0 && c.KeepMonths == 0 {
+		p := retention.Default
+		c.KeepHours, c.KeepDays, c.KeepWeeks, c.KeepMonths = int(p.KeepAll/time.Hour), p.Days, p.Weeks, p.Months
+	}
+	if c.KeystoreKeepDays == 0 {
+		c.KeystoreKeepDays = 35
+	}
+	return c
+}
+
 func (c BackupServeConfig) keystoreKeep() time.Duration {
 	return time.Duration(c.KeystoreKeepDays) * 24 * time.Hour
 }
@@ -98,9 +114,6 @@ func (b *backupJobs) lock(slug string) func() {
 // backups are off when there are none.
 func (m *Main) openBackups(ctx context.Context) error {
 	c := m.Config.Backup
-	if err := c.check(); err != nil {
-		return err
-	}
 	m.backups = &backupJobs{ledgers: map[string][32]byte{}}
 	if len(c.Targets) == 0 {
 		m.Log.Warn("backups are off: no --backup-target is configured")

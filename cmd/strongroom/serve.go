@@ -161,7 +161,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := c.SignIn.check(); err != nil {
 		return err
 	}
-	if err := c.Backup.check(); err != nil {
+	m.Config.Backup = m.Config.Backup.withDefaults()
+	if err := m.Config.Backup.check(); err != nil {
 		return err
 	}
 	if c.MaxUploadMiB < 0 || int64(c.MaxUploadMiB) > documents.MaxUploadCeiling>>20 {

@@ -28,6 +28,11 @@ const (
 	// it changed, hourly: an erasure reaches the targets within the hour
 	// even between backups (the erasure service has no hook to call).
 	ledgerKind = "backup.ledger"
+	// pruneDisabledKind applies retention, daily, to the backups of the
+	// disabled tenants, which have no schedules of their own. They are
+	// not backed up while disabled: nothing can change their data then,
+	// and the newest backup of each target is never pruned.
+	pruneDisabledKind = "backup.prune_disabled"
 )
 
 // BackupServeConfig is what serve is told about backups: where they go
@@ -143,6 +148,34 @@ func (m *Main) registerBackupJobs() {
 	m.runner.EachTenant(jobs.Schedule{Name: "backup-prune", Kind: pruneBackupsKind, Every: 24 * time.Hour, Jitter: 24 * time.Hour})
 	m.runner.Register(ledgerKind, m.ledgerJob, jobs.KindOptions{MaxAttempts: 3, Timeout: 10 * time.Minute, Backoff: 5 * time.Minute})
 	m.runner.EachTenant(jobs.Schedule{Name: "backup-ledger", Kind: ledgerKind, Every: time.Hour, Jitter: time.Hour})
+	m.runner.Register(pruneDisabledKind, m.pruneDisabledJob, jobs.KindOptions{Installation: true, MaxAttempts: 3, Timeout: 4 * time.Hour, Backoff: 15 * time.Minute})
+	sc := jobs.Schedule{Name: "backup-prune-disabled", Kind: pruneDisabledKind, Every: 24 * time.Hour, Jitter: time.Hour}
+	if err := m.queue.Schedule(context.Background(), sc); err != nil {
+		m.Log.Error("schedule the prune of disabled tenants' backups", "err", err)
+	}
+}
+
+// pruneDisabledJob prunes the backups of every disabled tenant, in UTC:
+// a disabled tenant's database, where its time zone is, is not opened.
+func (m *Main) pruneDisabledJob(ctx context.Context, _ jobs.Job) error {
+	ts, err := m.app.tenants.List(ctx)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, t := range ts {
+		if t.Status != strongroom.TenantDisabled {
+			continue
+		}
+		unlock := m.backups.lock(t.Slug)
+		_, err := pruneTargets(ctx, m.backups.svc, t.Slug, backup.PruneOptions{
+			Policy: m.Config.Backup.policy(), Location: time.UTC, KeystoreKeep: m.Config.Backup.keystoreKeep()})
+		unlock()
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", t.Slug, err))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // backupJob backs the job's tenant up to every target. The backup

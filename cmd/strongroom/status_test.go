@@ -111,6 +111,15 @@ func TestServeRunsBackups(t *testing.T) {
 			}
 			waitFor(t, func() bool { return finished(t, m, bad) })
 
+			// The disabled tenant's backups are pruned by the installation's job.
+			pd, err := m.queue.Enqueue(ctx, jobs.Job{Kind: pruneDisabledKind, MaxAttempts: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, func() bool { return finished(t, m, pd) })
+			if j, _ := m.queue.Get(ctx, pd); j.State != jobs.Done {
+				t.Fatalf("prune of disabled tenants: %s %q", j.State, j.LastError)
+			}
 			metrics := gather(t, m)
 			if v := metrics[`strongroom_backup_target_info{target="1",target_url="file://`+gone+`"}`]; v != 1 {
 				t.Fatalf("target info: %v", metrics)
@@ -124,7 +133,7 @@ func TestServeRunsBackups(t *testing.T) {
 
 			page := statusHTML(t, m)
 			for _, want := range []string{"file://" + good, "file://" + gone, "NO: ", "firm", "completed", "failed",
-				"backup-prune/firm", l[0].ID, `Tenant &#34;idle&#34; is disabled`} {
+				"backup-prune/firm", "backup-prune-disabled", l[0].ID, `Tenant &#34;idle&#34; is disabled`} {
 				if !strings.Contains(page, want) {
 					t.Errorf("the status page lacks %q", want)
 				}

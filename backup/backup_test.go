@@ -49,9 +49,9 @@ func TestTargetDownDuringBackup(t *testing.T) {
 		if got := auditActions(t, src, "firm"); !strings.Contains(got, "backup.completed "+a.Name()) || !strings.Contains(got, "backup.failed "+b.Name()) {
 			t.Fatalf("audit trail: %s", got)
 		}
-		figs := svc.Figures()
-		if figs[0].Value() == 0 || figs[2].Value() != 0 || figs[3].Value() != 4 || figs[1].Value() != 0 {
-			t.Fatalf("figures: a last %v fails %v, b last %v fails %v", figs[0].Value(), figs[1].Value(), figs[2].Value(), figs[3].Value())
+		figs := svc.TargetStats()
+		if figs[0].LastSuccess.IsZero() || !figs[1].LastSuccess.IsZero() || figs[1].Failures != 4 || figs[0].Failures != 0 {
+			t.Fatalf("figures: %+v", figs)
 		}
 		if l, _ := List(ctx, b.Store, "firm"); len(l) != 0 {
 			t.Fatalf("the down target lists %d backups", len(l))
@@ -73,8 +73,8 @@ func TestTargetDownDuringBackup(t *testing.T) {
 		if err := again.LoadFigures(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if f := again.Figures(); f[3].Value() != 4 || f[2].Value() == 0 {
-			t.Fatalf("loaded figures: b last %v fails %v", f[2].Value(), f[3].Value())
+		if f := again.TargetStats(); f[1].Failures != 4 || f[1].LastSuccess.IsZero() {
+			t.Fatalf("loaded figures: %+v", f)
 		}
 	})
 }
@@ -145,7 +145,7 @@ func TestInterruptedBackup(t *testing.T) {
 		if l, _ := List(ctx, ft, "firm"); len(l) != 1 || l[0].ID != res.ID {
 			t.Fatalf("listed %+v, want only %s", l, res.ID)
 		}
-		if n := countObjects(t, ft, "tenants/firm/backups/"); n != orphans+4 {
+		if n := countObjects(t, ft, "tenants/firm/backups/"); n != orphans+5 {
 			t.Fatalf("%d objects; a young unfinished backup must stay (%d) beside the new one", n, orphans)
 		}
 		svc.Now = func() time.Time { return time.Now().Add(25 * time.Hour) }
@@ -165,8 +165,8 @@ func TestInterruptedBackup(t *testing.T) {
 		if running != 0 {
 			t.Fatalf("%d backups still running", running)
 		}
-		if n := countObjects(t, ft, "tenants/firm/backups/"); n != 8 {
-			t.Fatalf("%d objects after the cleanup, want the 4 of each committed backup", n)
+		if n := countObjects(t, ft, "tenants/firm/backups/"); n != 10 {
+			t.Fatalf("%d objects after the cleanup, want the 5 of each committed backup", n)
 		}
 		if n := countObjects(t, ft, "tenants/firm/keystore/"); n != 2 {
 			t.Fatalf("%d key store parts after the cleanup, want 2", n)

@@ -59,13 +59,16 @@ func testChooseBackup(t *testing.T, e store.Engine) {
 		t.Errorf("a time before every backup: %v", err)
 	}
 
-	// Key store parts expire before the backups do.
+	// Key store parts expire before the backups do, but the newest's.
 	svc.Now = func() time.Time { return clock.Add(36 * 24 * time.Hour) }
 	if err := svc.Cleanup(ctx, target, "firm"); err != nil {
 		t.Fatal(err)
 	}
-	if n := countObjects(t, target, "tenants/firm/keystore/"); n != 0 {
-		t.Fatalf("%d key store parts outlived their retention", n)
+	if n := countObjects(t, target, "tenants/firm/keystore/"); n != 1 {
+		t.Fatalf("%d key store parts left, want the newest backup's alone", n)
+	}
+	if _, err := target.Stat(ctx, keystoreKey("firm", second.ID)); err != nil {
+		t.Fatalf("the newest backup's key store went: %v", err)
 	}
 	if l, _ := List(ctx, target, "firm"); len(l) != 2 {
 		t.Fatalf("the backups went with their key stores: %d left", len(l))

@@ -72,7 +72,7 @@ func readMarker(ctx context.Context, t blob.Store, slug, id string) (marker, err
 // Cleanup removes from t what unfinished backups of slug left (objects of
 // a backup directory without a commit marker, and key store parts whose
 // backup was never committed) once older than OrphanAge, and key store
-// parts older than KeystoreRetention.
+// parts older than KeystoreRetention but the newest committed one.
 func (s *Service) Cleanup(ctx context.Context, t blob.Store, slug string) error {
 	orphanAge := s.orphanAge()
 	retention := s.KeystoreRetention
@@ -112,21 +112,30 @@ func (s *Service) Cleanup(ctx context.Context, t blob.Store, slug string) error 
 			doomed = append(doomed, d.keys...)
 		}
 	}
+	// The newest committed backup's key store part stays whatever its
+	// age, as retention keeps that backup whatever its age.
+	var parts []blob.Info
+	newest := ""
 	err = t.List(ctx, keystorePrefix(slug), func(info blob.Info) error {
-		id, ok := keystoreID(slug, info.Key)
-		if !ok {
-			return nil
-		}
-		started, _ := idTime(id)
-		d := dirs[id]
-		orphan := (d == nil || !d.committed) && now.Sub(info.ModTime) > orphanAge
-		if orphan || now.Sub(started) > retention {
-			doomed = append(doomed, info.Key)
+		if id, ok := keystoreID(slug, info.Key); ok {
+			parts = append(parts, info)
+			if d := dirs[id]; d != nil && d.committed && id > newest {
+				newest = id
+			}
 		}
 		return nil
 	})
 	if err != nil {
 		return err
+	}
+	for _, info := range parts {
+		id, _ := keystoreID(slug, info.Key)
+		started, _ := idTime(id)
+		d := dirs[id]
+		orphan := (d == nil || !d.committed) && now.Sub(info.ModTime) > orphanAge
+		if orphan || (now.Sub(started) > retention && id != newest) {
+			doomed = append(doomed, info.Key)
+		}
 	}
 	for _, key := range doomed {
 		if err := t.Delete(ctx, key); err != nil {

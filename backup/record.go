@@ -176,39 +176,24 @@ func (s *Service) LoadFigures(ctx context.Context) error {
 	return rows.Err()
 }
 
-// Figure is one number for the metrics (cmd/strongroom turns it into a
-// server.Gauge): a gauge, or a counter when Counter is set.
-type Figure struct {
-	Name, Help string
-	Counter    bool
-	Value      func() float64
+// TargetStat is what the metrics and the status page show of one target:
+// its position in the configuration, its redacted name, the time of its
+// last verified copy (zero for never) and its failed attempts.
+type TargetStat struct {
+	Index       int
+	Name        string
+	LastSuccess time.Time
+	Failures    int64
 }
 
-// Figures returns, for each target by its position in the configuration,
-// the time of its last verified copy (Unix seconds, 0 for never) and the
-// failed attempts to write to it.
-func (s *Service) Figures() []Figure {
-	var out []Figure
+// TargetStats returns the figures of every target, in configuration order.
+func (s *Service) TargetStats() []TargetStat {
+	s.figures.mu.Lock()
+	defer s.figures.mu.Unlock()
+	out := make([]TargetStat, len(s.Targets))
 	for i, t := range s.Targets {
 		name := t.Name()
-		out = append(out,
-			Figure{Name: fmt.Sprintf("backup_target%d_last_success_timestamp_seconds", i),
-				Help: "Time of the last verified backup copy on " + name + ".",
-				Value: func() float64 {
-					s.figures.mu.Lock()
-					defer s.figures.mu.Unlock()
-					if t := s.figures.lastSuccess[name]; !t.IsZero() {
-						return float64(t.Unix())
-					}
-					return 0
-				}},
-			Figure{Name: fmt.Sprintf("backup_target%d_failures_total", i), Counter: true,
-				Help: "Failed attempts to write a backup copy to " + name + ".",
-				Value: func() float64 {
-					s.figures.mu.Lock()
-					defer s.figures.mu.Unlock()
-					return float64(s.figures.failures[name])
-				}})
+		out[i] = TargetStat{Index: i, Name: name, LastSuccess: s.figures.lastSuccess[name], Failures: s.figures.failures[name]}
 	}
 	return out
 }

@@ -53,6 +53,9 @@ type Service struct {
 	// Stall is how long a target may go without moving a byte before its
 	// copy is given up as failed (default two minutes).
 	Stall time.Duration
+	// Ledger, when set, returns the tenant's erasure ledger (erasure
+	// ExportLedger) to copy to every target after each run (WriteLedger).
+	Ledger func(ctx context.Context, slug string) ([]byte, error)
 
 	sleep   func(context.Context, time.Duration) error
 	figures figures
@@ -153,6 +156,7 @@ func (s *Service) RunTenant(ctx context.Context, slug string) (Result, error) {
 	if err := s.recordEnd(book, &res); err != nil {
 		return res, err
 	}
+	s.writeLedger(book, slug)
 	for _, t := range s.Targets {
 		if err := s.Cleanup(ctx, t, slug); err != nil {
 			s.log().Warn("remove unfinished backups", "tenant", slug, "target", t.Name(), "err", err)

@@ -253,6 +253,9 @@ type finishStats struct {
 // commit marker.
 func (s *Service) finish(ctx context.Context, t blob.Store, m *Manifest, sealedManifest []byte) (finishStats, error) {
 	var st finishStats
+	if err := putFileIndex(ctx, t, m); err != nil {
+		return st, err
+	}
 	dir := filepath.Join(s.FilesDir, m.Tenant)
 	total := int64(0)
 	for _, p := range m.Parts {

@@ -9,6 +9,7 @@ import (
 
 	"strongroom"
 	"strongroom/backup"
+	"strongroom/erasure"
 	"strongroom/store"
 	"strongroom/tenancy"
 )
@@ -162,7 +163,7 @@ func size(n int64) string {
 
 // newBackupService assembles the backup service of an installation: what
 // a job handler calls (RunTenant, RunAll) and whose figures the metrics
-// show (backupGauges). The caller closes the targets with the func.
+// show (backupCollectors). The caller closes the targets with the func.
 func newBackupService(ctx context.Context, a *app, reg *tenancy.Registry, cfg StorageConfig, bc BackupConfig) (*backup.Service, func(), error) {
 	recipients, err := bc.recipients()
 	if err != nil {
@@ -173,7 +174,8 @@ func newBackupService(ctx context.Context, a *app, reg *tenancy.Registry, cfg St
 		return nil, nil, err
 	}
 	svc := &backup.Service{Registry: reg, Control: a.control, Targets: targets, Recipients: recipients,
-		FilesDir: cfg.files(), CheckpointDir: cfg.checkpoints(), TmpDir: cfg.DataDir, Log: a.log}
+		FilesDir: cfg.files(), CheckpointDir: cfg.checkpoints(), TmpDir: cfg.DataDir, Log: a.log,
+		Ledger: erasure.New(a.db, a.log).ExportLedger}
 	if err := svc.LoadFigures(ctx); err != nil {
 		closeTargets()
 		return nil, nil, err

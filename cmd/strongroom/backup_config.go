@@ -16,7 +16,6 @@ import (
 	"strongroom"
 	"strongroom/backup"
 	"strongroom/blob"
-	"strongroom/server"
 )
 
 // BackupConfig says where backups go and to whom they are encrypted.
@@ -92,14 +91,4 @@ func openTargets(ctx context.Context, urls []string) ([]blob.Store, func(), erro
 		out = append(out, t)
 	}
 	return out, closeAll, nil
-}
-
-// backupGauges are a backup service's figures for the metrics: the last
-// verified copy and the failed attempts of each target.
-func backupGauges(svc *backup.Service) []server.Gauge {
-	var out []server.Gauge
-	for _, f := range svc.Figures() {
-		out = append(out, server.Gauge{Name: f.Name, Help: f.Help, Counter: f.Counter, Value: f.Value})
-	}
-	return out
 }

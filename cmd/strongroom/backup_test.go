@@ -8,9 +8,6 @@ import (
 	"testing"
 
 	"filippo.io/age"
-
-	"strongroom/backup"
-	"strongroom/blob"
 )
 
 // The operator's path: back a tenant up to two targets, list the backups
@@ -65,16 +62,4 @@ func TestBackupAndRestoreCommands(t *testing.T) {
 	failCLI(t, `A tenant "acme" already exists`, append([]string{"restore", "acme", "--from", t2, "--backup-identity", idFile}, dst...)...)
 	failCLI(t, "no committed backup taken at or before", append([]string{"restore", "other", "--from", t1, "--backup-identity", idFile,
 		"--at", "2001-01-01"}, dst...)...)
-}
-
-func TestBackupGauges(t *testing.T) {
-	st, err := blob.Open(t.Context(), "file://"+t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	g := backupGauges(&backup.Service{Targets: []blob.Store{st}})
-	if len(g) != 2 || g[0].Name != "backup_target0_last_success_timestamp_seconds" || !g[1].Counter || g[0].Value() != 0 {
-		t.Fatalf("gauges: %+v", g)
-	}
 }

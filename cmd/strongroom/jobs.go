@@ -39,6 +39,7 @@ func (m *Main) newRunner() {
 		m.runner.Register(optimizeKind, m.optimizeJob, jobs.KindOptions{MaxAttempts: 2, Timeout: 10 * time.Minute})
 		m.runner.EachTenant(jobs.Schedule{Name: "optimize", Kind: optimizeKind, Every: tenancy.OptimizeEvery, Jitter: tenancy.OptimizeEvery})
 	}
+	m.registerBackupJobs()
 }
 
 // tenantJob gives fn the handle of the job's tenant, opened through the

@@ -13,6 +13,7 @@ import (
 	"strongroom"
 	"strongroom/backup"
 	"strongroom/blob"
+	"strongroom/erasure"
 	"strongroom/store"
 	"strongroom/store/sqlite"
 )
@@ -74,7 +75,8 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	p := newProgress(stderr)
 	r := &backup.Restorer{Tenants: a.tenants, Keeper: a.keeper, Identities: ids,
 		FilesDir: cfg.files(), CheckpointDir: cfg.checkpoints(), TmpDir: cfg.DataDir,
-		SchemaVersion: schema, Progress: p.report, Log: a.log}
+		SchemaVersion: schema, Progress: p.report, Log: a.log,
+		AfterLoad: backup.ReapplyLedger(erasure.New(a.db, a.log), target, ids)}
 	begin := time.Now()
 	out, err := r.Restore(store.WithTimeout(ctx, 0), target, opt)
 	p.finish()

@@ -54,6 +54,8 @@ type ServeConfig struct {
 	SignIn SignInConfig
 	// MaxUploadMiB is the largest upload limit a tenant may set, in MiB.
 	MaxUploadMiB int
+	// Backup says where, how often and how long backups are kept.
+	Backup BackupServeConfig
 }
 
 // Main is a running server: cmd/strongroom and end-to-end tests both use it.
@@ -71,6 +73,7 @@ type Main struct {
 	faults   *store.Faults
 	server   *server.Server
 	web      *web.Handler
+	backups  *backupJobs
 	cancel   context.CancelFunc
 	done     chan struct{}
 	// recovered is closed when the start-up recovery has finished.
@@ -97,6 +100,7 @@ func (m *Main) ParseFlags(args []string, stderr io.Writer) error {
 	durationFlag(fs, &c.BodyTimeout, "body-timeout", server.DefaultBodyTimeout, "time a request body may take to arrive; an upload gets it anew for every 64 KiB it delivers")
 	intFlag(fs, &c.MaxConnsPerAddr, "max-conns-per-addr", 256, "connections one client address may hold open (IPv6: one /64); trusted proxies are exempt; 0: no cap")
 	c.SignIn.register(fs)
+	c.Backup.register(fs)
 	intFlag(fs, &c.MaxUploadMiB, "max-upload-mib", int(documents.DefaultUploadCeiling>>20),
 		"largest upload limit, in MiB, a tenant's administrator may set (each tenant chooses its own below it; 100 MiB unless set)")
 	boolFlag(fs, &c.DemoEmpty, "demo-empty", "with --demo: create the demo tenant without sample cases and users")
@@ -157,6 +161,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := c.SignIn.check(); err != nil {
 		return err
 	}
+	m.Config.Backup = m.Config.Backup.withDefaults()
+	if err := m.Config.Backup.check(); err != nil {
+		return err
+	}
 	if c.MaxUploadMiB < 0 || int64(c.MaxUploadMiB) > documents.MaxUploadCeiling>>20 {
 		return strongroom.FieldError("max-upload-mib", "The upload ceiling must be between 1 and %d MiB (0: the default).", documents.MaxUploadCeiling>>20)
 	}
@@ -194,6 +202,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	m.web = handler
+	if err := m.openBackups(ctx); err != nil {
+		return err
+	}
 	// Soft-deleted records and documents go for good after 30 days, by an
 	// hourly job per tenant.
 	m.purger = cases.NewPurger(m.svc.Cases, m.activeTenants, m.registry.Get, time.Hour, m.Log)
@@ -210,8 +221,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		ACMEDomains: splitList(c.ACMEDomains), DataDir: filepath.Clean(dataDir),
 		TrustedProxies: proxies, MetricsAddr: c.MetricsAddr, Logger: m.Log,
 		BodyTimeout: c.BodyTimeout, MaxConnsPerAddr: c.MaxConnsPerAddr,
-		Ready:  m.ready,
-		Gauges: m.gauges(),
+		Ready:      m.ready,
+		Gauges:     m.gauges(),
+		Collectors: m.backupCollectors(),
+		Status:     m.statusPage(),
 	}, handler)
 	if err != nil {
 		return err
@@ -380,6 +393,9 @@ func (m *Main) Close(ctx context.Context) error {
 			m.Log.Warn("jobs still running at shutdown", "err", cerr)
 		}
 		cancel()
+	}
+	if m.backups != nil && m.backups.closeTargets != nil {
+		m.backups.closeTargets()
 	}
 	if m.registry != nil {
 		m.registry.Close()

@@ -15,7 +15,7 @@ import (
 
 // reportTimeout bounds recording a job's outcome, which happens even while
 // the runner closes.
-const reportTimeout = 10 * time.Second
+var reportTimeout = 10 * time.Second
 
 // start runs j in the background; the channel is closed when it is done.
 func (r *Runner) start(j Job) chan struct{} {
@@ -66,6 +66,12 @@ func (r *Runner) execute(ctx context.Context, ru *run, reg registered, timeout t
 	}
 	began := time.Now()
 	err = call(ctx, reg.handler, j)
+	// The outcome gets its own time, counted from now: a handler that ran
+	// longer than reportTimeout (a backup of an hour) must still be able to
+	// record that it succeeded, or it would be run again.
+	cancel()
+	report, cancel = context.WithTimeout(context.WithoutCancel(ctx), reportTimeout)
+	defer cancel()
 	r.mu.Lock()
 	lost := ru.lost
 	r.mu.Unlock()

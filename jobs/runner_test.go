@@ -333,3 +333,26 @@ func TestCloseDrainsAndHandsBack(t *testing.T) {
 		}
 	})
 }
+
+// TestLongJobRecordsItsSuccess: a handler that runs longer than the time
+// allowed to record an outcome still records that it succeeded, rather than
+// staying "running" until its lease runs out and being run again.
+func TestLongJobRecordsItsSuccess(t *testing.T) {
+	defer jobs.SetReportTimeout(200 * time.Millisecond)()
+	forEachEngine(t, func(t *testing.T, e *env) {
+		e.tenant(t, "acme", strongroom.TenantActive)
+		r, _ := e.runner(t, "r", func(r *jobs.Runner) {
+			r.Register("slow", func(ctx context.Context, j jobs.Job) error {
+				time.Sleep(600 * time.Millisecond)
+				return nil
+			}, jobs.KindOptions{})
+		})
+		e.enqueue(t, jobs.Job{Kind: "slow", Tenant: "acme"})
+		if n := runDue(t, r); n != 1 {
+			t.Fatalf("ran %d jobs", n)
+		}
+		if n := e.count(t, `SELECT COUNT(*) FROM jobs WHERE state = 'done'`); n != 1 {
+			t.Fatalf("the slow job is not recorded as done (%d done)", n)
+		}
+	})
+}

@@ -70,9 +70,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var err error
 	switch args[0] {
 	case "serve":
-		if err = refuseStandbyServe(ctx, args[1:]); err == nil {
-			err = runServe(ctx, args[1:], stdout, stderr)
-		}
+		err = runServe(ctx, args[1:], stdout, stderr)
 	case "tenant":
 		err = runTenant(ctx, args[1:], stdout, stderr)
 	case "key":

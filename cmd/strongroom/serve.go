@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"strongroom"
+	"strongroom/backup/standby"
 	"strongroom/cases"
 	"strongroom/documents"
 	"strongroom/erasure"
@@ -169,6 +170,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return strongroom.FieldError("max-upload-mib", "The upload ceiling must be between 1 and %d MiB (0: the default).", documents.MaxUploadCeiling>>20)
 	}
 	if m.app, err = openApp(ctx, c.Storage, m.Log); err != nil {
+		return err
+	}
+	// A warm standby serves nothing until it is promoted.
+	if err := standby.CheckServe(ctx, m.app.control); err != nil {
+		m.app.Close()
 		return err
 	}
 	if c.ThrottleBurst > 0 {

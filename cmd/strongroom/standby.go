@@ -15,15 +15,11 @@ import (
 	"strongroom/backup"
 	"strongroom/backup/standby"
 	"strongroom/blob"
+	"strongroom/erasure"
 	"strongroom/store"
 	"strongroom/store/sqlite"
 	"strongroom/tenancy"
 )
-
-// standbyAfterLoad, when set, returns the hook every standby restore from
-// target runs before the copy is accepted; it is to be the same hook
-// restore uses (re-applying the erasure ledger the target holds).
-var standbyAfterLoad func(a *app, target blob.Store) func(ctx context.Context, h *tenancy.Handle) error
 
 // standbyFlags are what the standby commands share.
 type standbyFlags struct {
@@ -125,8 +121,11 @@ func openStandby(ctx context.Context, f standbyFlags, log *slog.Logger) (*standb
 		return nil, nil, nil, nil, err
 	}
 	s.Identities = ids
-	if standbyAfterLoad != nil {
-		s.AfterLoad = func(t blob.Store) func(context.Context, *tenancy.Handle) error { return standbyAfterLoad(a, t) }
+	// Every standby copy re-applies the erasure ledger before it is
+	// accepted, exactly as restore does: an older backup never brings an
+	// erased person back, on the standby or after its promotion.
+	s.AfterLoad = func(t blob.Store) func(context.Context, *tenancy.Handle) error {
+		return backup.ReapplyLedger(erasure.New(a.db, a.log), t, ids)
 	}
 	return s, a, target, func() { a.Close(); target.Close() }, nil
 }

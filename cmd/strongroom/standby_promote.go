@@ -8,7 +8,6 @@ import (
 
 	"strongroom/backup/standby"
 	"strongroom/blob"
-	"strongroom/store"
 )
 
 func runStandbyPromote(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -68,25 +67,4 @@ func runStandbyPromote(ctx context.Context, args []string, stdout, stderr io.Wri
 	}
 	fmt.Fprintf(stdout, "Promoted in %s. Start \"strongroom serve\" on this data directory.\n", time.Since(begin).Round(time.Millisecond))
 	return nil
-}
-
-// refuseStandbyServe refuses "strongroom serve" on a standby that has not
-// been promoted. It reads serve's storage flags; a command line serve
-// itself would refuse is left for serve to report.
-func refuseStandbyServe(ctx context.Context, args []string) error {
-	m := &Main{}
-	if err := m.ParseFlags(args, io.Discard); err != nil {
-		return nil
-	}
-	e, err := newEngine(m.Config.Storage)
-	if err != nil {
-		return nil
-	}
-	defer e.Close()
-	db, err := e.OpenControl(ctx)
-	if err != nil {
-		return nil // serve reports it
-	}
-	defer db.Close()
-	return standby.CheckServe(ctx, store.NewControl(db))
 }

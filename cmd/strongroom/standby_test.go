@@ -160,9 +160,6 @@ func testStandbyFollowsAndPromotes(t *testing.T, pg bool) {
 	if err := m.ParseFlags(append([]string{"--addr", "127.0.0.1:0", "--http-addr", ""}, r.standby...), io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	if err := refuseStandbyServe(context.Background(), r.standby); err != nil {
-		t.Fatalf("serve refused after promotion: %v", err)
-	}
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}

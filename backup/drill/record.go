@@ -115,6 +115,8 @@ type Record struct {
 	Part       string
 	Error      string
 	Bytes      int64
+
+	id int64 // orders drills that started in the same microsecond
 }
 
 // LastBackup is the newest copy of a tenant's backup on one target, as
@@ -155,7 +157,7 @@ func (s *Service) Status(ctx context.Context, slug string) ([]TargetStatus, erro
 		if err != nil {
 			return nil, err
 		}
-		if failed != nil && (out[i].LastOK == nil || failed.Started.After(out[i].LastOK.Started)) {
+		if failed != nil && (out[i].LastOK == nil || newer(failed, out[i].LastOK)) {
 			out[i].LastFailed = failed
 		}
 	}
@@ -186,10 +188,10 @@ func (s *Service) lastDrill(ctx context.Context, slug, target, result string) (*
 	var r Record
 	var backupTime, started string
 	var ms int64
-	err := s.Control.DB().QueryRowContext(ctx, `SELECT target, backup_id, backup_time, started_at, duration_ms, part, error, bytes
+	err := s.Control.DB().QueryRowContext(ctx, `SELECT id, target, backup_id, backup_time, started_at, duration_ms, part, error, bytes
 		FROM restore_drills WHERE tenant_slug = ? AND target = ? AND result = ?
 		ORDER BY started_at DESC, id DESC LIMIT 1`, slug, target, result).
-		Scan(&r.Target, &r.BackupID, &backupTime, &started, &ms, &r.Part, &r.Error, &r.Bytes)
+		Scan(&r.id, &r.Target, &r.BackupID, &backupTime, &started, &ms, &r.Part, &r.Error, &r.Bytes)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	} else if err != nil {
@@ -202,4 +204,8 @@ func (s *Service) lastDrill(ctx context.Context, slug, target, result string) (*
 		r.BackupTime, _ = store.ParseTime(backupTime)
 	}
 	return &r, nil
+}
+
+func newer(a, b *Record) bool {
+	return a.Started.After(b.Started) || a.Started.Equal(b.Started) && a.id > b.id
 }

@@ -191,7 +191,7 @@ func (s *Service) drill(ctx context.Context, t blob.Store, d *Drill) (err error)
 	if len(entries) == 0 {
 		return strongroom.Errorf(strongroom.ENOTFOUND, "%s holds no backup of tenant %q.", t.Name(), d.Tenant)
 	}
-	newest := entries[len(entries)-1]
+	newest := newestEntry(entries)
 	d.BackupID, d.BackupTime, d.Bytes = newest.ID, newest.Time, newest.Size
 	s.removeStale()
 	if err := os.MkdirAll(s.ScratchDir, 0o700); err != nil {
@@ -208,6 +208,19 @@ func (s *Service) drill(ctx context.Context, t blob.Store, d *Drill) (err error)
 		}
 	}()
 	return s.restore(ctx, t, dir, newest.ID, d.Tenant)
+}
+
+// newestEntry is the backup taken last. Not simply the last listed: ids
+// sort by the second they were taken in, then by random bits, so two
+// backups of one second may be listed in either order.
+func newestEntry(entries []backup.Entry) backup.Entry {
+	newest := entries[0]
+	for _, e := range entries[1:] {
+		if e.Time.After(newest.Time) || e.Time.Equal(newest.Time) && e.ID > newest.ID {
+			newest = e
+		}
+	}
+	return newest
 }
 
 // restore runs the real Restorer against a control plane and engine of
@@ -283,7 +296,9 @@ func failingPart(msg, id, slug string) string {
 	case strings.HasPrefix(msg, "Backup "+id+" of "+slug+": "):
 		rest := strings.TrimPrefix(msg, "Backup "+id+" of "+slug+": ")
 		if i := strings.Index(rest, ": "); i > 0 {
-			return rest[:i]
+			// "data part (tenants/…/data.sr.age)": the key is in the message.
+			part, _, _ := strings.Cut(rest[:i], " (")
+			return part
 		}
 	case strings.Contains(msg, "the manifest"), strings.Contains(msg, "manifest"):
 		return "manifest"

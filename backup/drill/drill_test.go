@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"strongroom"
+	"strongroom/backup"
 	"strongroom/store"
 	"strongroom/store/storetest"
 )
@@ -76,9 +77,9 @@ func TestDrillCorruptBackup(t *testing.T) {
 		before := w.liveState()
 		d, err := w.drills.Run(ctx, "firm")
 		if err == nil || d.OK {
-			t.Fatalf("drill of a corrupted backup passed: %+v", d)
+			t.Fatalf("drill of a corrupted backup passed: %+v\n%s", d, w.log)
 		}
-		if d.BackupID != bad.ID || !strings.HasPrefix(d.Part, "data part") || !strings.Contains(d.Error, "hash") {
+		if d.BackupID != bad.ID || d.Part != "data part" || !strings.Contains(d.Error, "hash") {
 			t.Fatalf("drill %+v", d)
 		}
 		if strings.Contains(err.Error(), "cause") || strings.Contains(d.Error, w.dirs[0]+"/") {
@@ -228,5 +229,18 @@ func (f filterFailed) Collect(ch chan<- prometheus.Metric) {
 		if m.Desc() == failedDesc {
 			ch <- m
 		}
+	}
+}
+
+// TestNewestEntry: of two backups taken in one second, the later one is
+// drilled, whichever its random id bits make it listed first.
+func TestNewestEntry(t *testing.T) {
+	at := time.Date(2026, 3, 1, 3, 0, 0, 0, time.UTC)
+	entries := []backup.Entry{
+		{ID: "20260301T030000Z-00000001", Time: at.Add(800 * time.Millisecond)},
+		{ID: "20260301T030000Z-ffffffff", Time: at.Add(100 * time.Millisecond)},
+	}
+	if got := newestEntry(entries); got.ID != entries[0].ID {
+		t.Fatalf("newest %s", got.ID)
 	}
 }

@@ -133,6 +133,9 @@ func (s *Service) RunTarget(ctx context.Context, slug string, i int) (Drill, err
 	if err := s.checkTenant(ctx, slug); err != nil {
 		return Drill{}, err
 	}
+	if len(s.Identities) == 0 {
+		return Drill{}, strongroom.FieldError("backup-identity", "Restore drills need the age identity that opens the backups (--backup-identity).")
+	}
 	t := s.Targets[i]
 	d := Drill{Tenant: slug, Target: t.Name(), Started: s.now()}
 	err := s.drill(ctx, t, &d)

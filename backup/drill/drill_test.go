@@ -2,6 +2,7 @@ package drill
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -163,6 +164,16 @@ func TestDrillTargetsInTurn(t *testing.T) {
 	}
 	if _, err := w.drills.RunTarget(ctx, "firm", 2); strongroom.ErrorCode(err) != strongroom.EINVALID {
 		t.Errorf("a third target: %v", err)
+	}
+	// Without the backup identity nothing is drilled, nor recorded.
+	w.drills.Identities = nil
+	var e *strongroom.Error
+	if _, err := w.drills.Run(ctx, "firm"); !errors.As(err, &e) || e.Field != "backup-identity" {
+		t.Errorf("drill without the identity: %v", err)
+	}
+	var n int
+	if err := w.control.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM restore_drills`).Scan(&n); err != nil || n != 3 {
+		t.Errorf("drills recorded: %d %v", n, err)
 	}
 }
 

@@ -8,6 +8,8 @@ import (
 	"os"
 	"time"
 
+	"filippo.io/age"
+
 	"strongroom"
 	"strongroom/backup"
 	"strongroom/backup/drill"
@@ -44,13 +46,14 @@ func (c *DrillConfig) register(fs *flag.FlagSet) {
 // newDrillService assembles the restore drills of an installation over the
 // backup targets already opened (the backup service's): what the drill job
 // runs and what the Backups page and API read (web.Services.Backups).
+// Without --backup-identity it still reads and shows; drills are refused.
 func newDrillService(ctx context.Context, a *app, reg *tenancy.Registry, cfg StorageConfig, targets []blob.Store, dc DrillConfig) (*drill.Service, error) {
-	if dc.Identity == "" {
-		return nil, strongroom.FieldError("backup-identity", "Name the age identity file that opens the backups (--backup-identity FILE): restore drills need it.")
-	}
-	ids, err := backup.LoadIdentities(dc.Identity)
-	if err != nil {
-		return nil, err
+	var ids []age.Identity
+	if dc.Identity != "" {
+		var err error
+		if ids, err = backup.LoadIdentities(dc.Identity); err != nil {
+			return nil, err
+		}
 	}
 	schema, err := tenantSchemaVersion(ctx)
 	if err != nil {
@@ -70,7 +73,10 @@ func newDrillService(ctx context.Context, a *app, reg *tenancy.Registry, cfg Sto
 func (m *Main) registerDrills(d *drill.Service, dc DrillConfig) {
 	m.runner.Register(drillKind, drillJob(d), jobs.KindOptions{MaxAttempts: 3, Timeout: 2 * time.Hour,
 		Backoff: 5 * time.Minute, MaxBackoff: time.Hour})
-	if dc.Every > 0 {
+	switch {
+	case dc.Identity == "":
+		m.Log.Warn("restore drills are off: no --backup-identity to open the backups with")
+	case dc.Every > 0:
 		m.runner.EachTenant(jobs.Schedule{Name: "drill", Kind: drillKind, Every: dc.Every, Jitter: dc.Every})
 	}
 }
@@ -131,6 +137,9 @@ func backupDrill(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	reg := tenancy.NewRegistry(a.engine, a.control, a.keeper, log, time.Minute, cfg.checkpoints())
 	defer reg.Close()
+	if dc.Identity == "" {
+		return strongroom.FieldError("backup-identity", "Name the age identity file that opens the backups (--backup-identity FILE): restore drills need it.")
+	}
 	d, err := newDrillService(ctx, a, reg, cfg, targets, dc)
 	if err != nil {
 		return err

@@ -17,6 +17,7 @@ import (
 	"strongroom/backup/drill"
 	"strongroom/blob"
 	"strongroom/blob/blobtest"
+	"strongroom/jobs"
 	"strongroom/server"
 	"strongroom/store"
 	"strongroom/web"
@@ -238,4 +239,26 @@ func TestBackupsOverHTTPS(t *testing.T) {
 			t.Error("the Backups page has inline style or script")
 		}
 	})
+}
+
+// TestDrillJob: the job drills the target whose turn it is; a drill that
+// fails on what the backup holds, and a tenant that is not there, fail the
+// job for good rather than retrying.
+func TestDrillJob(t *testing.T) {
+	m, _, _ := startServer(t, func(c *ServeConfig) { c.Demo = true })
+	w := newDrillWorld(t, m)
+	run := drillJob(w.drills)
+	ctx := context.Background()
+	if err := run(ctx, jobs.Job{Kind: drillKind, Tenant: "demo"}); err != nil {
+		t.Fatalf("drill of target 0: %v", err)
+	}
+	err := run(ctx, jobs.Job{Kind: drillKind, Tenant: "demo"})
+	if !jobs.IsPermanent(err) || !strings.Contains(err.Error(), "hash mismatch") {
+		t.Fatalf("drill of the damaged backup on target 1: %v", err)
+	}
+	for _, slug := range []string{"", "ghost"} {
+		if err := run(ctx, jobs.Job{Kind: drillKind, Tenant: slug}); !jobs.IsPermanent(err) {
+			t.Errorf("job for %q: %v", slug, err)
+		}
+	}
 }

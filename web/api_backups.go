@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"strongroom"
 	"strongroom/backup/drill"
 	"strongroom/identity"
 	"strongroom/tenancy"
@@ -29,7 +28,7 @@ func (h *Handler) backupStatus(r *http.Request, t *tenancy.Handle, p *identity.P
 		return nil, err
 	}
 	if h.svc.Backups == nil {
-		return nil, strongroom.Errorf(strongroom.EUNAVAILABLE, "Backups are not configured on this server.")
+		return nil, nil // a server with no backup target: nothing to show
 	}
 	st, err := h.svc.Backups.Status(r.Context(), t.Tenant.Slug)
 	for i := range st {

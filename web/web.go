@@ -75,8 +75,8 @@ type Services struct {
 	Reports   *reports.Service
 	Home      *home.Service // nil: home.New()
 	Erasure   *erasure.Service
-	// Backups reads the tenant's backups and restore drills (nil: the
-	// Backups page and API answer that backups are not configured).
+	// Backups reads the tenant's backups and restore drills (nil: a
+	// server without backup targets, whose Backups page lists none).
 	Backups BackupStatus
 }
 

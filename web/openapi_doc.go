@@ -74,6 +74,7 @@ func apiDocument() *openAPIDoc {
 	d.signInOps()
 	d.adminOps()
 	d.erasureOps()
+	d.backupOps()
 	d.caseOps()
 	for _, r := range recordDocs {
 		d.recordOps(r)

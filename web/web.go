@@ -75,6 +75,9 @@ type Services struct {
 	Reports   *reports.Service
 	Home      *home.Service // nil: home.New()
 	Erasure   *erasure.Service
+	// Backups reads the tenant's backups and restore drills (nil: a
+	// server without backup targets, whose Backups page lists none).
+	Backups BackupStatus
 }
 
 // New parses the templates (failing fast on a broken one) and builds routes.
@@ -138,6 +141,7 @@ func (h *Handler) routes() {
 	h.mux.Handle("GET /api/v1/t/{slug}/status", h.page(h.withTenant(h.apiStatus)))
 	h.apiRoutes()
 	h.erasureRoutes()
+	h.backupRoutes()
 	h.referenceRoutes()
 	h.mux.Handle("/", h.page(func(w http.ResponseWriter, r *http.Request) error {
 		return strongroom.Errorf(strongroom.ENOTFOUND, "Page not found.")

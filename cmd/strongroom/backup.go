@@ -16,7 +16,7 @@ import (
 
 func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, "strongroom backup: say run or list\n")
+		fmt.Fprint(stderr, "strongroom backup: say run, list or drill\n")
 		return errUsage
 	}
 	switch args[0] {
@@ -24,6 +24,8 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return backupRun(ctx, args[1:], stdout, stderr)
 	case "list":
 		return backupList(ctx, args[1:], stdout, stderr)
+	case "drill":
+		return backupDrill(ctx, args[1:], stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "strongroom backup: unknown subcommand %q\n", args[0])
 	return errUsage

@@ -32,6 +32,7 @@ Usage:
   strongroom jobs list|schedules [--tenant SLUG]  show recent background jobs, or each schedule's last run
   strongroom backup run SLUG|--all          back tenants up to every --backup-target
   strongroom backup list SLUG               list a tenant's backups as the targets hold them
+  strongroom backup drill SLUG [--target URL]  restore the newest backup into a scratch location and check it
   strongroom restore SLUG --from URL        restore a tenant from a backup target
   strongroom standby --from URL             keep a warm standby of every tenant on a target (serves nothing)
   strongroom standby promote                stop the standby, catch up and make it the primary

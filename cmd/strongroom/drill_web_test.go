@@ -73,16 +73,16 @@ func newDrillWorld(t *testing.T, m *Main) *drillWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	damage(t, w.targets[1], "tenants/demo/backups/"+res.ID+"/data.sr.age")
+	damageStored(t, w.targets[1], "tenants/demo/backups/"+res.ID+"/data.sr.age")
 	if w.failed, err = w.drills.RunTarget(ctx, "demo", 1); err == nil {
 		t.Fatal("a drill of a damaged backup passed")
 	}
-	w.url = serveWithBackups(t, m, w.drills)
+	w.url = serveDrillStatus(t, m, w.drills)
 	return w
 }
 
 // damage flips a byte in the middle of an object.
-func damage(t *testing.T, st blob.Store, key string) {
+func damageStored(t *testing.T, st blob.Store, key string) {
 	t.Helper()
 	ctx := context.Background()
 	r, err := st.Get(ctx, key)
@@ -100,9 +100,9 @@ func damage(t *testing.T, st blob.Store, key string) {
 	}
 }
 
-// serveWithBackups serves m's routes, with b as their Backups reader, over
+// serveDrillStatus serves m's routes, with b as their Backups reader, over
 // HTTPS with m's certificate, and returns the address.
-func serveWithBackups(t *testing.T, m *Main, b web.BackupStatus) string {
+func serveDrillStatus(t *testing.T, m *Main, b web.BackupStatus) string {
 	t.Helper()
 	svc := m.svc
 	svc.Backups = b

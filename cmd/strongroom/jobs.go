@@ -40,6 +40,9 @@ func (m *Main) newRunner() {
 		m.runner.EachTenant(jobs.Schedule{Name: "optimize", Kind: optimizeKind, Every: tenancy.OptimizeEvery, Jitter: tenancy.OptimizeEvery})
 	}
 	m.registerBackupJobs()
+	if m.drills != nil {
+		m.registerDrills(m.drills, m.Config.Drill)
+	}
 }
 
 // tenantJob gives fn the handle of the job's tenant, opened through the

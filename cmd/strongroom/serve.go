@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"strongroom"
+	"strongroom/backup/drill"
 	"strongroom/backup/standby"
 	"strongroom/cases"
 	"strongroom/documents"
@@ -57,6 +58,9 @@ type ServeConfig struct {
 	MaxUploadMiB int
 	// Backup says where, how often and how long backups are kept.
 	Backup BackupServeConfig
+	// Drill says how often each tenant's newest backup is restored into a
+	// scratch location, and with which identity.
+	Drill DrillConfig
 }
 
 // Main is a running server: cmd/strongroom and end-to-end tests both use it.
@@ -75,6 +79,7 @@ type Main struct {
 	server   *server.Server
 	web      *web.Handler
 	backups  *backupJobs
+	drills   *drill.Service // nil without backup targets
 	cancel   context.CancelFunc
 	done     chan struct{}
 	// recovered is closed when the start-up recovery has finished.
@@ -102,6 +107,7 @@ func (m *Main) ParseFlags(args []string, stderr io.Writer) error {
 	intFlag(fs, &c.MaxConnsPerAddr, "max-conns-per-addr", 256, "connections one client address may hold open (IPv6: one /64); trusted proxies are exempt; 0: no cap")
 	c.SignIn.register(fs)
 	c.Backup.register(fs)
+	c.Drill.register(fs)
 	intFlag(fs, &c.MaxUploadMiB, "max-upload-mib", int(documents.DefaultUploadCeiling>>20),
 		"largest upload limit, in MiB, a tenant's administrator may set (each tenant chooses its own below it; 100 MiB unless set)")
 	boolFlag(fs, &c.DemoEmpty, "demo-empty", "with --demo: create the demo tenant without sample cases and users")
@@ -203,14 +209,17 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.svc = m.services()
 	m.svc.Documents.UploadCeiling = int64(c.MaxUploadMiB) << 20
 	m.faults = store.NewFaults(m.Log, c.Storage.DataDir, c.Storage.files(), c.Storage.checkpoints())
+	if err := m.openBackups(ctx); err != nil {
+		return err
+	}
+	if err := m.openDrills(ctx); err != nil {
+		return err
+	}
 	handler, err := web.New(m.registry, m.svc, m.Log, web.Config{HostSuffix: c.TenantHostSuffix, Faults: m.faults, BodyTimeout: c.BodyTimeout})
 	if err != nil {
 		return err
 	}
 	m.web = handler
-	if err := m.openBackups(ctx); err != nil {
-		return err
-	}
 	// Soft-deleted records and documents go for good after 30 days, by an
 	// hourly job per tenant.
 	m.purger = cases.NewPurger(m.svc.Cases, m.activeTenants, m.registry.Get, time.Hour, m.Log)
@@ -229,7 +238,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		BodyTimeout: c.BodyTimeout, MaxConnsPerAddr: c.MaxConnsPerAddr,
 		Ready:      m.ready,
 		Gauges:     m.gauges(),
-		Collectors: m.backupCollectors(),
+		Collectors: append(m.backupCollectors(), m.drillCollectors()...),
 		Status:     m.statusPage(),
 	}, handler)
 	if err != nil {

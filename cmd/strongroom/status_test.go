@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -230,4 +231,46 @@ func value(m *dto.Metric) float64 {
 		return m.Gauge.GetValue()
 	}
 	return m.Counter.GetValue()
+}
+
+// serve with backup targets and the backup identity drills every tenant on
+// a schedule of its own; without the identity it makes no drill schedule.
+func TestServeSchedulesDrills(t *testing.T) {
+	for _, withIdentity := range []bool{true, false} {
+		t.Run(fmt.Sprint("identity=", withIdentity), func(t *testing.T) {
+			s := storage(t)
+			mustCLI(t, append([]string{"tenant", "create", "firm"}, s...)...)
+			id, _ := age.GenerateX25519Identity()
+			idFile := filepath.Join(t.TempDir(), "backup.key")
+			if err := os.WriteFile(idFile, []byte(id.String()+"\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			m := &Main{Stdout: io.Discard, Log: slog.New(slog.DiscardHandler), Config: ServeConfig{
+				Addr: "127.0.0.1:0", HTTPAddr: "", IdleClose: time.Minute,
+				Storage: StorageConfig{DataDir: s[1], MasterKeyFile: s[3]},
+				Backup: BackupServeConfig{BackupConfig: BackupConfig{Targets: targetList{"file://" + t.TempDir()},
+					Recipients: targetList{id.Recipient().String()}}},
+				Drill: DrillConfig{Every: DefaultDrillEvery, SlowAfter: time.Minute},
+			}}
+			m.Config.Backup = m.Config.Backup.withDefaults()
+			if withIdentity {
+				m.Config.Drill.Identity = idFile
+			}
+			if err := m.Run(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { m.Close(context.Background()) })
+			<-m.recovered
+			if _, err := m.runner.RunDue(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			got := scheduleNames(t, m, "firm")
+			if !strings.Contains(got, "backup/firm") || strings.Contains(got, "drill/firm") != withIdentity {
+				t.Fatalf("schedules with identity %v: %q", withIdentity, got)
+			}
+			if m.svc.Backups == nil {
+				t.Fatal("the Backups page has nothing to read")
+			}
+		})
+	}
 }

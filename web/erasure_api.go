@@ -32,16 +32,23 @@ func pathSubject(r *http.Request) (erasure.Subject, error) {
 	return s, nil
 }
 
-func (h *Handler) apiSubjectExport(w http.ResponseWriter, r *http.Request, t *tenancy.Handle, p *identity.Principal) error {
+// subjectExport is the subject access export of the person the path
+// names, for the API and the page alike.
+func (h *Handler) subjectExport(r *http.Request, t *tenancy.Handle, p *identity.Principal) (erasure.Subject, *erasure.Export, error) {
 	svc, err := h.erasureService()
 	if err != nil {
-		return err
+		return erasure.Subject{}, nil, err
 	}
 	subj, err := pathSubject(r)
 	if err != nil {
-		return err
+		return erasure.Subject{}, nil, err
 	}
 	x, err := svc.Export(r.Context(), t, p, subj)
+	return subj, x, err
+}
+
+func (h *Handler) apiSubjectExport(w http.ResponseWriter, r *http.Request, t *tenancy.Handle, p *identity.Principal) error {
+	_, x, err := h.subjectExport(r, t, p)
 	if err != nil {
 		return err
 	}

@@ -83,15 +83,7 @@ func (h *Handler) personalDataPage(w http.ResponseWriter, r *http.Request, t *te
 }
 
 func (h *Handler) personalDataExport(w http.ResponseWriter, r *http.Request, t *tenancy.Handle, p *identity.Principal) error {
-	svc, err := h.erasureService()
-	if err != nil {
-		return err
-	}
-	subj, err := pathSubject(r)
-	if err != nil {
-		return err
-	}
-	x, err := svc.Export(r.Context(), t, p, subj)
+	subj, x, err := h.subjectExport(r, t, p)
 	if err != nil {
 		return err
 	}

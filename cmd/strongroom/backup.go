@@ -120,11 +120,7 @@ func backupList(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := strongroom.ValidateSlug(rest[0]); err != nil {
 		return err
 	}
-	urls := []string(bc.Targets)
-	if target != "" {
-		urls = []string{target}
-	}
-	targets, closeTargets, err := openTargets(ctx, urls)
+	targets, closeTargets, err := openTargets(ctx, oneOrAll(bc.Targets, target))
 	if err != nil {
 		return err
 	}

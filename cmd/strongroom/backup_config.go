@@ -69,6 +69,15 @@ func (c BackupConfig) recipients() ([]age.Recipient, error) {
 }
 
 // openTargets opens the targets named, closing them all on a failure.
+// oneOrAll is the one target a --target flag names, or else every
+// configured one.
+func oneOrAll(all targetList, one string) []string {
+	if one != "" {
+		return []string{one}
+	}
+	return []string(all)
+}
+
 func openTargets(ctx context.Context, urls []string) ([]blob.Store, func(), error) {
 	if len(urls) == 0 {
 		return nil, nil, strongroom.FieldError("backup-target", "Name at least one backup target (--backup-target URL).")

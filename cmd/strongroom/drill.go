@@ -117,11 +117,7 @@ func backupDrill(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := strongroom.ValidateSlug(rest[0]); err != nil {
 		return err
 	}
-	urls := []string(bc.Targets)
-	if target != "" {
-		urls = []string{target}
-	}
-	targets, closeTargets, err := openTargets(ctx, urls)
+	targets, closeTargets, err := openTargets(ctx, oneOrAll(bc.Targets, target))
 	if err != nil {
 		return err
 	}

@@ -59,13 +59,16 @@ func ValidateSlug(slug string) error {
 	return nil
 }
 
+// MaxDisplayNameLength bounds a tenant's display name, in characters.
+const MaxDisplayNameLength = 200
+
 // ValidateDisplayName checks a tenant's display name.
 func ValidateDisplayName(name string) error {
 	switch {
 	case name == "":
 		return FieldError("display_name", "A display name is required.")
-	case len([]rune(name)) > 200:
-		return FieldError("display_name", "A display name may be at most 200 characters long.")
+	case len([]rune(name)) > MaxDisplayNameLength:
+		return FieldError("display_name", "A display name may be at most %d characters long.", MaxDisplayNameLength)
 	}
 	for _, r := range name {
 		if r < 0x20 || r == 0x7f {

@@ -177,7 +177,7 @@ func (l *Log) personalAAD(seq int64, what string) []byte {
 }
 
 func (l *Log) subjectAAD(subjectID string) []byte {
-	return []byte("strongroom audit subject key " + l.slug + "\n" + subjectID)
+	return []byte("strongroom audit subject key " + l.sealedAs + "\n" + subjectID)
 }
 
 // subjectKey returns the key of subjectID, creating it in tx if needed.

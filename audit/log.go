@@ -44,7 +44,8 @@ import (
 type Log struct {
 	db       *store.DB
 	slug     string
-	origin   string // names the log in checkpoints: "strongroom/tenant/SLUG"
+	sealedAs string // the slug its keys and values are bound to (see OpenAs)
+	origin   string // names the log in checkpoints: "strongroom/tenant/SEALED-AS"
 	dataKey  []byte
 	nameKey  []byte // HMAC key for unknown user names, derived from dataKey
 	dir      string // checkpoint files outside the database
@@ -67,8 +68,20 @@ func Origin(slug string) string { return "strongroom/tenant/" + slug }
 // where checkpoint files are written, outside the database (for example
 // DATA/checkpoints/SLUG); it is created with mode 0700.
 func Open(ctx context.Context, db *store.DB, slug string, dataKey []byte, checkpointDir string) (*Log, error) {
+	return OpenAs(ctx, db, slug, slug, dataKey, checkpointDir)
+}
+
+// OpenAs is Open for a tenant whose log was begun by the tenant sealedAs: a
+// copy restored beside its original under the slug slug. Its signing key,
+// subject keys and sealed values are bound to sealedAs and its checkpoints
+// carry sealedAs's origin, so that the copy's trail up to the restore is
+// the original's, verifiable with the original's verifier key.
+func OpenAs(ctx context.Context, db *store.DB, slug, sealedAs string, dataKey []byte, checkpointDir string) (*Log, error) {
 	if !slugPattern.MatchString(slug) {
 		return nil, strongroom.FieldError("slug", "Tenant slug %q is not valid for an audit log.", slug)
+	}
+	if !slugPattern.MatchString(sealedAs) {
+		return nil, strongroom.Errorf(strongroom.EINTERNAL, "audit log of %s: the sealing name %q is not a slug", slug, sealedAs)
 	}
 	if len(dataKey) != keys.DataKeySize {
 		return nil, strongroom.Errorf(strongroom.EINTERNAL, "audit log of %s: data key has the wrong size", slug)
@@ -85,7 +98,7 @@ func Open(ctx context.Context, db *store.DB, slug string, dataKey []byte, checkp
 	}
 	hasher := rfc6962.DefaultHasher
 	l := &Log{
-		db: db, slug: slug, origin: Origin(slug),
+		db: db, slug: slug, sealedAs: sealedAs, origin: Origin(sealedAs),
 		dataKey: append([]byte(nil), dataKey...), nameKey: nameKey,
 		dir: checkpointDir, now: time.Now, hasher: hasher,
 		rf: &compactFactory,
@@ -103,7 +116,7 @@ func Open(ctx context.Context, db *store.DB, slug string, dataKey []byte, checkp
 // nodes opening the log at once both insert; the second insert is ignored
 // and both read back the same key.
 func (l *Log) loadSigner(ctx context.Context) error {
-	aad := []byte("strongroom audit signer " + l.slug)
+	aad := signerAAD(l.sealedAs)
 	var sealed []byte
 	var vkey string
 	err := l.db.QueryRowContext(ctx, `SELECT sealed_key, verifier_key FROM audit_signer WHERE id = 1`).Scan(&sealed, &vkey)
@@ -173,6 +186,10 @@ func (l *Log) VerifierKey(ctx context.Context) (string, error) { return l.vkey, 
 
 // Origin returns the origin line of this log's checkpoints.
 func (l *Log) Origin() string { return l.origin }
+
+// SealedAs returns the slug the log's keys and values are bound to: the
+// tenant's own, or its original's for a copy restored under another slug.
+func (l *Log) SealedAs() string { return l.sealedAs }
 
 // HashName returns the keyed hash (HMAC-SHA256, hex) of a user name, after
 // trimming and lower-casing it. It lets an administrator see that the same

@@ -84,39 +84,51 @@ func ReadLedger(ctx context.Context, t blob.Store, slug string, identities []age
 	return b, nil
 }
 
-// ReapplyLedger is a Restorer's AfterLoad: the erasures of the tenant are
-// erased again before it goes live, from the control database's ledger
-// when it knows the tenant's, else from the target's copy; on a fresh
-// server that copy is imported, so that later restores know it too. With
-// no target (t nil) only the control database's ledger is applied.
-func ReapplyLedger(es *erasure.Service, t blob.Store, ids []age.Identity) func(ctx context.Context, h *tenancy.Handle) error {
-	return func(ctx context.Context, h *tenancy.Handle) error {
-		slug := h.Tenant.Slug
-		entries, err := es.Ledger(ctx, slug)
+// ReapplyLedger is a Restorer's AfterLoad: the erasures of the tenant the
+// backup is of (from) are erased again before it goes live, from the
+// control database's ledger when it knows that tenant's, else from the
+// target's copy; on a fresh server that copy is imported, so that later
+// restores know it too. With no target (t nil) only the control database's
+// ledger is applied. A copy restored under another slug gets the
+// original's erasures, and they become its own ledger's: the copy holds
+// the same people.
+func ReapplyLedger(es *erasure.Service, t blob.Store, ids []age.Identity) func(ctx context.Context, h *tenancy.Handle, from string) error {
+	return func(ctx context.Context, h *tenancy.Handle, from string) error {
+		entries, err := es.Ledger(ctx, from)
 		if err != nil {
 			return err
 		}
-		if len(entries) == 0 {
-			if t == nil { // a drill: the live ledger is the only one asked
-				return nil
-			}
-			b, err := ReadLedger(ctx, t, slug, ids)
+		imported := false
+		if len(entries) == 0 && t != nil { // t nil: a drill asks the live ledger only
+			b, err := ReadLedger(ctx, t, from, ids)
 			switch {
 			case strongroom.ErrorCode(err) == strongroom.ENOTFOUND:
-				return nil
 			case err != nil:
 				return err
+			default:
+				if entries, err = erasure.ParseLedger(bytes.NewReader(b)); err != nil {
+					return err
+				}
+				imported = true
 			}
-			if entries, err = erasure.ParseLedger(bytes.NewReader(b)); err != nil {
-				return err
+		}
+		if len(entries) == 0 {
+			return nil
+		}
+		for i, e := range entries {
+			if e.Tenant != from {
+				return strongroom.FieldError("ledger", "The erasure ledger of %s holds an entry of another tenant (%s).", from, e.Tenant)
 			}
-			// Reapply refuses entries of another tenant: only then is
-			// the copy imported.
-			if err := erasure.Reapply(ctx, h, entries); err != nil {
-				return err
-			}
+			entries[i].Tenant = h.Tenant.Slug
+		}
+		if err := erasure.Reapply(ctx, h, entries); err != nil {
+			return err
+		}
+		if imported || from != h.Tenant.Slug {
+			// Only once Reapply accepted them: a copy's own ledger, or a
+			// fresh server's.
 			return es.Import(ctx, entries)
 		}
-		return erasure.Reapply(ctx, h, entries)
+		return nil
 	}
 }

@@ -43,8 +43,20 @@ type Manifest struct {
 	// either.
 	SealedSigner []byte `json:"sealed_signer"`
 	VerifierKey  string `json:"verifier_key"`
-	Parts        []Part `json:"parts"`
-	Files        []File `json:"files"`
+	// SealedAs names the tenant whose slug the signing key and every
+	// sealed value are bound to, when it is not Tenant: a copy restored
+	// beside its original under another slug (tenancy.Handle.SealedAs).
+	SealedAs string `json:"sealed_as,omitempty"`
+	Parts    []Part `json:"parts"`
+	Files    []File `json:"files"`
+}
+
+// sealedAs returns the slug the backup's sealed values are bound to.
+func (m *Manifest) sealedAs() string {
+	if m.SealedAs != "" {
+		return m.SealedAs
+	}
+	return m.Tenant
 }
 
 // Count is the number of rows of a table in the snapshot.

@@ -75,7 +75,7 @@ func TestRestoreRefusesSpoiledBackups(t *testing.T) {
 			f.r.create = fullDisk(3000)
 		}, "the disk is full", strongroom.ESTORAGE},
 		{"a failing hook after the load", func(t *testing.T, f *refuseFixture) {
-			f.r.AfterLoad = func(ctx context.Context, h *tenancy.Handle) error {
+			f.r.AfterLoad = func(ctx context.Context, h *tenancy.Handle, _ string) error {
 				return strongroom.Errorf(strongroom.EUNAVAILABLE, "The erasure ledger is unavailable.")
 			}
 		}, "erasure ledger", strongroom.EUNAVAILABLE},

@@ -39,7 +39,9 @@ type Restorer struct {
 	// AfterLoad runs on the loaded tenant before it goes live, after its
 	// rows were counted against the manifest: erasures recorded since the
 	// backup are re-applied there. A failure undoes the restore.
-	AfterLoad func(ctx context.Context, h *tenancy.Handle) error
+	// from is the tenant the backup is of: h's own slug, or the original's
+	// when h is a copy restored under another slug.
+	AfterLoad func(ctx context.Context, h *tenancy.Handle, from string) error
 	// Progress, when set, hears how far each stage is (bytes or items).
 	Progress func(stage string, done, total int64)
 	Log      *slog.Logger
@@ -54,6 +56,19 @@ type RestoreOptions struct {
 	Slug     string
 	BackupID string
 	At       time.Time
+	// As restores the tenant beside its original under this slug (empty:
+	// under its own). The copy keeps sealing as the original (see
+	// tenancy.Handle.SealedAs); DisplayName, when set, names it.
+	As          string
+	DisplayName string
+}
+
+// dest is the slug the restored tenant gets.
+func (o RestoreOptions) dest() string {
+	if o.As != "" {
+		return o.As
+	}
+	return o.Slug
 }
 
 // Restored describes a finished restore.
@@ -75,9 +90,14 @@ func (r *Restorer) progress(stage string, done, total int64) {
 // Restore finds the backup on t, proves and checks its manifest and every
 // part before writing anything, then creates the tenant all or nothing.
 func (r *Restorer) Restore(ctx context.Context, t blob.Store, opt RestoreOptions) (*Restored, error) {
-	slug := opt.Slug
+	slug := opt.dest()
 	if err := r.checkFree(ctx, slug); err != nil {
 		return nil, err
+	}
+	if opt.DisplayName != "" {
+		if err := strongroom.ValidateDisplayName(opt.DisplayName); err != nil {
+			return nil, err
+		}
 	}
 	r.removeStale()
 	entry, err := pick(ctx, t, opt)
@@ -98,15 +118,36 @@ func (r *Restorer) Restore(ctx context.Context, t blob.Store, opt RestoreOptions
 		return nil, err
 	}
 	out := &Restored{Backup: entry, Files: len(m.Files), KeystoreMissing: !got.keystore}
-	l := &loader{r: r, m: m, entry: entry, target: t.Name(), tmp: tmp, keystore: got.keystore}
-	out.Tenant, err = r.Tenants.Restore(ctx, tenancy.RestorePlan{
-		Slug: slug, DisplayName: m.DisplayName, WrappedKey: m.WrappedKey,
+	l := &loader{r: r, m: m, entry: entry, slug: slug, target: t.Name(), tmp: tmp, keystore: got.keystore}
+	plan := tenancy.RestorePlan{
+		Slug: slug, DisplayName: copyName(m.DisplayName, slug != m.Tenant), WrappedKey: m.WrappedKey,
 		Load: l.load, Check: l.check, Undo: l.undo,
-	})
+	}
+	if opt.DisplayName != "" {
+		plan.DisplayName = opt.DisplayName
+	}
+	if as := m.sealedAs(); as != slug {
+		plan.SealedAs = as
+	}
+	out.Tenant, err = r.Tenants.Restore(ctx, plan)
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// copyName is the display name of a tenant restored beside its original:
+// the original's, marked as a copy, so that the two are told apart in
+// every list.
+func copyName(name string, isCopy bool) string {
+	if !isCopy {
+		return name
+	}
+	const mark = " (copy)"
+	if r := []rune(name); len(r)+len([]rune(mark)) > strongroom.MaxDisplayNameLength {
+		name = string(r[:max(0, strongroom.MaxDisplayNameLength-len([]rune(mark)))])
+	}
+	return name + mark
 }
 
 // removeStale removes what restores killed midway left in TmpDir a day
@@ -211,7 +252,7 @@ func (r *Restorer) openManifest(ctx context.Context, t blob.Store, e Entry) (*Ma
 		return nil, refuse("holds a data key this server's master key does not open")
 	}
 	defer clear(dataKey)
-	if err := audit.ProveVerifierKey(e.Tenant, dataKey, claimed.SealedSigner, claimed.VerifierKey); err != nil {
+	if err := audit.ProveVerifierKey(claimed.sealedAs(), dataKey, claimed.SealedSigner, claimed.VerifierKey); err != nil {
 		return nil, refuse("names a signing key that is not the tenant's: %v", err)
 	}
 	m, err := verifyManifest(msg, claimed.VerifierKey)

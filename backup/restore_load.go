@@ -169,6 +169,7 @@ type loader struct {
 	r        *Restorer
 	m        *Manifest
 	entry    Entry
+	slug     string // the restored tenant's: m.Tenant, or the copy's
 	target   string
 	tmp      string
 	keystore bool
@@ -221,7 +222,7 @@ func (l *loader) importPart(ctx context.Context, db *store.DB, name string,
 // placeFiles moves the checked document files into the tenant's
 // directory, which checkFree found empty or absent.
 func (l *loader) placeFiles() error {
-	dir := filepath.Join(l.r.FilesDir, l.m.Tenant)
+	dir := filepath.Join(l.r.FilesDir, l.slug)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return partError(l.entry, "document files", err)
 	}
@@ -280,7 +281,7 @@ func (l *loader) placeCheckpoints(ctx context.Context, db *store.DB) error {
 	if err := db.QueryRowContext(ctx, `SELECT size FROM audit_head WHERE id = 1`).Scan(&head); err != nil {
 		return partError(l.entry, "data part", fmt.Errorf("no audit tree head: %w", err))
 	}
-	dir := filepath.Join(l.r.CheckpointDir, l.m.Tenant)
+	dir := filepath.Join(l.r.CheckpointDir, l.slug)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return partError(l.entry, "checkpoints part", err)
 	}
@@ -332,7 +333,7 @@ func writeSmall(path string, r io.Reader) error {
 
 func (l *loader) undo() {
 	if l.madeDir {
-		os.RemoveAll(filepath.Join(l.r.FilesDir, l.m.Tenant))
+		os.RemoveAll(filepath.Join(l.r.FilesDir, l.slug))
 	}
 }
 
@@ -361,7 +362,7 @@ func (l *loader) check(ctx context.Context, h *tenancy.Handle) error {
 		return partError(l.entry, "audit trail", &backupError{msg: err.Error(), cause: err})
 	}
 	if l.r.AfterLoad != nil {
-		if err := l.r.AfterLoad(ctx, h); err != nil {
+		if err := l.r.AfterLoad(ctx, h, l.m.Tenant); err != nil {
 			return err
 		}
 	}
@@ -381,10 +382,15 @@ func (l *loader) check(ctx context.Context, h *tenancy.Handle) error {
 
 // recordRestore writes the restore into the tenant's own trail and signs it.
 func (l *loader) recordRestore(ctx context.Context, h *tenancy.Handle) error {
+	details := map[string]string{"target": l.target, "backup_time": l.m.Time.UTC().Format("2006-01-02T15:04:05Z")}
+	if l.slug != l.m.Tenant {
+		// The fork: the trail so far is the original's; from here on it
+		// is the copy's, and says so.
+		details["copy_of"], details["restored_as"] = l.m.Tenant, l.slug
+	}
 	err := h.DB.InTx(ctx, func(tx *store.Tx) error {
 		_, err := h.Audit.Append(ctx, tx, audit.Event{Actor: audit.Actor{Kind: audit.ActorSystem},
-			Action: "tenant.restored", ObjectType: "backup", ObjectID: l.m.ID,
-			Details: map[string]string{"target": l.target, "backup_time": l.m.Time.UTC().Format("2006-01-02T15:04:05Z")}})
+			Action: "tenant.restored", ObjectType: "backup", ObjectID: l.m.ID, Details: details})
 		return err
 	})
 	if err == nil {

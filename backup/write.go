@@ -106,6 +106,9 @@ func (s *Service) prepare(ctx context.Context, h *tenancy.Handle, id string, sta
 	m := &Manifest{Version: manifestVersion, Tenant: h.Tenant.Slug, DisplayName: h.Tenant.DisplayName,
 		ID: id, Time: started, AuditSize: size, AuditRoot: root,
 		WrappedKey: h.Tenant.WrappedKey, SealedSigner: sealed, VerifierKey: vkey}
+	if as := h.SealedAs(); as != h.Tenant.Slug {
+		m.SealedAs = as
+	}
 	return m, nil
 }
 

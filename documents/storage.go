@@ -45,7 +45,7 @@ func filePath(dir, key string) (string, error) {
 // keyAAD binds a wrapped file key to its tenant and file: a wrapped key
 // copied to another row or tenant does not open.
 func keyAAD(t *tenancy.Handle, storageKey string) []byte {
-	return []byte("strongroom document file key v1\x00" + t.Tenant.Slug + "\x00" + storageKey)
+	return []byte("strongroom document file key v1\x00" + t.SealedAs() + "\x00" + storageKey)
 }
 
 // wrapKey seals a file key with the tenant's data key.

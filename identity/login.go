@@ -361,7 +361,7 @@ func (svc *Service) checkCode(ctx context.Context, h *tenancy.Handle, c *credent
 // totpAAD binds a sealed TOTP secret to its tenant and user, so a sealed
 // value copied to another row does not open.
 func totpAAD(h *tenancy.Handle, userID int64) []byte {
-	return fmt.Appendf(nil, "strongroom totp %s %d", h.Tenant.Slug, userID)
+	return fmt.Appendf(nil, "strongroom totp %s %d", h.SealedAs(), userID)
 }
 
 // CheckNewPassword checks a password the caller would choose against the

@@ -208,3 +208,31 @@ func CheckTenantInfo(ctx context.Context, db *DB, slug string) error {
 	}
 	return nil
 }
+
+// A tenant restored beside its original under another slug keeps sealing
+// as the original: its audit signing key, subject keys, personal values
+// and document keys were bound to that name, and its audit trail goes on
+// under the original's origin. tenant_info's sealed_as row names it;
+// without the row a tenant seals as itself.
+
+// SealedAs returns the slug the tenant database's sealed values are bound
+// to: the sealed_as row, else the owning slug.
+func SealedAs(ctx context.Context, db *DB, slug string) (string, error) {
+	var v string
+	err := db.QueryRowContext(ctx, `SELECT value FROM tenant_info WHERE name = 'sealed_as'`).Scan(&v)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return slug, nil
+	case err != nil:
+		return "", fmt.Errorf("read the sealing name of %s: %w", db.Name, err)
+	}
+	return v, nil
+}
+
+// SetSealedAs records that the tenant database seals as origin.
+func SetSealedAs(ctx context.Context, db *DB, origin string) error {
+	if _, err := db.ExecContext(ctx, `INSERT INTO tenant_info (name, value) VALUES ('sealed_as', ?)`, origin); err != nil {
+		return fmt.Errorf("record the sealing name of %s: %w", db.Name, err)
+	}
+	return nil
+}

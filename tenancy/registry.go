@@ -30,7 +30,11 @@ type Handle struct {
 // NewHandle assembles a handle: for the registry, and for code that works
 // on a tenant outside a request (creation, commands).
 func NewHandle(ctx context.Context, t *strongroom.Tenant, db *store.DB, dataKey []byte, checkpointBase string) (*Handle, error) {
-	log, err := audit.Open(ctx, db, t.Slug, dataKey, filepath.Join(checkpointBase, t.Slug))
+	sealedAs, err := store.SealedAs(ctx, db, t.Slug)
+	if err != nil {
+		return nil, err
+	}
+	log, err := audit.OpenAs(ctx, db, t.Slug, sealedAs, dataKey, filepath.Join(checkpointBase, t.Slug))
 	if err != nil {
 		return nil, fmt.Errorf("open audit log of %q: %w", t.Slug, err)
 	}
@@ -39,6 +43,12 @@ func NewHandle(ctx context.Context, t *strongroom.Tenant, db *store.DB, dataKey 
 
 // DataKey returns the tenant's data key, for encrypting its secrets.
 func (h *Handle) DataKey() []byte { return h.key }
+
+// SealedAs returns the slug that what the tenant seals with its data key
+// is bound to (the additional data of every sealed value names it): the
+// tenant's own slug, or, for a copy restored beside its original under
+// another slug, the original's, so that the copy's sealed values open.
+func (h *Handle) SealedAs() string { return h.Audit.SealedAs() }
 
 type entry struct {
 	handle   *Handle

@@ -11,6 +11,9 @@ import (
 // RestorePlan says how to bring back a tenant from a backup.
 type RestorePlan struct {
 	Slug, DisplayName string
+	// SealedAs, when set, is the slug the backup's sealed values are bound
+	// to, if not Slug: the tenant is a copy of that one (Handle.SealedAs).
+	SealedAs string
 	// WrappedKey is the tenant's data key wrapped by the master key, as
 	// the backup recorded it; the tenant keeps it.
 	WrappedKey []byte
@@ -85,6 +88,11 @@ func (s *Service) restore(ctx context.Context, t *strongroom.Tenant, dataKey []b
 	}
 	if err := store.CheckTenantInfo(ctx, db, t.Slug); err != nil {
 		return fmt.Errorf("restored database: %w", err)
+	}
+	if p.SealedAs != "" && p.SealedAs != t.Slug {
+		if err := store.SetSealedAs(ctx, db, p.SealedAs); err != nil {
+			return err
+		}
 	}
 	h, err := NewHandle(ctx, t, db, dataKey, s.Checkpoints)
 	if err != nil {

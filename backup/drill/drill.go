@@ -61,7 +61,7 @@ type Service struct {
 	Scratch func(dir string) (store.Engine, error)
 	// AfterLoad is the restore's hook (erasures re-applied), as a real
 	// restore would run it.
-	AfterLoad func(ctx context.Context, h *tenancy.Handle) error
+	AfterLoad func(ctx context.Context, h *tenancy.Handle, from string) error
 	// SlowAfter is the restore time past which a successful drill is
 	// alerted on (default DefaultSlowAfter).
 	SlowAfter time.Duration

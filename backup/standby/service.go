@@ -42,7 +42,7 @@ type Service struct {
 	// AfterLoad, when set, returns the hook each restore from target runs
 	// on the loaded tenant before it is accepted (the erasure ledger is
 	// re-applied there), like backup.Restorer.AfterLoad.
-	AfterLoad func(target blob.Store) func(ctx context.Context, h *tenancy.Handle) error
+	AfterLoad func(target blob.Store) func(ctx context.Context, h *tenancy.Handle, from string) error
 	Log       *slog.Logger
 	Now       func() time.Time
 }

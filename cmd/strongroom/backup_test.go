@@ -60,6 +60,16 @@ func TestBackupAndRestoreCommands(t *testing.T) {
 	}
 	mustCLI(t, append([]string{"audit", "verify", "acme"}, dst...)...)
 	failCLI(t, `A tenant "acme" already exists`, append([]string{"restore", "acme", "--from", t2, "--backup-identity", idFile}, dst...)...)
+	failCLI(t, "as: ", append([]string{"restore", "acme", "--from", t2, "--backup-identity", idFile, "--as", "Not A Slug"}, dst...)...)
+	out = mustCLI(t, append([]string{"restore", "acme", "--from", t2, "--backup-identity", idFile, "--as", "acme-copy"}, dst...)...)
+	if !strings.Contains(out, "Restored tenant acme-copy (Acme LLP (copy)) as a copy of acme from backup "+backupID) {
+		t.Fatalf("restore --as: %s", out)
+	}
+	if out := mustCLI(t, append([]string{"tenant", "list"}, dst...)...); !regexp.MustCompile(`acme-copy +Acme LLP \(copy\) +active`).MatchString(out) ||
+		!regexp.MustCompile(`acme +Acme LLP +active`).MatchString(out) {
+		t.Fatalf("tenant list after restore --as: %s", out)
+	}
+	mustCLI(t, append([]string{"audit", "verify", "acme-copy"}, dst...)...)
 	failCLI(t, "no committed backup taken at or before", append([]string{"restore", "other", "--from", t1, "--backup-identity", idFile,
 		"--at", "2001-01-01"}, dst...)...)
 }

@@ -20,25 +20,33 @@ import (
 
 func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cfg StorageConfig
-	var from, at, id, identity, as string
-	fs := newFlagSet("restore", stderr, "strongroom restore SLUG --from TARGET-URL [--at TIME|--backup ID] [flags]\n\n"+
+	var from, at, id, identity, as, name string
+	fs := newFlagSet("restore", stderr, "strongroom restore SLUG --from TARGET-URL [--at TIME|--backup ID] [--as NEW-SLUG] [flags]\n\n"+
 		"Restores a tenant from one backup target onto this server, which needs only the master key and the\n"+
 		"backup identity. The backup's manifest and every part are checked before anything is written; the\n"+
-		"tenant is created all or nothing, on this server's engine (--database for PostgreSQL).")
+		"tenant is created all or nothing, on this server's engine (--database for PostgreSQL). With --as the\n"+
+		"backup of SLUG becomes a new tenant NEW-SLUG beside the original (a copy: its audit trail goes on\n"+
+		"from the original's, under the original's name and verifier key).")
 	cfg.register(fs)
 	fs.StringVar(&from, "from", "", "the backup target to restore from (file:///…, s3://…, …)")
 	fs.StringVar(&at, "at", "", "restore the newest backup taken at or before this time (RFC 3339, or 2006-01-02 15:04 UTC)")
 	fs.StringVar(&id, "backup", "", "restore the backup with this id (see strongroom backup list)")
 	stringFlag(fs, &identity, "backup-identity", "", "age identity file that opens the backups")
-	fs.StringVar(&as, "as", "", "restore beside the original under this slug (not available yet)")
+	fs.StringVar(&as, "as", "", "restore the backup as a new tenant with this slug, beside the original")
+	fs.StringVar(&name, "display-name", "", "the restored tenant's display name (default: the backup's; with --as, the backup's marked \"(copy)\")")
 	rest, err := parse(fs, args, 1)
 	if err != nil {
 		return err
 	}
+	opt := backup.RestoreOptions{Slug: rest[0], BackupID: id, As: as, DisplayName: name}
 	if as != "" {
-		return strongroom.FieldError("as", "Restoring a tenant under another name is not available yet: its audit trail and document keys are bound to its name. Restore it on a server of its own.")
+		if err := strongroom.ValidateSlug(as); err != nil {
+			return strongroom.FieldError("as", "%s", strongroom.ErrorMessage(err))
+		}
+		if as == rest[0] {
+			opt.As = ""
+		}
 	}
-	opt := backup.RestoreOptions{Slug: rest[0], BackupID: id}
 	if opt.At, err = parseAt(at); err != nil {
 		return err
 	}
@@ -83,8 +91,12 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "Restored tenant %s (%s) from backup %s of %s (taken %s) in %s: %d document files.\n",
-		out.Tenant.Slug, out.Tenant.DisplayName, out.Backup.ID, target.Name(),
+	copyOf := ""
+	if out.Tenant.Slug != opt.Slug {
+		copyOf = " as a copy of " + opt.Slug
+	}
+	fmt.Fprintf(stdout, "Restored tenant %s (%s)%s from backup %s of %s (taken %s) in %s: %d document files.\n",
+		out.Tenant.Slug, out.Tenant.DisplayName, copyOf, out.Backup.ID, target.Name(),
 		out.Backup.Time.UTC().Format("2006-01-02 15:04:05Z"), time.Since(begin).Round(time.Second), out.Files)
 	if out.KeystoreMissing {
 		fmt.Fprintln(stdout, "The backup's audit key store had expired: personal values in its audit trail stay sealed.")

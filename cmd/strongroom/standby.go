@@ -124,7 +124,7 @@ func openStandby(ctx context.Context, f standbyFlags, log *slog.Logger) (*standb
 	// Every standby copy re-applies the erasure ledger before it is
 	// accepted, exactly as restore does: an older backup never brings an
 	// erased person back, on the standby or after its promotion.
-	s.AfterLoad = func(t blob.Store) func(context.Context, *tenancy.Handle) error {
+	s.AfterLoad = func(t blob.Store) func(context.Context, *tenancy.Handle, string) error {
 		return backup.ReapplyLedger(erasure.New(a.db, a.log), t, ids)
 	}
 	return s, a, target, func() { a.Close(); target.Close() }, nil

@@ -64,7 +64,7 @@ func Key(ctx context.Context, tx *store.Tx, h *tenancy.Handle, subject string) (
 	if err != nil {
 		return nil, err
 	}
-	sealed, err := keys.Seal(h.DataKey(), k, subjectAAD(h.Tenant.Slug, subject))
+	sealed, err := keys.Seal(h.DataKey(), k, subjectAAD(h.SealedAs(), subject))
 	if err != nil {
 		return nil, fmt.Errorf("seal key of %s: %w", subject, err)
 	}
@@ -99,7 +99,7 @@ func LookupKey(ctx context.Context, q Querier, h *tenancy.Handle, subject string
 // OpenKey opens a subject key as stored (for a query that joined
 // audit_subject_keys itself).
 func OpenKey(h *tenancy.Handle, subject string, sealed []byte) ([]byte, error) {
-	k, err := keys.OpenSealed(h.DataKey(), sealed, subjectAAD(h.Tenant.Slug, subject))
+	k, err := keys.OpenSealed(h.DataKey(), sealed, subjectAAD(h.SealedAs(), subject))
 	if err != nil {
 		return nil, strongroom.Errorf(strongroom.EINTERNAL, "The key of %s does not open.", subject)
 	}
@@ -124,7 +124,7 @@ func SealWith(h *tenancy.Handle, key []byte, subject, table string, fields map[s
 		return nil, fmt.Errorf("encode fields of %s: %w", subject, err)
 	}
 	defer clear(plain)
-	out, err := keys.Seal(key, plain, fieldsAAD(h.Tenant.Slug, subject, table))
+	out, err := keys.Seal(key, plain, fieldsAAD(h.SealedAs(), subject, table))
 	if err != nil {
 		return nil, fmt.Errorf("seal fields of %s: %w", subject, err)
 	}
@@ -143,7 +143,7 @@ func Open(h *tenancy.Handle, subject, table string, sealedKey, sealed []byte, na
 		return nil, false, err
 	}
 	defer clear(k)
-	plain, err := keys.OpenSealed(k, sealed, fieldsAAD(h.Tenant.Slug, subject, table))
+	plain, err := keys.OpenSealed(k, sealed, fieldsAAD(h.SealedAs(), subject, table))
 	if err != nil {
 		return nil, false, strongroom.Errorf(strongroom.EINTERNAL, "The personal fields of %s do not open.", subject)
 	}

@@ -51,6 +51,21 @@ func cleanText(s string) string {
 	return truncateUTF8(s, maxTextBytes)
 }
 
+// extractText is the text search finds a stored file by, the same at
+// upload and at re-extraction (reextract.go): a UTF-8 text file's first
+// maxTextBytes as capture holds them, a PDF's text through the bounded
+// parser, nothing for any other type. f is the encrypted file, fileKey its
+// key and size its plaintext size.
+func (s *Service) extractText(ctx context.Context, contentType string, capture *textCapture, f io.ReaderAt, fileKey []byte, size int64) string {
+	switch {
+	case isUTF8Text(contentType):
+		return capture.plainText()
+	case contentType == "application/pdf":
+		return s.pdfText(ctx, f, fileKey, size)
+	}
+	return ""
+}
+
 // pdfText extracts the text of an encrypted PDF file of plaintext size
 // size. The parser reads untrusted input: it runs with a recover, on at
 // most maxPDFPages pages, and is abandoned after the timeout (it then fails

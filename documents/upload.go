@@ -162,12 +162,7 @@ func (s *Service) stage(ctx context.Context, t *tenancy.Handle, up Upload, limit
 		st.discard(s)
 		return nil, fmt.Errorf("sync document directory: %w", err)
 	}
-	switch {
-	case isUTF8Text(st.contentType):
-		st.text = capture.plainText()
-	case st.contentType == "application/pdf":
-		st.text = s.pdfText(ctx, st.file, fileKey, st.size)
-	}
+	st.text = s.extractText(ctx, st.contentType, capture, st.file, fileKey, st.size)
 	return st, nil
 }
 

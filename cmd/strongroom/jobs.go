@@ -39,6 +39,7 @@ func (m *Main) newRunner() {
 		m.runner.Register(optimizeKind, m.optimizeJob, jobs.KindOptions{MaxAttempts: 2, Timeout: 10 * time.Minute})
 		m.runner.EachTenant(jobs.Schedule{Name: "optimize", Kind: optimizeKind, Every: tenancy.OptimizeEvery, Jitter: tenancy.OptimizeEvery})
 	}
+	m.registerReextract()
 	m.registerBackupJobs()
 	if m.drills != nil {
 		m.registerDrills(m.drills, m.Config.Drill)

@@ -36,6 +36,7 @@ Usage:
   strongroom restore SLUG --from URL        restore a tenant from a backup target
   strongroom standby --from URL             keep a warm standby of every tenant on a target (serves nothing)
   strongroom standby promote                stop the standby, catch up and make it the primary
+  strongroom documents reextract SLUG       queue the re-extraction of a tenant's document text for search
   strongroom demo seed SLUG                 fill an empty tenant with demo data and users
   strongroom bench seed --records N SLUG    fill a tenant with N generated records
   strongroom bench run SLUG                 time search, case lists and reports
@@ -88,6 +89,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runRestore(ctx, args[1:], stdout, stderr)
 	case "standby":
 		err = runStandby(ctx, args[1:], stdout, stderr)
+	case "documents":
+		err = runDocuments(ctx, args[1:], stdout, stderr)
 	case "demo":
 		err = runDemo(ctx, args[1:], stdout, stderr)
 	case "bench":

@@ -101,6 +101,7 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if out.KeystoreMissing {
 		fmt.Fprintln(stdout, "The backup's audit key store had expired: personal values in its audit trail stay sealed.")
 	}
+	reextractAfterRestore(ctx, a.db, stdout, out.Tenant.Slug)
 	return nil
 }
 

@@ -31,15 +31,15 @@ func runStandbyPromote(ctx context.Context, args []string, stdout, stderr io.Wri
 	log := newLogger(stderr, logLevel)
 	var target blob.Store
 	var s *standby.Service
+	var a *app
 	if f.from != "" {
 		var cleanup func()
 		var err error
-		if s, _, target, cleanup, err = openStandby(ctx, f, log); err != nil {
+		if s, a, target, cleanup, err = openStandby(ctx, f, log); err != nil {
 			return err
 		}
 		defer cleanup()
 	} else {
-		var a *app
 		var err error
 		if s, a, err = newStandbyService(ctx, f.cfg, log); err != nil {
 			return err
@@ -65,6 +65,7 @@ func runStandbyPromote(ctx context.Context, args []string, stdout, stderr io.Wri
 		fmt.Fprintf(stdout, "%s: backup %s, taken %s (recovery point %s)\n", t.Slug, t.BackupID,
 			t.BackupTime.UTC().Format("2006-01-02 15:04:05Z"), t.RecoveryPoint(now).Round(time.Second))
 	}
+	reextractAfterRestore(ctx, a.db, stdout, promotedSlugs(out.Tenants)...)
 	fmt.Fprintf(stdout, "Promoted in %s. Start \"strongroom serve\" on this data directory.\n", time.Since(begin).Round(time.Millisecond))
 	return nil
 }

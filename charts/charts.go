@@ -120,22 +120,22 @@ type Table struct {
 // viewBox is its width, so type is drawn at a fixed share of the width
 // however wide the page shows it.
 type metrics struct {
-	width, height   float64 // of a time series or a KPI
-	font, small     float64 // body and tick type
-	title           float64
-	big             float64 // a KPI's value
-	stroke          float64 // series lines
-	pad             float64
-	maxCategories   int // bars drawn before "and N more"
-	labelChars      int // a category label is cut after this many
-	maxRows         int // rows of a Table before "and N more"
-	kpiWidth        float64
-	kpiHeight       float64
-	barThickness    float64
-	legendSwatch    float64
-	sparkHeight     float64
-	progressHeight  float64
-	maxPointsDrawn  int
+	width, height  float64 // of a time series or a KPI
+	font, small    float64 // body and tick type
+	title          float64
+	big            float64 // a KPI's value
+	stroke         float64 // series lines
+	pad            float64
+	maxCategories  int // bars drawn before "and N more"
+	labelChars     int // a category label is cut after this many
+	maxRows        int // rows of a Table before "and N more"
+	kpiWidth       float64
+	kpiHeight      float64
+	barThickness   float64
+	legendSwatch   float64
+	sparkHeight    float64
+	progressHeight float64
+	maxPointsDrawn int
 }
 
 var sizes = map[Size]metrics{

@@ -72,6 +72,11 @@ func (n numbers) fixed(v float64, d int) string {
 	if a >= 1e18 {
 		return sign(neg) + strconv.FormatFloat(a, 'g', 3, 64)
 	}
+	// Halves round away from zero, as people round ($1,234.50 is
+	// $1,235), not to even as FormatFloat does.
+	if k := math.Pow(10, float64(d)); a*k < 1e15 {
+		a = math.Floor(a*k+0.5) / k
+	}
 	s := strconv.FormatFloat(a, 'f', d, 64)
 	whole, frac, _ := strings.Cut(s, ".")
 	w, _ := strconv.ParseInt(whole, 10, 64)

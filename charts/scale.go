@@ -20,10 +20,10 @@ func niceStep(half float64, n int) float64 {
 	p := math.Pow(10, math.Floor(math.Log10(raw)))
 	for _, m := range []float64{1, 2, 5, 10} {
 		if raw <= m*p*(1+1e-9) {
-			return m * p
+			return math.Min(m*p, math.MaxFloat64) // 2e308 is +Inf
 		}
 	}
-	return 10 * p
+	return math.MaxFloat64
 }
 
 // domain is a value axis: from lo to hi, with ticks at step.
@@ -64,7 +64,7 @@ func niceDomain(lo, hi float64, zero bool, n int) domain {
 	}
 	d := domain{lo: start, hi: end, step: step}
 	for i := 0; i <= 4*n; i++ {
-		v := start + float64(i)*step
+		v := (start/2 + float64(i)*(step/2)) * 2 // halves: no overflow on the way
 		if v > end+step*1e-9 || math.IsInf(v, 0) {
 			break
 		}

@@ -115,7 +115,7 @@ func scaleDash(d string, k float64) string {
 // Truncate cuts s to at most n characters, ending in "…" when cut, so a
 // label fits its place; the full text goes in a <title> beside it.
 func Truncate(s string, n int) string {
-	s = strings.Join(strings.Fields(clean(s)), " ")
+	s = oneLine(s)
 	if n < 1 || utf8.RuneCountInString(s) <= n {
 		return s
 	}
@@ -136,7 +136,7 @@ func textWidth(s string, size float64) float64 {
 func (w *writer) label(full string, chars int, attrs ...string) {
 	short := Truncate(full, chars)
 	w.open("text", attrs...)
-	if short != strings.Join(strings.Fields(clean(full)), " ") {
+	if short != oneLine(full) {
 		w.el("title", full)
 	}
 	w.text(short)
@@ -153,4 +153,11 @@ func (w *writer) svgOpen(o Options, kind string, width, height float64, label, d
 	if desc != "" {
 		w.el("desc", desc)
 	}
+}
+
+// oneLine collapses runs of ASCII white space (not the no-break spaces
+// that hold a number to its unit) into single spaces.
+func oneLine(s string) string {
+	f := strings.FieldsFunc(clean(s), func(r rune) bool { return r == ' ' || r == '\t' || r == '\n' || r == '\r' })
+	return strings.Join(f, " ")
 }

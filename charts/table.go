@@ -206,4 +206,3 @@ func (b Bars) DataTable(o Options) template.HTML {
 		return cellText(n, b.Groups[c].Values[r])
 	}, note)
 }
-

@@ -47,7 +47,7 @@ func (b Bars) SVG(o Options) template.HTML {
 		for g := range b.Groups {
 			if v, ok := b.value(g, c); ok {
 				lo, hi = math.Min(lo, v), math.Max(hi, v)
-				valueW = math.Max(valueW, textWidth(n.value(v), m.small))
+				valueW = math.Max(valueW, textWidth(n.short(v), m.small))
 			}
 		}
 	}
@@ -77,7 +77,7 @@ func (b Bars) SVG(o Options) template.HTML {
 	if empty {
 		w.el("text", noData, "x", num(m.width/2), "y", num(p.top+band/2+m.font*0.35), "text-anchor", "middle", "font-size", num(m.font), "class", "chart-muted")
 	} else {
-		d := niceDomain(lo, hi, true, max(2, int(p.w()/(textWidth(n.value(math.Max(-lo, hi)), m.small)+m.pad*1.5))))
+		d := b.domain(n, m, lo, hi, p.w())
 		xAt := func(v float64) float64 { return p.left + p.w()*d.frac(v) }
 		b.grid(&w, m, n, d, p, xAt)
 		for c := range shown {
@@ -93,13 +93,13 @@ func (b Bars) SVG(o Options) template.HTML {
 				x0, x1 := xAt(0), xAt(v)
 				w.open("rect", "x", num(math.Min(x0, x1)), "y", num(by+1), "width", num(math.Max(math.Abs(x1-x0), 1)), "height", num(m.barThickness-2),
 					"class", "chart-bar "+seriesClass(g), "fill", "currentColor")
-				w.el("title", b.Categories[c]+groupSuffix(b.Groups[g].Name, len(b.Groups))+": "+n.value(v))
+				w.el("title", b.Categories[c]+groupSuffix(b.Groups[g].Name, len(b.Groups))+": "+n.exact(v))
 				w.close("rect")
 				anchor, tx := "start", x1+m.pad*0.4
 				if v < 0 {
 					anchor, tx = "end", x1-m.pad*0.4
 				}
-				w.el("text", n.value(v), "x", num(tx), "y", num(by+m.barThickness/2+m.small*0.35), "text-anchor", anchor, "font-size", num(m.small), "class", "chart-text")
+				w.el("text", n.short(v), "x", num(tx), "y", num(by+m.barThickness/2+m.small*0.35), "text-anchor", anchor, "font-size", num(m.small), "class", "chart-text")
 			}
 		}
 	}
@@ -185,4 +185,25 @@ func moreCategories(n int) string {
 		return "1 more category"
 	}
 	return itoa(n) + " more categories"
+}
+
+// domain is the value axis with as many ticks as fit: the most, from six
+// down, whose labels leave a gap between them.
+func (b Bars) domain(n numbers, m metrics, lo, hi, width float64) domain {
+	var d domain
+	for count := 6; count >= 1; count-- {
+		d = niceDomain(lo, hi, true, count)
+		if len(d.ticks) < 2 {
+			continue
+		}
+		gap := width / float64(len(d.ticks)-1)
+		widest := 0.0
+		for _, t := range n.ticks(d.ticks, d.step) {
+			widest = math.Max(widest, textWidth(t, m.small))
+		}
+		if widest+m.pad <= gap {
+			return d
+		}
+	}
+	return d
 }

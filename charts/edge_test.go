@@ -391,14 +391,14 @@ func TestTimeTicks(t *testing.T) {
 		{400 * 24 * time.Hour, "Apr 2026", "Jul"},
 		{30 * 365 * 24 * time.Hour, "2030", "2040"},
 	} {
-		ticks := timeTicks(from, from.Add(c.span), time.UTC, 6)
+		ticks := timeTicks(from, from.Add(c.span), time.UTC, six)
 		if len(ticks) < 2 || len(ticks) > 7 || ticks[0].text != c.first || ticks[1].text != c.next {
 			t.Errorf("span %v: %v", c.span, ticks)
 		}
 	}
 	// Labels in the tenant's zone: midnight in UTC is 01:00 in Paris.
 	paris, _ := time.LoadLocation("Europe/Paris")
-	if ticks := timeTicks(from, from.Add(12*time.Hour), paris, 6); ticks[0].text != "2 Mar 02:00" {
+	if ticks := timeTicks(from, from.Add(12*time.Hour), paris, six); ticks[0].text != "2 Mar 02:00" {
 		t.Errorf("in Paris: %v", ticks)
 	}
 }
@@ -418,7 +418,7 @@ func TestNumbers(t *testing.T) {
 		{plain.value(-0.0000001), minus + "0.0000001\u00a0cases"},
 		{usd.exact(1234.5), "$1,234.50"},
 		{plain.exact(12.345678), "12.3457\u00a0cases"},
-		{strings.Join(usd.ticks([]float64{0, 5e6, 1e7}, 5e6), " "), "$0\u00a0M $5\u00a0M $10\u00a0M"},
+		{strings.Join(usd.ticks([]float64{0, 5e6, 1e7}, 5e6), " "), "$0 $5\u00a0M $10\u00a0M"},
 		{strings.Join(newNumbers(format.Default, "", "%").ticks([]float64{0, 0.5, 1}, 0.5), " "), "0.0\u00a0% 0.5\u00a0% 1.0\u00a0%"},
 		{strings.Join(plain.ticks([]float64{0, 250, 500}, 250), " "), "0 250 500"},
 		{usd.percent(12.34, true), "+12.3\u00a0%"},
@@ -468,3 +468,5 @@ func TestKPIChangeAndTarget(t *testing.T) {
 		t.Errorf("aria-label %q", root.attrs["aria-label"])
 	}
 }
+
+func six(timeUnit) int { return 6 }

@@ -22,7 +22,7 @@ func FuzzWidgets(f *testing.F) {
 		for i := 0; i+16 <= len(data) && len(ps) < 2000; i += 16 {
 			v := math.Float64frombits(binary.LittleEndian.Uint64(data[i:]))
 			secs := int64(binary.LittleEndian.Uint64(data[i+8:]) % (9998 * 365 * 86400))
-			ps = append(ps, Point{At: time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(secs%(290*365*86400)) * time.Second).AddDate(int(secs/(290*365*86400))*290, 0, 0), Value: v})
+			ps = append(ps, Point{At: time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(secs%(290*365*86400))*time.Second).AddDate(int(secs/(290*365*86400))*290, 0, 0), Value: v})
 			values = append(values, v)
 		}
 		cats := make([]string, len(values))
@@ -64,4 +64,6 @@ func FuzzWidgets(f *testing.F) {
 
 var notFinite = regexp.MustCompile(`NaN|Inf`)
 
-func containsStr(s, sub string) bool { return len(sub) > 0 && len(s) >= len(sub) && stringsContains(s, sub) }
+func containsStr(s, sub string) bool {
+	return len(sub) > 0 && len(s) >= len(sub) && stringsContains(s, sub)
+}

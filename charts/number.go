@@ -137,11 +137,47 @@ func (n numbers) exact(v float64) string {
 	return n.withUnit(trimZeros(n.fixed(v, min(d, 15)), n.decimal))
 }
 
-func (n numbers) money(v float64, d int) string {
-	s := n.fixed(v, d)
+func (n numbers) money(v float64, d int) string { return n.moneyScaled(v, d, "") }
+
+// moneyScaled writes money with a scale word after the digits, inside
+// the symbol's place: "$4.2 tn", "4,2 tn €".
+func (n numbers) moneyScaled(v float64, d int, suffix string) string {
+	return n.moneyDigits(n.fixed(v, d), suffix)
+}
+
+func (n numbers) moneyDigits(s, suffix string) string {
 	neg := strings.HasPrefix(s, minus)
 	s = strings.TrimPrefix(s, minus)
-	return sign(neg) + n.before + s + n.after
+	return sign(neg) + n.before + s + suffix + n.after
+}
+
+// scale is the word a large value is written with and its divisor: from
+// a million up, so that labels stay short enough to read from a distance.
+func scale(most float64) (div float64, suffix string) {
+	for _, s := range []struct {
+		d float64
+		s string
+	}{{1e12, "\u00a0tn"}, {1e9, "\u00a0bn"}, {1e6, "\u00a0M"}} {
+		if most >= s.d && most < 1e18 {
+			return s.d, s.s
+		}
+	}
+	return 1, ""
+}
+
+// short writes a value beside a bar: as value does, but from a million up
+// to three significant digits with a scale word ("$4.2 tn").
+func (n numbers) short(v float64) string {
+	div, suffix := scale(math.Abs(v))
+	if div == 1 {
+		return n.value(v)
+	}
+	x := v / div
+	digits := trimZeros(n.fixed(x, max(0, 2-int(math.Floor(math.Log10(math.Abs(x)))))), n.decimal)
+	if n.currency != "" {
+		return n.moneyDigits(digits, suffix)
+	}
+	return n.withUnit(digits + suffix)
 }
 
 func (n numbers) withUnit(s string) string {
@@ -174,27 +210,22 @@ func (n numbers) ticks(values []float64, step float64) []string {
 	for _, v := range values {
 		most = max(most, math.Abs(v))
 	}
-	div, suffix := 1.0, ""
-	for _, s := range []struct {
-		d float64
-		s string
-	}{{1e12, "\u00a0tn"}, {1e9, "\u00a0bn"}, {1e6, "\u00a0M"}} {
-		if most >= s.d && most < 1e18 {
-			div, suffix = s.d, s.s
-			break
-		}
-	}
+	div, suffix := scale(most)
 	d := 0
 	if st := step / div; st > 0 && st < 1 {
 		d = min(int(math.Ceil(-math.Log10(st)-1e-9)), 15)
 	}
 	out := make([]string, len(values))
 	for i, v := range values {
+		sfx := suffix
+		if v == 0 {
+			sfx = "" // "$0", not "$0 M"
+		}
 		var s string
 		if n.currency != "" {
-			s = n.money(v/div, d) + suffix
+			s = n.moneyScaled(v/div, d, sfx)
 		} else {
-			s = n.withUnit(n.fixed(v/div, d) + suffix)
+			s = n.withUnit(n.fixed(v/div, d) + sfx)
 		}
 		if math.Abs(v) >= 1e18 {
 			s = n.withUnit(sign(v < 0) + strconv.FormatFloat(math.Abs(v), 'g', 3, 64))

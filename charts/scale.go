@@ -126,17 +126,19 @@ var timeUnits = []timeUnit{
 	{months: 1200, layout: "2006", wide: "2006"},
 }
 
-// timeTicks labels from..to in the zone with at most n ticks, at steps
-// people count in: quarter hours, hours, days, weeks, months, years.
+// timeTicks labels from..to in the zone at the finest step people count
+// in (quarter hours, hours, days, weeks, months, years) of which fit(u)
+// labels fit across.
 // Month names are English abbreviations: the format package has no
 // month names of its own for a time axis.
-func timeTicks(from, to time.Time, loc *time.Location, n int) []timeTick {
+func timeTicks(from, to time.Time, loc *time.Location, fit func(timeUnit) int) []timeTick {
 	if !to.After(from) {
 		return []timeTick{{at: from, text: from.In(loc).Format("2 Jan 2006 15:04")}}
 	}
 	span := to.Sub(from)
-	u := timeUnits[len(timeUnits)-1]
+	u, n := timeUnits[len(timeUnits)-1], 2
 	for _, c := range timeUnits {
+		n = max(2, fit(c))
 		if c.d > 0 && span/c.d <= time.Duration(n) || c.months > 0 && monthsBetween(from, to)/c.months < n {
 			u = c
 			break

@@ -127,10 +127,39 @@ func valueAxis(w *writer, m metrics, n numbers, d domain, p plot) float64 {
 
 // timeAxis writes the time labels below the plot.
 func timeAxis(w *writer, m metrics, loc *time.Location, from, to time.Time, p plot) {
-	room := textWidth("22 Jan 2026", m.small) + m.pad*2
-	ticks := timeTicks(from, to, loc, max(2, int(p.w()/room)))
+	// As many labels as fit, the first (written in full) counted twice;
+	// fewer while any would have to be left out for want of room, so that
+	// the labels shown stand evenly.
+	var ticks []placedTick
+	for most := 100; most >= 2; most-- {
+		fit := func(u timeUnit) int {
+			room := textWidth(time.Date(2026, 12, 22, 22, 0, 0, 0, time.UTC).Format(u.layout), m.small) + m.pad*2
+			return min(most, int(p.w()/room)-1)
+		}
+		var crowded bool
+		ticks, crowded = placeTicks(m, timeTicks(from, to, loc, fit), from, to, p)
+		if !crowded {
+			break
+		}
+	}
 	y := p.bottom + m.small*1.4
-	end := math.Inf(-1) // where the last label drawn ends
+	for _, t := range ticks {
+		w.leaf("line", "x1", num(t.x), "y1", num(p.bottom), "x2", num(t.x), "y2", num(p.bottom+m.small*0.3), "class", "chart-axis", "stroke", "currentColor", "stroke-width", num(math.Max(1, m.stroke/3)))
+		if t.anchor != "" {
+			w.el("text", t.text, "x", num(t.x), "y", num(y), "text-anchor", t.anchor, "font-size", num(m.small), "class", "chart-muted")
+		}
+	}
+}
+
+// placedTick is a time label where it stands; no anchor means there was
+// no room for its text.
+type placedTick struct {
+	x            float64
+	text, anchor string
+}
+
+func placeTicks(m metrics, ticks []timeTick, from, to time.Time, p plot) (out []placedTick, crowded bool) {
+	end := math.Inf(-1) // where the last label placed ends
 	for _, t := range ticks {
 		x := xAt(t.at, from, to, p)
 		anchor, tw := "middle", textWidth(t.text, m.small)
@@ -140,13 +169,14 @@ func timeAxis(w *writer, m metrics, loc *time.Location, from, to time.Time, p pl
 		} else if x+tw/2 > m.width-m.pad/2 {
 			anchor, start = "end", x-tw
 		}
-		w.leaf("line", "x1", num(x), "y1", num(p.bottom), "x2", num(x), "y2", num(p.bottom+m.small*0.3), "class", "chart-axis", "stroke", "currentColor", "stroke-width", num(math.Max(1, m.stroke/3)))
 		if start < end+m.pad {
-			continue // it would run into the label before it
+			anchor, crowded = "", true // it would run into the label before it
+		} else {
+			end = start + tw
 		}
-		w.el("text", t.text, "x", num(x), "y", num(y), "text-anchor", anchor, "font-size", num(m.small), "class", "chart-muted")
-		end = start + tw
+		out = append(out, placedTick{x: x, text: t.text, anchor: anchor})
 	}
+	return out, crowded
 }
 
 func xAt(t, from, to time.Time, p plot) float64 {

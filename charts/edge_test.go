@@ -470,3 +470,22 @@ func TestKPIChangeAndTarget(t *testing.T) {
 }
 
 func six(timeUnit) int { return 6 }
+
+func TestTruncate(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"Litigation", 10, "Litigation"},
+		{"Corporate and commercial", 10, "Corporate…"},
+		{"a  b\tc\nd", 20, "a b c d"},
+		{"12\u00a0%", 10, "12\u00a0%"}, // a no-break space stays
+		{"Ärzte und Ämter", 6, "Ärzte…"},
+		{"x\x00y", 5, "xy"},
+	} {
+		if got := Truncate(c.in, c.n); got != c.want {
+			t.Errorf("Truncate(%q, %d) = %q, want %q", c.in, c.n, got, c.want)
+		}
+	}
+}

@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// barValue is the value of one group in one category, if it has one.
+// value is group g's value in category c, if it has a finite one.
 func (b Bars) value(g, c int) (float64, bool) {
 	if g >= len(b.Groups) || c >= len(b.Groups[g].Values) {
 		return 0, false

@@ -140,10 +140,10 @@ type metrics struct {
 
 var sizes = map[Size]metrics{
 	Normal: {width: 480, height: 280, font: 14, small: 13, title: 16, big: 48, stroke: 2, pad: 12,
-		maxCategories: 12, labelChars: 22, maxRows: 20, kpiWidth: 320, kpiHeight: 200,
+		maxCategories: 12, labelChars: 22, maxRows: 20, kpiWidth: 320,
 		barThickness: 16, legendSwatch: 22, sparkHeight: 36, progressHeight: 6, maxPointsDrawn: 500},
 	Kiosk: {width: 720, height: 420, font: 26, small: 24, title: 30, big: 96, stroke: 5, pad: 20,
-		maxCategories: 8, labelChars: 16, maxRows: 10, kpiWidth: 480, kpiHeight: 330,
+		maxCategories: 8, labelChars: 16, maxRows: 10, kpiWidth: 480,
 		barThickness: 30, legendSwatch: 40, sparkHeight: 60, progressHeight: 12, maxPointsDrawn: 480},
 }
 
@@ -178,11 +178,13 @@ func seriesClass(i int) string {
 	return "series-" + itoa(i%seriesCount+1)
 }
 
-// dashes differ per series so that lines are told apart without colour.
-var dashes = []string{"", "10 5", "3 4", "14 4 3 4", "6 6", "2 8"}
+// dashes differ per series so that lines are told apart without colour;
+// past seriesCount, where colours repeat, the dashes shift so that no two
+// series share both.
+var dashes = []string{"", "10 5", "3 4", "14 4 3 4", "6 6", "2 8", "18 6"}
 
 func dash(i int, m metrics) string {
-	d := dashes[i%len(dashes)]
+	d := dashes[(i+i/seriesCount)%len(dashes)]
 	if d == "" || m.stroke <= 2 {
 		return d
 	}

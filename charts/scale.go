@@ -209,8 +209,8 @@ func nextTick(t time.Time, u timeUnit) time.Time {
 	return t.Add(u.d)
 }
 
-// finite splits values into those that can be drawn and a count of the
-// rest (NaN, ±Inf).
+// finitePoints returns the points that can be drawn, in time order, and
+// a count of the rest (NaN, ±Inf).
 func finitePoints(ps []Point) (kept []Point, dropped int) {
 	for _, p := range ps {
 		if math.IsNaN(p.Value) || math.IsInf(p.Value, 0) {

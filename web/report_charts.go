@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"strongroom/charts"
 	"strongroom/reports"
 )
 
@@ -296,14 +297,9 @@ func countOf(rows []reports.StatusGroup, group, status string) int {
 // round1 rounds a length to a tenth of a unit: finer is invisible.
 func round1(x float64) float64 { return math.Round(x*10) / 10 }
 
-// short cuts a label to fit beside its bar.
-func short(s string) string {
-	r := []rune(s)
-	if len(r) <= 34 {
-		return s
-	}
-	return string(r[:33]) + "…"
-}
+// short cuts a label to fit beside its bar (the full label is in the
+// bar's tip), as the dashboards' charts cut theirs.
+func short(s string) string { return charts.Truncate(s, 34) }
 
 func groupLabel(g string) string {
 	if g == "" {

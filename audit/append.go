@@ -53,12 +53,8 @@ func (l *Log) AppendBatch(ctx context.Context, tx *store.Tx, events []Event) (fi
 			nodes = append(nodes, treeNode{id, hash})
 		}
 	}
-	subjects := map[string][]byte{} // subject keys for this batch
-	defer func() {
-		for _, k := range subjects {
-			clear(k)
-		}
-	}()
+	subjects := newKeyCache() // subject keys for this batch
+	defer subjects.clear()
 	for i := range events {
 		r := &rows[i]
 		if err := l.buildRow(ctx, tx, r, &events[i], int64(h.size)+1, h.lastAt, subjects); err != nil {
@@ -114,7 +110,7 @@ func (l *Log) lockHead(ctx context.Context, tx *store.Tx) (*head, error) {
 }
 
 // buildRow fills r with the event's columns and canonical bytes.
-func (l *Log) buildRow(ctx context.Context, tx *store.Tx, r *row, e *Event, seq int64, lastAt string, subjects map[string][]byte) error {
+func (l *Log) buildRow(ctx context.Context, tx *store.Tx, r *row, e *Event, seq int64, lastAt string, subjects *keyCache) error {
 	at := store.FormatTime(l.now())
 	if at < lastAt { // the clock stepped back: time order must hold for archives
 		at = lastAt
@@ -123,8 +119,16 @@ func (l *Log) buildRow(ctx context.Context, tx *store.Tx, r *row, e *Event, seq 
 		action: e.Action, objectType: e.ObjectType, objectID: e.ObjectID, subjectID: e.SubjectID}
 	tail := storedTail{Details: e.Details}
 	var skey []byte
-	if e.SubjectID != "" && (len(e.Personal) > 0 || hasPersonal(e.Changes)) {
-		k, err := l.subjectKey(ctx, tx, e.SubjectID, subjects)
+	switch {
+	case e.SubjectID == "" || (len(e.Personal) == 0 && !hasPersonal(e.Changes)):
+	case IsTextSubject(e.SubjectID):
+		id, k, err := l.textKey(ctx, tx, e.SubjectID, subjects)
+		if err != nil {
+			return err
+		}
+		r.subjectID, skey = id, k
+	default:
+		k, err := l.subjectKey(ctx, tx, e.SubjectID, subjects.keys)
 		if err != nil {
 			return err
 		}

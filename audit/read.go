@@ -73,7 +73,7 @@ func (l *Log) Events(ctx context.Context, afterSeq int64, limit int) ([]Event, e
 		if err != nil {
 			return nil, err
 		}
-		if err := l.openPersonal(ctx, &e, s, subjects); err != nil {
+		if err := l.openPersonal(ctx, l.db, &e, s, subjects); err != nil {
 			return nil, err
 		}
 		out = append(out, e)
@@ -81,15 +81,20 @@ func (l *Log) Events(ctx context.Context, afterSeq int64, limit int) ([]Event, e
 	return out, nil
 }
 
+// rowQuerier is a database or a transaction.
+type rowQuerier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *store.Row
+}
+
 // openPersonal fills in e's sealed values, or marks e erased.
-func (l *Log) openPersonal(ctx context.Context, e *Event, s *storedEvent, subjects map[string][]byte) error {
+func (l *Log) openPersonal(ctx context.Context, q rowQuerier, e *Event, s *storedEvent, subjects map[string][]byte) error {
 	if s.Personal == nil && !hasPersonal(e.Changes) {
 		return nil
 	}
 	key, ok := subjects[s.Subject]
 	if !ok {
 		var sealed []byte
-		err := l.db.QueryRowContext(ctx, `SELECT sealed_key FROM audit_subject_keys WHERE subject_id = ?`, s.Subject).Scan(&sealed)
+		err := q.QueryRowContext(ctx, `SELECT sealed_key FROM audit_subject_keys WHERE subject_id = ?`, s.Subject).Scan(&sealed)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("audit log of %s: read subject key: %w", l.slug, err)
 		}

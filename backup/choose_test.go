@@ -119,3 +119,37 @@ func testOtherMasterKey(t *testing.T, e store.Engine) {
 		t.Fatal("a temporary directory a killed restore left two days ago is still there")
 	}
 }
+
+// Two backups started in the same second have ids that differ only by
+// their random part; the newest is the one whose marker records the later
+// time, whichever id sorts first.
+func TestNewestBackupByRecordedTime(t *testing.T) {
+	ctx := context.Background()
+	src := newServer(t, storetest.NewSQLite(t), "")
+	src.tenant("firm", 0)
+	k := newAgeKeys(t)
+	target := openTarget(t, t.TempDir())
+	svc := src.backups(k, target)
+	clock := time.Date(2026, 3, 1, 18, 0, 0, 0, time.UTC)
+	svc.Now = func() time.Time { return clock }
+	var prev, last string
+	for i := 1; i < 40 && (prev == "" || prev < last); i++ {
+		res, err := svc.RunTenant(ctx, "firm")
+		if err != nil {
+			t.Fatal(err)
+		}
+		prev, last = last, res.ID
+		clock = clock.Add(10 * time.Millisecond)
+	}
+	if prev < last {
+		t.Fatal("no two ids of one second sorted against their times")
+	}
+	e, err := pick(ctx, target, RestoreOptions{Slug: "firm"})
+	if err != nil || e.ID != last {
+		t.Fatalf("newest: %v %s, want %s (taken after %s)", err, e.ID, last, prev)
+	}
+	e, err = pick(ctx, target, RestoreOptions{Slug: "firm", At: clock.Add(-15 * time.Millisecond)})
+	if err != nil || e.ID != prev {
+		t.Fatalf("at a time between the two: %v %s, want %s", err, e.ID, prev)
+	}
+}

@@ -48,7 +48,14 @@ func List(ctx context.Context, t blob.Store, slug string) ([]Entry, error) {
 		}
 		out = append(out, Entry{ID: id, Tenant: slug, Time: mk.Time, Size: mk.Size, Files: mk.Files, marker: mk})
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	// By the time each marker records, then id: ids name the second a
+	// backup started, and two started in one second sort by chance.
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].Time.Equal(out[j].Time) {
+			return out[i].Time.Before(out[j].Time)
+		}
+		return out[i].ID < out[j].ID
+	})
 	return out, nil
 }
 

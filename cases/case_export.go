@@ -6,6 +6,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"strongroom"
 	"strongroom/audit"
@@ -49,7 +50,7 @@ func (s *Service) ExportCases(ctx context.Context, t *tenancy.Handle, p *identit
 		f.Cursor = page.Next
 	}
 	details := map[string]string{"format": "csv", "rows": strconv.Itoa(len(out.Rows)), "sort": f.Sort, "dir": f.Dir}
-	for k, v := range map[string]string{"q": f.Contains, "status": f.Status, "practice_group": f.PracticeGroup, "tag": f.Tag} {
+	for k, v := range map[string]string{"status": f.Status, "practice_group": f.PracticeGroup, "tag": f.Tag} {
 		if v != "" {
 			details[k] = v
 		}
@@ -64,8 +65,11 @@ func (s *Service) ExportCases(ctx context.Context, t *tenancy.Handle, p *identit
 		details["mine"] = "true"
 	}
 	err := t.DB.InTx(ctx, func(tx *store.Tx) error {
-		_, err := t.Audit.Append(ctx, tx, audit.Event{Actor: p.AuditActor(), SourceIP: p.IP, Action: "case.export",
-			ObjectType: "case_list", Details: details})
+		e := audit.Event{Actor: p.AuditActor(), SourceIP: p.IP, Action: "case.export", ObjectType: "case_list", Details: details}
+		if f.Contains != "" { // typed: sealed like a search
+			e.Personal, e.SubjectID = map[string]string{"q": f.Contains}, audit.QueriesSubject(p.User.ID, time.Now())
+		}
+		_, err := t.Audit.Append(ctx, tx, e)
 		return err
 	})
 	if err != nil {

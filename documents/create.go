@@ -189,11 +189,21 @@ func indexBody(description, text string) string {
 }
 
 // record writes a document's audit event in the change's transaction.
+// Its typed fields (title, description, file name) are sealed under the
+// document's text subject: erasing a person they name makes them
+// unreadable in the trail (audit.TextSubject).
 func record(ctx context.Context, tx *store.Tx, t *tenancy.Handle, p *identity.Principal, action string, id int64, changes []audit.Change) error {
-	_, err := t.Audit.Append(ctx, tx, audit.Event{Actor: p.AuditActor(), SourceIP: p.IP, Action: action,
-		ObjectType: "document", ObjectID: strconv.FormatInt(id, 10), Changes: changes})
+	e := audit.Event{Actor: p.AuditActor(), SourceIP: p.IP, Action: action,
+		ObjectType: "document", ObjectID: strconv.FormatInt(id, 10), Changes: changes}
+	if sealed, ok := audit.SealTyped(changes, typedFields); ok {
+		e.Changes, e.SubjectID = sealed, audit.TextSubject("document", e.ObjectID)
+	}
+	_, err := t.Audit.Append(ctx, tx, e)
 	return err
 }
+
+// typedFields are a document's fields that hold text as someone typed it.
+var typedFields = map[string]bool{"title": true, "description": true, "filename": true}
 
 func nonNil(ids []int64) []int64 {
 	if ids == nil {

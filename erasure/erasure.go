@@ -84,6 +84,7 @@ type Counts struct {
 	Links        int  `json:"links"`         // case parts (contact) or case assignments (user)
 	IndexRows    int  `json:"index_rows"`    // search entries removed or rewritten
 	Mentions     int  `json:"mentions"`      // free-text fields rewritten
+	AuditTexts   int  `json:"audit_texts"`   // records and searches whose typed text in the audit trail named them
 	KeyDestroyed bool `json:"key_destroyed"` // the subject's key existed and is gone
 }
 

@@ -37,6 +37,9 @@ func wipe(ctx context.Context, tx *store.Tx, h *tenancy.Handle, subj Subject) (C
 	if err := rewriteMentions(ctx, tx, values, &c); err != nil {
 		return c, err
 	}
+	if err := eraseTextMentions(ctx, tx, h, values, &c); err != nil {
+		return c, err
+	}
 	var keys int
 	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_subject_keys WHERE subject_id = ?`, subj.String()).Scan(&keys); err != nil {
 		return c, fmt.Errorf("erase %s: %w", subj, err)
@@ -186,16 +189,7 @@ var freeText = []struct {
 // rewriteMentions replaces every occurrence of the values, as whole words
 // and whatever their case, by personal.Erased in the free-text columns.
 func rewriteMentions(ctx context.Context, tx *store.Tx, values []string, c *Counts) error {
-	var pats []*regexp.Regexp
-	var likes []string
-	for _, v := range values {
-		v = strings.TrimSpace(v)
-		if utf8.RuneCountInString(v) < mentionMin || v == personal.Erased {
-			continue
-		}
-		pats = append(pats, regexp.MustCompile(`(?i)(^|[^\p{L}\p{N}])`+regexp.QuoteMeta(v)+`($|[^\p{L}\p{N}])`))
-		likes = append(likes, v)
-	}
+	pats, likes := mentionPatterns(values)
 	if len(pats) == 0 {
 		return nil
 	}
@@ -212,6 +206,50 @@ func rewriteMentions(ctx context.Context, tx *store.Tx, values []string, c *Coun
 			}
 		}
 	}
+	return nil
+}
+
+// mentionPatterns returns, for the values long enough to look for, a
+// pattern matching each as a whole word whatever its case, and the value.
+func mentionPatterns(values []string) (pats []*regexp.Regexp, likes []string) {
+	for _, v := range values {
+		v = strings.TrimSpace(v)
+		if utf8.RuneCountInString(v) < mentionMin || v == personal.Erased {
+			continue
+		}
+		pats = append(pats, regexp.MustCompile(`(?i)(^|[^\p{L}\p{N}])`+regexp.QuoteMeta(v)+`($|[^\p{L}\p{N}])`))
+		likes = append(likes, v)
+	}
+	return pats, likes
+}
+
+// eraseTextMentions destroys the key of every text subject whose audit
+// events name one of the values as typed — a document's title or file
+// name, a note, a case's client, a search — in any event, however long
+// ago and whatever the record holds now: those events read back erased.
+// Their leaves are the sealed bytes, so the trail still verifies.
+func eraseTextMentions(ctx context.Context, tx *store.Tx, h *tenancy.Handle, values []string, c *Counts) error {
+	pats, _ := mentionPatterns(values)
+	if len(pats) == 0 {
+		return nil
+	}
+	subjects, err := h.Audit.TextMentioning(ctx, tx, func(text string) bool {
+		for _, p := range pats {
+			if p.MatchString(text) {
+				return true
+			}
+		}
+		return false
+	})
+	if err != nil {
+		return err
+	}
+	for _, s := range subjects {
+		if err := h.Audit.EraseSubject(ctx, tx, s); err != nil {
+			return err
+		}
+	}
+	c.AuditTexts += len(subjects)
 	return nil
 }
 

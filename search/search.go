@@ -19,6 +19,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"strongroom"
 	"strongroom/access"
@@ -158,7 +159,7 @@ func read(ctx context.Context, db *store.DB, fn func(cases.Querier) error) error
 // recordSearch writes a new search, with its query, to the audit log (the
 // following pages of the same search are not written again).
 func recordSearch(ctx context.Context, h *tenancy.Handle, p *identity.Principal, q Query) error {
-	details := map[string]string{"q": q.Q}
+	details := map[string]string{}
 	for k, v := range map[string]string{"status": q.Status, "practice_group": q.PracticeGroup,
 		"opened_from": q.OpenedFrom, "opened_to": q.OpenedTo} {
 		if v != "" {
@@ -177,7 +178,8 @@ func recordSearch(ctx context.Context, h *tenancy.Handle, p *identity.Principal,
 	}
 	return h.DB.InTx(ctx, func(tx *store.Tx) error {
 		_, err := h.Audit.Append(ctx, tx, audit.Event{Actor: p.AuditActor(), SourceIP: p.IP, Action: "search.query",
-			ObjectType: "search", Details: details})
+			ObjectType: "search", Details: details, Personal: map[string]string{"q": q.Q},
+			SubjectID: audit.QueriesSubject(p.User.ID, time.Now())})
 		return err
 	})
 }

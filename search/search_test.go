@@ -342,7 +342,8 @@ func TestSearchAudited(t *testing.T) {
 			}
 			for _, ev := range events {
 				if ev.Action == "search.query" {
-					n, last = n+1, ev.Details
+					n, last = n+1, maps.Clone(ev.Details)
+					last["q"] = ev.Personal["q"] // typed: sealed, opened for the reader
 				}
 			}
 			return n, last

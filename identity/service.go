@@ -57,6 +57,9 @@ type Principal struct {
 	SessionID string
 	// TokenID is the API token used (0 for a session).
 	TokenID int64
+	// TokenScope is the scope of that token ("" for a session, which
+	// acts as ScopeFull).
+	TokenScope TokenScope
 	IP      string
 	// MustEnrolTOTP is set when the tenant requires a second factor of
 	// this user and none is enrolled: until then, enrolling is all they may do.

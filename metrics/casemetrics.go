@@ -217,7 +217,7 @@ func (s *Service) caseSeries(ctx context.Context, h *tenancy.Handle, p *identity
 		sum := float64(n)
 		switch {
 		case d.amount:
-			if sum, err = e4Units(total); err != nil {
+			if sum, err = e4Sum(total); err != nil {
 				return nil, err
 			}
 		case k == CaseAge:
@@ -238,8 +238,18 @@ func (s *Service) caseSeries(ctx context.Context, h *tenancy.Handle, p *identity
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
+	groups := g.series(q.Agg)
+	if d.amount {
+		// Summed in ten-thousandths, which a float holds exactly up to
+		// 2^53; divided once, so 0.1 + 0.7 is 0.8.
+		for _, grp := range groups {
+			for i := range grp.Buckets {
+				grp.Buckets[i].Value /= 10000
+			}
+		}
+	}
 	return &Series{Metric: string(k), Label: d.label, Unit: d.unit, Bucket: q.Bucket, Agg: q.Agg, From: q.From, To: q.To,
-		GroupBy: q.GroupBy, Groups: g.series(q.Agg), Current: d.current}, nil
+		GroupBy: q.GroupBy, Groups: groups, Current: d.current}, nil
 }
 
 // sql builds the kind's query: SELECT day, group, total, count, grouped by
@@ -300,14 +310,14 @@ func dayTime(s string, hourly bool, loc *time.Location) (time.Time, bool) {
 	return t, err == nil
 }
 
-// e4Units reads an exact sum of ten-thousandths as the database returns
-// it and gives it in currency units, for a chart. The reports keep money
-// exact; a dashboard figure is a float like every metric value.
-func e4Units(s string) (float64, error) {
+// e4Sum reads an exact sum of ten-thousandths as the database returns it
+// (an integer on SQLite, a numeric as text on PostgreSQL). The reports
+// keep money exact; a dashboard figure is a float like every metric value.
+func e4Sum(s string) (float64, error) {
 	n, ok := new(big.Int).SetString(strings.TrimSpace(s), 10)
 	if !ok {
 		return 0, strongroom.Errorf(strongroom.EINTERNAL, "a stored amount total is not an integer")
 	}
-	f, _ := new(big.Float).Quo(new(big.Float).SetInt(n), big.NewFloat(10000)).Float64()
+	f, _ := new(big.Float).SetInt(n).Float64()
 	return f, nil
 }

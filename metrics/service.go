@@ -44,7 +44,11 @@ func appendEvent(ctx context.Context, tx *store.Tx, h *tenancy.Handle, p *identi
 }
 
 // requireRead checks the principal may read dashboards.
-func requireRead(p *identity.Principal) error { return p.Subject.Require(access.Dashboards, access.Read) }
+func requireRead(p *identity.Principal) error {
+	return p.Subject.Require(access.Dashboards, access.Read)
+}
 
 // requireEdit checks the principal may change dashboards.
-func requireEdit(p *identity.Principal) error { return p.Subject.Require(access.Dashboards, access.Edit) }
+func requireEdit(p *identity.Principal) error {
+	return p.Subject.Require(access.Dashboards, access.Edit)
+}

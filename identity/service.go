@@ -60,7 +60,7 @@ type Principal struct {
 	// TokenScope is the scope of that token ("" for a session, which
 	// acts as ScopeFull).
 	TokenScope TokenScope
-	IP      string
+	IP         string
 	// MustEnrolTOTP is set when the tenant requires a second factor of
 	// this user and none is enrolled: until then, enrolling is all they may do.
 	MustEnrolTOTP bool

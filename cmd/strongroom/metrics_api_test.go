@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -225,4 +227,40 @@ func TestMetricsAPI(t *testing.T) {
 			t.Errorf("%d points after delete", points)
 		}
 	})
+}
+
+// TestTokenPageScope makes a push-only token on the API tokens page: the
+// form offers the scope, the list shows it, and the token works as made.
+func TestTokenPageScope(t *testing.T) {
+	m, temp := engineServer(t, "sqlite", nil)
+	admin := newAPIClient(t, m)
+	admin.signIn("admin", temp)
+	page := func(path string) string {
+		_, body := admin.csSend("GET", m.URL()+"t/demo/"+path, "", nil)
+		return body
+	}
+	if form := page("tokens"); !strings.Contains(form, `<select class="form-select" id="scope" name="scope"`) || !strings.Contains(form, `value="metrics:write"`) {
+		t.Fatalf("the token form offers no scope")
+	}
+	status, body := admin.pageForm("tokens", url.Values{"name": {"Dashboard feed"}, "expires_in_days": {"30"}, "scope": {"everything"}})
+	if status != http.StatusBadRequest || !strings.Contains(body, `href="#scope"`) || !strings.Contains(body, "Unknown token scope") {
+		t.Errorf("an unknown scope: %d", status)
+	}
+	status, body = admin.pageForm("tokens", url.Values{"name": {"Dashboard feed"}, "expires_in_days": {"30"}, "scope": {"metrics:write"}})
+	secret := regexp.MustCompile(`<code id="token-secret">(srt_[^<]+)</code>`).FindStringSubmatch(body)
+	if status != http.StatusCreated || secret == nil {
+		t.Fatalf("make a token: %d", status)
+	}
+	if list := page("tokens"); !strings.Contains(list, "Push metrics only") {
+		t.Errorf("the token list does not show the scope")
+	}
+	client := newAPIClient(t, m)
+	if status, _ := client.bearer(secret[1], "GET", "me", nil); status != http.StatusForbidden {
+		t.Errorf("push-only token GET me: %d, want 403", status)
+	}
+	admin.must("POST", "metrics", map[string]any{"name": "web.visits"})
+	pt := map[string]any{"points": []any{map[string]any{"metric": "web.visits", "at": time.Now().UTC().Format(time.RFC3339), "value": 3}}}
+	if status, body := client.bearer(secret[1], "POST", "metrics/points", pt); status != http.StatusOK {
+		t.Errorf("push-only token push: %d %s", status, body)
+	}
 }

@@ -57,7 +57,10 @@ type Principal struct {
 	SessionID string
 	// TokenID is the API token used (0 for a session).
 	TokenID int64
-	IP      string
+	// TokenScope is the scope of that token ("" for a session, which
+	// acts as ScopeFull).
+	TokenScope TokenScope
+	IP         string
 	// MustEnrolTOTP is set when the tenant requires a second factor of
 	// this user and none is enrolled: until then, enrolling is all they may do.
 	MustEnrolTOTP bool

@@ -27,6 +27,44 @@ type APIToken struct {
 	ExpiresAt  time.Time
 	LastUsedAt time.Time
 	Revoked    bool
+	Scope      TokenScope
+}
+
+// TokenScope is what an API token may do. A full token acts with exactly
+// its user's permissions on every API route; a metrics:write token may only
+// push metric points (an integration or a script that feeds dashboards
+// holds it, so a leak of it reads nothing). Which routes a scope reaches is
+// decided in one place, web's authentication.
+type TokenScope string
+
+const (
+	ScopeFull         TokenScope = "full"
+	ScopeMetricsWrite TokenScope = "metrics:write"
+)
+
+// TokenScopes lists the scopes a token may be given, the default first.
+func TokenScopes() []TokenScope { return []TokenScope{ScopeFull, ScopeMetricsWrite} }
+
+// ParseTokenScope reads a scope as the API and forms spell it; "" is
+// ScopeFull. Anything else is an EINVALID error naming field "scope".
+func ParseTokenScope(s string) (TokenScope, error) {
+	switch TokenScope(s) {
+	case "", ScopeFull:
+		return ScopeFull, nil
+	case ScopeMetricsWrite:
+		return ScopeMetricsWrite, nil
+	}
+	return "", strongroom.FieldError("scope", "Unknown token scope; use full or metrics:write.")
+}
+
+// Allows reports whether a request authenticated as p may use a route that
+// needs scope need: a session and a full token reach every route, any
+// other token only routes of its own scope.
+func (p *Principal) Allows(need TokenScope) bool {
+	if p.TokenID == 0 || p.TokenScope == ScopeFull {
+		return true
+	}
+	return p.TokenScope == need
 }
 
 // CheckTokenName checks the name of a new API token.
@@ -35,6 +73,11 @@ func CheckTokenName(name string) error { return checkText("name", name, 1, 100) 
 // CreateToken makes a personal API token for the caller, acting with
 // exactly their permissions. The secret is returned once and stored hashed.
 func (svc *Service) CreateToken(ctx context.Context, h *tenancy.Handle, p *Principal, name string, lifetime time.Duration) (*APIToken, string, error) {
+	return svc.CreateScopedToken(ctx, h, p, name, lifetime, ScopeFull)
+}
+
+// CreateScopedToken is CreateToken for a token of the given scope.
+func (svc *Service) CreateScopedToken(ctx context.Context, h *tenancy.Handle, p *Principal, name string, lifetime time.Duration, scope TokenScope) (*APIToken, string, error) {
 	if p.TokenID != 0 {
 		return nil, "", strongroom.Errorf(strongroom.EFORBIDDEN, "API tokens cannot make other API tokens; sign in to make one.")
 	}
@@ -43,19 +86,22 @@ func (svc *Service) CreateToken(ctx context.Context, h *tenancy.Handle, p *Princ
 	if lifetime < time.Hour || lifetime > maxTokenLifetime {
 		ps.Addf("expires_in", "A token must expire between one hour and 366 days from now.")
 	}
+	if _, err := ParseTokenScope(string(scope)); err != nil || scope == "" {
+		ps.Addf("scope", "Unknown token scope; use full or metrics:write.")
+	}
 	if err := ps.Err(); err != nil {
 		return nil, "", err
 	}
 	secret := tokenPrefix + randomToken(32)
 	now := svc.Now()
-	t := &APIToken{Name: name, CreatedAt: now, ExpiresAt: now.Add(lifetime)}
+	t := &APIToken{Name: name, CreatedAt: now, ExpiresAt: now.Add(lifetime), Scope: scope}
 	err := inTx(ctx, h, func(tx *store.Tx) error {
-		if err := tx.QueryRowContext(ctx, `INSERT INTO api_tokens (user_id, name, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?) RETURNING id`,
-			p.User.ID, name, hashSecret(secret), store.FormatTime(now), store.FormatTime(t.ExpiresAt)).Scan(&t.ID); err != nil {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO api_tokens (user_id, name, token_hash, created_at, expires_at, scope) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
+			p.User.ID, name, hashSecret(secret), store.FormatTime(now), store.FormatTime(t.ExpiresAt), string(scope)).Scan(&t.ID); err != nil {
 			return err
 		}
 		return record(ctx, tx, h, p.actor(), p.ip(), event{action: "token.create", objectType: "api_token", objectID: t.ID,
-			details: map[string]string{"expires_at": store.FormatTime(t.ExpiresAt)}})
+			details: map[string]string{"expires_at": store.FormatTime(t.ExpiresAt), "scope": string(scope)}})
 	})
 	if err != nil {
 		return nil, "", err
@@ -65,7 +111,7 @@ func (svc *Service) CreateToken(ctx context.Context, h *tenancy.Handle, p *Princ
 
 // ListTokens returns the caller's tokens.
 func (svc *Service) ListTokens(ctx context.Context, h *tenancy.Handle, p *Principal) ([]APIToken, error) {
-	rows, err := h.DB.QueryContext(ctx, `SELECT id, name, created_at, expires_at, last_used_at, revoked_at FROM api_tokens
+	rows, err := h.DB.QueryContext(ctx, `SELECT id, name, created_at, expires_at, last_used_at, revoked_at, scope FROM api_tokens
 		WHERE user_id = ? ORDER BY id DESC`, p.User.ID)
 	if err != nil {
 		return nil, err
@@ -74,8 +120,8 @@ func (svc *Service) ListTokens(ctx context.Context, h *tenancy.Handle, p *Princi
 	var out []APIToken
 	for rows.Next() {
 		var t APIToken
-		var c, e, l, r string
-		if err := rows.Scan(&t.ID, &t.Name, &c, &e, &l, &r); err != nil {
+		var c, e, l, r, scope string
+		if err := rows.Scan(&t.ID, &t.Name, &c, &e, &l, &r, &scope); err != nil {
 			return nil, err
 		}
 		t.CreatedAt, _ = store.ParseTime(c)
@@ -84,6 +130,7 @@ func (svc *Service) ListTokens(ctx context.Context, h *tenancy.Handle, p *Princi
 			t.LastUsedAt, _ = store.ParseTime(l)
 		}
 		t.Revoked = r != ""
+		t.Scope = TokenScope(scope)
 		out = append(out, t)
 	}
 	return out, rows.Err()
@@ -116,9 +163,9 @@ func (svc *Service) AuthenticateToken(ctx context.Context, h *tenancy.Handle, se
 		return nil, invalid
 	}
 	var id, userID int64
-	var expires, revoked, lastUsed string
-	err := h.DB.QueryRowContext(ctx, `SELECT id, user_id, expires_at, revoked_at, last_used_at FROM api_tokens WHERE token_hash = ?`,
-		hashSecret(secret)).Scan(&id, &userID, &expires, &revoked, &lastUsed)
+	var expires, revoked, lastUsed, scope string
+	err := h.DB.QueryRowContext(ctx, `SELECT id, user_id, expires_at, revoked_at, last_used_at, scope FROM api_tokens WHERE token_hash = ?`,
+		hashSecret(secret)).Scan(&id, &userID, &expires, &revoked, &lastUsed, &scope)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, invalid
 	} else if err != nil {
@@ -142,6 +189,12 @@ func (svc *Service) AuthenticateToken(ctx context.Context, h *tenancy.Handle, se
 		return nil, strongroom.Errorf(strongroom.EPASSWORD, "Sign in to the web interface first: your account needs a new password or two-factor set-up.")
 	}
 	p.TokenID = id
+	// An unknown scope (a damaged row) is no scope at all: it reaches no
+	// route, rather than falling back to full.
+	p.TokenScope = TokenScope(scope)
+	if _, err := ParseTokenScope(scope); err != nil || scope == "" {
+		p.TokenScope = "invalid"
+	}
 	if last, _ := store.ParseTime(lastUsed); lastUsed == "" || now.Sub(last) >= time.Minute {
 		if _, err := h.DB.ExecContext(ctx, `UPDATE api_tokens SET last_used_at = ? WHERE id = ?`, store.FormatTime(now), id); err != nil {
 			return nil, err

@@ -62,6 +62,8 @@ func fillGaps(t *testing.T, h *tenancy.Handle) {
 		{`INSERT INTO login_failures (user_id, at, source_ip) VALUES (?, ?, '198.51.100.7')`, user, now},
 		{`INSERT INTO tenant_settings (name, value) VALUES ('locale', 'de-DE')`},
 		{`INSERT INTO security_settings (name, value) VALUES ('snapshot_test', 'ü – ✓')`},
+		{`INSERT INTO metrics (id, name, label, unit, source, created_at, updated_at) VALUES (1, 'crm.pipeline', 'Pipeline €', 'EUR', 'pushed', ?, ?)`, now, now},
+		{`INSERT INTO metric_points (metric_id, at, value, dims, dims_key) VALUES (1, ?, 1234.5678, '{"region":"north"}', 'k1'), (1, ?, -0.1, '{}', 'k2')`, now, now},
 		{`UPDATE users SET totp_secret = ? WHERE id = ?`, []byte{0, 1, 2, 255}, user},
 	}
 	if kase != 0 {

@@ -24,7 +24,11 @@ var reviewed = []string{
 	// Failed sign-ins are kept for administrators (never expired), and a
 	// restore must not unlock an account under attack: kept.
 	"login_failures",
-	"mdl_groups", "notes", "record_classes", "recovery_codes", "role_grants", "roles",
+	"mdl_groups",
+	// Business metrics: definitions and the points pushed to them are the
+	// tenant's data, backed up like its records.
+	"metric_points", "metrics",
+	"notes", "record_classes", "recovery_codes", "role_grants", "roles",
 	"security_classes", "security_settings", "tenant_settings", "user_classes", "user_roles", "users",
 }
 

@@ -271,8 +271,12 @@ func (h *Handler) apiTokens(w http.ResponseWriter, r *http.Request, t *tenancy.H
 }
 
 func tokenJSON(tk identity.APIToken) map[string]any {
+	scope := tk.Scope
+	if scope == "" {
+		scope = identity.ScopeFull
+	}
 	m := map[string]any{"id": tk.ID, "name": tk.Name, "created_at": tk.CreatedAt.Format(time.RFC3339),
-		"expires_at": tk.ExpiresAt.Format(time.RFC3339), "revoked": tk.Revoked}
+		"expires_at": tk.ExpiresAt.Format(time.RFC3339), "revoked": tk.Revoked, "scope": string(scope)}
 	if !tk.LastUsedAt.IsZero() {
 		m["last_used_at"] = tk.LastUsedAt.Format(time.RFC3339)
 	}
@@ -283,6 +287,7 @@ func (h *Handler) apiCreateToken(w http.ResponseWriter, r *http.Request, t *tena
 	var in struct {
 		Name          string `json:"name"`
 		ExpiresInDays int    `json:"expires_in_days"`
+		Scope         string `json:"scope"`
 	}
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
@@ -290,7 +295,11 @@ func (h *Handler) apiCreateToken(w http.ResponseWriter, r *http.Request, t *tena
 	if in.ExpiresInDays < 1 || in.ExpiresInDays > 366 {
 		return strongroom.FieldError("expires_in_days", "A token must expire in 1 to 366 days.")
 	}
-	tk, secret, err := h.identity.CreateToken(r.Context(), t, p, in.Name, time.Duration(in.ExpiresInDays)*24*time.Hour)
+	scope, err := identity.ParseTokenScope(in.Scope)
+	if err != nil {
+		return err
+	}
+	tk, secret, err := h.identity.CreateScopedToken(r.Context(), t, p, in.Name, time.Duration(in.ExpiresInDays)*24*time.Hour, scope)
 	if err != nil {
 		return err
 	}

@@ -65,7 +65,18 @@ func (h *Handler) principal(r *http.Request, t *tenancy.Handle) (*identity.Princ
 // first change a temporary password or enrol two-factor is sent there, and
 // the API answers that it must be done first. open lists handlers that such
 // a user may still reach (the change form itself, sign-out).
+//
+// Every route behind authed needs a full API token (or a session); a token
+// of a narrower scope reaches only routes registered with authedScope.
 func (h *Handler) authed(fn authFunc, open bool) handlerFunc {
+	return h.authedScope(fn, open, identity.ScopeFull)
+}
+
+// authedScope is authed for a route that a token of scope need may use as
+// well. This is the one place token scopes are enforced: a token whose
+// scope the route does not take is refused (403, audited) before anything
+// else about the request is looked at.
+func (h *Handler) authedScope(fn authFunc, open bool, need identity.TokenScope) handlerFunc {
 	return h.withTenant(func(w http.ResponseWriter, r *http.Request, t *tenancy.Handle) error {
 		api := strings.HasPrefix(r.URL.Path, "/api/")
 		p, token, err := h.principal(r, t)
@@ -77,6 +88,10 @@ func (h *Handler) authed(fn authFunc, open bool) handlerFunc {
 			return err
 		}
 		w.Header().Set("Cache-Control", "no-store")
+		if !p.Allows(need) {
+			h.recordDenied(r, t, p)
+			return strongroom.Errorf(strongroom.EFORBIDDEN, "This API token's scope does not cover this request; use a full token or sign in.")
+		}
 		if !open && p.Restricted() {
 			if api {
 				return strongroom.Errorf(strongroom.EPASSWORD, "Change your temporary password (and set up two-factor sign-in if your workspace requires it) before anything else.")

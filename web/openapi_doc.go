@@ -24,6 +24,7 @@ var apiTags = []openAPITag{
 	{Name: "Search", Description: "Full-text search over everything the user may see."},
 	{Name: "Reports", Description: "Counts, totals and deadlines, as JSON or CSV."},
 	{Name: "Audit", Description: "The tamper-evident audit trail (read access to the audit area)."},
+	{Name: "Metrics", Description: "Business metrics for dashboards: pushed points and figures computed from case data."},
 }
 
 const apiDescription = `Strongroom's JSON API, version 1. Every tenant (firm) has its own API under
@@ -34,6 +35,7 @@ Authentication. Send an API token as "Authorization: Bearer <token>" (make one w
 POST /api/v1/t/{slug}/me/tokens or on the API tokens page), or the session cookie
 __Host-sr-{slug} that signing in sets (POST …/login, then …/login/code when two-factor sign-in
 is on). A token acts as its user, with the same access; it cannot change the password or sign out.
+A token of scope metrics:write may only push metric points; every other route refuses it (403).
 A user whose password is temporary, or who must still set up two-factor sign-in, is refused
 everything else with 403 password_change_required.
 
@@ -83,6 +85,7 @@ func apiDocument() *openAPIDoc {
 	d.searchOps()
 	d.reportOps()
 	d.auditOps()
+	d.metricsOps()
 	return d.doc
 }
 
@@ -297,7 +300,8 @@ func (d *apiDocBuilder) signInOps() {
 	d.op("GET", "me/tokens", tag, "The user's API tokens").ok(200, "", wrap("tokens", arrayOf(ref("Token"), "")))
 	newToken := recordCopy(apiSchemas()["Token"], f("token", str("The secret: send it as Authorization: Bearer <token>. Shown only this once.")))
 	d.op("POST", "me/tokens", tag, "Make an API token").
-		json(body("", f("name!", str("What it is for.")), f("expires_in_days!", &schema{Type: "integer", Minimum: ptr(1), Maximum: ptr(366)}))).
+		json(body("", f("name!", str("What it is for.")), f("expires_in_days!", &schema{Type: "integer", Minimum: ptr(1), Maximum: ptr(366)}),
+			f("scope", enum("full (default): acts with all the user's access; metrics:write: may only push metric points (POST metrics/points), every other route answers 403.", "full", "metrics:write")))).
 		ok(201, "Made.", newToken)
 	d.op("DELETE", "tokens/{id}", tag, "Revoke an API token").ok(200, "Revoked.", flag("revoked", "Always true."))
 }

@@ -148,6 +148,7 @@ func sessionsReturn(s string) string {
 func (h *Handler) tokensPage(w http.ResponseWriter, r *http.Request, t *tenancy.Handle, p *identity.Principal) error {
 	v := newView(r, t, p)
 	v.Form.Values.Set("expires_in_days", "90")
+	v.Form.Values.Set("scope", string(identity.ScopeFull))
 	return h.renderTokens(w, r, t, p, v, nil)
 }
 
@@ -158,7 +159,7 @@ func (h *Handler) renderTokens(w http.ResponseWriter, r *http.Request, t *tenanc
 		return err
 	}
 	v.Page = ts
-	return h.renderForm(w, "tokens", v, formErr, "name", "expires_in_days")
+	return h.renderForm(w, "tokens", v, formErr, "name", "expires_in_days", "scope")
 }
 
 // createdToken is a new token with its secret, shown once.
@@ -172,18 +173,20 @@ func (h *Handler) tokenSubmit(w http.ResponseWriter, r *http.Request, t *tenancy
 		return err
 	}
 	v := newView(r, t, p)
-	v.Form.Values = formValues(r, "name", "expires_in_days")
+	v.Form.Values = formValues(r, "name", "expires_in_days", "scope")
 	var ps strongroom.Problems
 	days, err := formInt(r, "expires_in_days")
 	ps.Add(err)
 	if err == nil && (days < 1 || days > 366) {
 		ps.Addf("expires_in_days", "A token must expire in 1 to 366 days.")
 	}
+	scope, err := identity.ParseTokenScope(r.PostForm.Get("scope"))
+	ps.Add(err)
 	if !ps.OK() {
 		ps.Add(identity.CheckTokenName(r.PostForm.Get("name")))
 		return h.renderTokens(w, r, t, p, v, ps.Err())
 	}
-	tk, secret, err := h.identity.CreateToken(r.Context(), t, p, r.PostForm.Get("name"), time.Duration(days)*24*time.Hour)
+	tk, secret, err := h.identity.CreateScopedToken(r.Context(), t, p, r.PostForm.Get("name"), time.Duration(days)*24*time.Hour, scope)
 	if err != nil {
 		// The service counts a lifetime; the form has days.
 		return h.renderTokens(w, r, t, p, v, renameFields(err, map[string]string{"expires_in": "expires_in_days"}))

@@ -20,6 +20,7 @@ import (
 	"strongroom/format"
 	"strongroom/home"
 	"strongroom/identity"
+	"strongroom/metrics"
 	"strongroom/reports"
 	"strongroom/search"
 	"strongroom/store"
@@ -78,6 +79,7 @@ type Services struct {
 	// Backups reads the tenant's backups and restore drills (nil: a
 	// server without backup targets, whose Backups page lists none).
 	Backups BackupStatus
+	Metrics *metrics.Service // nil: metrics.New()
 }
 
 // New parses the templates (failing fast on a broken one) and builds routes.
@@ -88,6 +90,9 @@ func New(tenants Tenants, svc Services, log *slog.Logger, cfg Config) (*Handler,
 	}
 	if svc.Home == nil {
 		svc.Home = home.New()
+	}
+	if svc.Metrics == nil {
+		svc.Metrics = metrics.New()
 	}
 	if cfg.Faults == nil {
 		cfg.Faults = store.NewFaults(log)
@@ -143,6 +148,7 @@ func (h *Handler) routes() {
 	h.erasureRoutes()
 	h.backupRoutes()
 	h.referenceRoutes()
+	h.metricsRoutes()
 	h.mux.Handle("/", h.page(func(w http.ResponseWriter, r *http.Request) error {
 		return strongroom.Errorf(strongroom.ENOTFOUND, "Page not found.")
 	}))

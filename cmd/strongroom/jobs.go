@@ -40,6 +40,7 @@ func (m *Main) newRunner() {
 		m.runner.EachTenant(jobs.Schedule{Name: "optimize", Kind: optimizeKind, Every: tenancy.OptimizeEvery, Jitter: tenancy.OptimizeEvery})
 	}
 	m.registerBackupJobs()
+	m.registerIntegrationJobs()
 	if m.drills != nil {
 		m.registerDrills(m.drills, m.Config.Drill)
 	}

@@ -20,6 +20,7 @@ import (
 	"strongroom/format"
 	"strongroom/home"
 	"strongroom/identity"
+	"strongroom/integrations"
 	"strongroom/reports"
 	"strongroom/search"
 	"strongroom/store"
@@ -78,6 +79,8 @@ type Services struct {
 	// Backups reads the tenant's backups and restore drills (nil: a
 	// server without backup targets, whose Backups page lists none).
 	Backups BackupStatus
+	// Integrations manages the tenant's integrations (nil: no pages).
+	Integrations *integrations.Service
 }
 
 // New parses the templates (failing fast on a broken one) and builds routes.
@@ -142,6 +145,7 @@ func (h *Handler) routes() {
 	h.apiRoutes()
 	h.erasureRoutes()
 	h.backupRoutes()
+	h.integrationRoutes()
 	h.referenceRoutes()
 	h.mux.Handle("/", h.page(func(w http.ResponseWriter, r *http.Request) error {
 		return strongroom.Errorf(strongroom.ENOTFOUND, "Page not found.")

@@ -53,12 +53,17 @@ func (l *prefixList) Set(s string) error {
 	return nil
 }
 
-// registerIntegrationJobs makes the integrations service and registers
-// its pull on the runner. No metrics storage is wired in yet: the Sink is
-// nil, so pulls run, are checked and record their status, and their
-// values are not kept. The metrics service plugs in here as the Sink.
+// newIntegrations makes the integrations service of the pages and the
+// pull job. No metrics storage is wired in yet: the Sink is nil, so pulls
+// run, are checked and record their status, and their values are not
+// kept. The metrics service plugs in here as the Sink.
+func (m *Main) newIntegrations() *integrations.Service {
+	return integrations.New(integrations.Policy{Allow: m.Config.Integrations.AllowCIDRs}, nil, m.Log)
+}
+
+// registerIntegrationJobs registers the pull on the runner.
 func (m *Main) registerIntegrationJobs() {
-	svc := integrations.New(integrations.Policy{Allow: m.Config.Integrations.AllowCIDRs}, nil, m.Log)
+	svc := m.svc.Integrations
 	m.runner.Register(integrationsPullKind, m.tenantJob(func(ctx context.Context, h *tenancy.Handle, _ jobs.Job) error {
 		pulled, failed, err := svc.PullDue(ctx, h)
 		if pulled > 0 {

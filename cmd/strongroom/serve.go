@@ -211,6 +211,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.registry.MaxOpen = c.Storage.maxOpenTenants()
 	m.svc = m.services()
 	m.svc.Documents.UploadCeiling = int64(c.MaxUploadMiB) << 20
+	m.svc.Integrations = m.newIntegrations()
 	m.faults = store.NewFaults(m.Log, c.Storage.DataDir, c.Storage.files(), c.Storage.checkpoints())
 	if err := m.openBackups(ctx); err != nil {
 		return err

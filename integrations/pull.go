@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"time"
 
 	"strongroom"
 	"strongroom/identity"
@@ -71,7 +70,7 @@ func (s *Service) Pull(ctx context.Context, h *tenancy.Handle, id int64) error {
 		}
 	}
 	if ferr != nil {
-		return s.failed(ctx, h, r, start, ferr)
+		return s.failed(ctx, h, r, ferr)
 	}
 	next := store.FormatTime(start.Add(r.it.Interval))
 	now := store.FormatTime(s.Now())
@@ -83,7 +82,7 @@ func (s *Service) Pull(ctx context.Context, h *tenancy.Handle, id int64) error {
 }
 
 // failed records a failed pull and returns its error.
-func (s *Service) failed(ctx context.Context, h *tenancy.Handle, r *row, _ time.Time, ferr error) error {
+func (s *Service) failed(ctx context.Context, h *tenancy.Handle, r *row, ferr error) error {
 	msg := strongroom.ErrorMessage(ferr)
 	failures := r.it.Failures + 1
 	at := s.Now()

@@ -108,7 +108,8 @@ var ErrAddressRefused = errors.New("address refused by the integration policy")
 
 // Permits reports whether a connection to addr is allowed.
 func (p Policy) Permits(addr netip.Addr) bool {
-	addr = addr.Unmap()
+	// A zone (fe80::1%eth0) would make every prefix miss the address.
+	addr = addr.Unmap().WithZone("")
 	if addr.Is6() && nat64.Contains(addr) {
 		b := addr.As16()
 		addr = netip.AddrFrom4([4]byte{b[12], b[13], b[14], b[15]})
@@ -167,7 +168,7 @@ func (p Policy) control(network, address string, _ syscall.RawConn) error {
 		return fmt.Errorf("address %q: %w", address, ErrAddressRefused)
 	}
 	if !p.Permits(ap.Addr()) {
-		return &addrError{addr: ap.Addr().Unmap()}
+		return &addrError{addr: ap.Addr().Unmap().WithZone("")}
 	}
 	return nil
 }

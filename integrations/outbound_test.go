@@ -16,7 +16,8 @@ import (
 func TestPermits(t *testing.T) {
 	refusedAddrs := []string{"127.0.0.1", "127.9.9.9", "::1", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1",
 		"100.64.0.1", "169.254.1.1", "169.254.169.254", "0.0.0.0", "::", "224.0.0.1", "255.255.255.255", "ff02::1",
-		"fe80::1", "fc00::1", "fd00:ec2::254", "::ffff:10.0.0.1", "::ffff:127.0.0.1", "64:ff9b::a00:1", "64:ff9b::7f00:1"}
+		"fe80::1", "fc00::1", "fd00:ec2::254", "::ffff:10.0.0.1", "::ffff:127.0.0.1", "64:ff9b::a00:1", "64:ff9b::7f00:1",
+		"fe80::1%eth0", "::1%lo"} // a zone must not hide an address from the prefixes
 	var none Policy
 	for _, s := range refusedAddrs {
 		if none.Permits(netip.MustParseAddr(s)) {

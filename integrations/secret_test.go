@@ -131,10 +131,12 @@ func testSecretNeverShown(t *testing.T, f *fixture) {
 	}
 	var listed []map[string]any
 	b, _ := json.Marshal(list)
-	json.Unmarshal(b, &listed)
-	for _, it := range list {
-		if it.Credentials() != "set" {
-			t.Errorf("%s: credentials %q, want set", it.Name, it.Credentials())
+	if err := json.Unmarshal(b, &listed); err != nil || len(listed) != len(list) {
+		t.Fatalf("listing as JSON: %v", err)
+	}
+	for _, it := range listed {
+		if it["credentials"] != "set" || it["interval_seconds"] != 3600.0 {
+			t.Errorf("%s: credentials %v, interval %v", it["name"], it["credentials"], it["interval_seconds"])
 		}
 	}
 }

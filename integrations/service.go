@@ -2,6 +2,7 @@ package integrations
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"regexp"
 	"strings"
@@ -181,4 +182,15 @@ func backoff(interval time.Duration, failures int) time.Duration {
 		d *= 2
 	}
 	return min(d, ceiling)
+}
+
+// MarshalJSON writes an integration for the API: its credential only as
+// "set" (or absent), its interval in seconds.
+func (it *Integration) MarshalJSON() ([]byte, error) {
+	type plain Integration // without this method
+	return json.Marshal(struct {
+		*plain
+		IntervalSeconds int64  `json:"interval_seconds"`
+		Credentials     string `json:"credentials,omitempty"`
+	}{(*plain)(it), int64(it.Interval / time.Second), it.Credentials()})
 }

@@ -63,6 +63,9 @@ func fillGaps(t *testing.T, h *tenancy.Handle) {
 		{`INSERT INTO tenant_settings (name, value) VALUES ('locale', 'de-DE')`},
 		{`INSERT INTO security_settings (name, value) VALUES ('snapshot_test', 'ü – ✓')`},
 		{`UPDATE users SET totp_secret = ? WHERE id = ?`, []byte{0, 1, 2, 255}, user},
+		{`INSERT INTO integrations (name, label, config, sealed_credentials, allow_http, interval_seconds, enabled, next_run_at,
+			created_at, updated_at) VALUES ('crm', 'CRM', '{"url":"https://api.example.com/"}', ?, 1, 3600, 1, ?, ?, ?)`,
+			[]byte{1, 9, 255}, now, now, now},
 	}
 	if kase != 0 {
 		stmts = append(stmts, []any{`INSERT INTO case_views (user_id, case_id, viewed_at) VALUES (?, ?, ?)`, user, kase, now},

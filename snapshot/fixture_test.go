@@ -65,6 +65,9 @@ func fillGaps(t *testing.T, h *tenancy.Handle) {
 		{`INSERT INTO metrics (id, name, label, unit, source, created_at, updated_at) VALUES (1, 'crm.pipeline', 'Pipeline €', 'EUR', 'pushed', ?, ?)`, now, now},
 		{`INSERT INTO metric_points (metric_id, at, value, dims, dims_key) VALUES (1, ?, 1234.5678, '{"region":"north"}', 'k1'), (1, ?, -0.1, '{}', 'k2')`, now, now},
 		{`UPDATE users SET totp_secret = ? WHERE id = ?`, []byte{0, 1, 2, 255}, user},
+		{`INSERT INTO integrations (name, label, config, sealed_credentials, allow_http, interval_seconds, enabled, next_run_at,
+			created_at, updated_at) VALUES ('crm', 'CRM', '{"url":"https://api.example.com/"}', ?, 1, 3600, 1, ?, ?, ?)`,
+			[]byte{1, 9, 255}, now, now, now},
 	}
 	if kase != 0 {
 		stmts = append(stmts, []any{`INSERT INTO case_views (user_id, case_id, viewed_at) VALUES (?, ?, ?)`, user, kase, now},

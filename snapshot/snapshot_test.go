@@ -21,6 +21,9 @@ var reviewed = []string{
 	"api_tokens", "audit_checkpoints", "audit_events", "audit_head", "audit_signer", "audit_tree_nodes",
 	"case_contacts", "case_events", "case_users", "case_views", "cases", "contacts", "document_versions",
 	"documents", "financial_records",
+	// Integrations: their settings, status and credential, sealed with the
+	// tenant's data key (a backup carries it wrapped by the master key).
+	"integrations",
 	// Failed sign-ins are kept for administrators (never expired), and a
 	// restore must not unlock an account under attack: kept.
 	"login_failures",

@@ -86,8 +86,15 @@ func Migrate(ctx context.Context, db *DB, ms []Migration) error {
 			"The database of %s is at schema version %d, newer than this strongroom binary knows (%d). Run a newer strongroom.",
 			db.Name, current, latest)
 	}
+	applied, err := appliedVersions(ctx, db)
+	if err != nil {
+		return err
+	}
+	// Every migration not yet recorded is applied, in order, also one
+	// numbered below the highest applied: migrations written side by side
+	// may land in another order than their numbers (0012 before 0010).
 	for _, m := range ms {
-		if m.Version <= current {
+		if applied[m.Version] {
 			continue
 		}
 		if err := applyMigration(ctx, db, m); err != nil {
@@ -95,6 +102,24 @@ func Migrate(ctx context.Context, db *DB, ms []Migration) error {
 		}
 	}
 	return nil
+}
+
+// appliedVersions reads the versions schema_migrations records.
+func appliedVersions(ctx context.Context, db *DB) (map[int]bool, error) {
+	rows, err := db.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return nil, fmt.Errorf("read applied migrations of %s: %w", db.Name, err)
+	}
+	defer rows.Close()
+	out := map[int]bool{}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out[v] = true
+	}
+	return out, rows.Err()
 }
 
 func applyMigration(ctx context.Context, db *DB, m Migration) error {

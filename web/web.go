@@ -21,6 +21,7 @@ import (
 	"strongroom/home"
 	"strongroom/identity"
 	"strongroom/metrics"
+	"strongroom/integrations"
 	"strongroom/reports"
 	"strongroom/search"
 	"strongroom/store"
@@ -80,6 +81,8 @@ type Services struct {
 	// server without backup targets, whose Backups page lists none).
 	Backups BackupStatus
 	Metrics *metrics.Service // nil: metrics.New()
+	// Integrations manages the tenant's integrations (nil: no pages).
+	Integrations *integrations.Service
 }
 
 // New parses the templates (failing fast on a broken one) and builds routes.
@@ -147,6 +150,7 @@ func (h *Handler) routes() {
 	h.apiRoutes()
 	h.erasureRoutes()
 	h.backupRoutes()
+	h.integrationRoutes()
 	h.referenceRoutes()
 	h.metricsRoutes()
 	h.mux.Handle("/", h.page(func(w http.ResponseWriter, r *http.Request) error {

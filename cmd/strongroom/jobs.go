@@ -41,6 +41,7 @@ func (m *Main) newRunner() {
 	}
 	m.registerReextract()
 	m.registerBackupJobs()
+	m.registerIntegrationJobs()
 	if m.drills != nil {
 		m.registerDrills(m.drills, m.Config.Drill)
 	}

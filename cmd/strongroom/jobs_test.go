@@ -45,9 +45,9 @@ func TestServeRunsPurgeJobs(t *testing.T) {
 			if _, err := m.runner.RunDue(ctx); err != nil {
 				t.Fatal(err)
 			}
-			want := "purge/firm"
+			want := "integrations/firm purge/firm"
 			if engine == "sqlite" {
-				want = "optimize/firm purge/firm"
+				want = "integrations/firm optimize/firm purge/firm"
 			}
 			if got := scheduleNames(t, m, ""); got != want {
 				t.Fatalf("schedules %q, want %q", got, want)

@@ -61,6 +61,8 @@ type ServeConfig struct {
 	// Drill says how often each tenant's newest backup is restored into a
 	// scratch location, and with which identity.
 	Drill DrillConfig
+	// Integrations says which refused networks integrations may reach.
+	Integrations IntegrationConfig
 }
 
 // Main is a running server: cmd/strongroom and end-to-end tests both use it.
@@ -108,6 +110,7 @@ func (m *Main) ParseFlags(args []string, stderr io.Writer) error {
 	c.SignIn.register(fs)
 	c.Backup.register(fs)
 	c.Drill.register(fs)
+	c.Integrations.register(fs)
 	intFlag(fs, &c.MaxUploadMiB, "max-upload-mib", int(documents.DefaultUploadCeiling>>20),
 		"largest upload limit, in MiB, a tenant's administrator may set (each tenant chooses its own below it; 100 MiB unless set)")
 	boolFlag(fs, &c.DemoEmpty, "demo-empty", "with --demo: create the demo tenant without sample cases and users")
@@ -208,6 +211,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.registry.MaxOpen = c.Storage.maxOpenTenants()
 	m.svc = m.services()
 	m.svc.Documents.UploadCeiling = int64(c.MaxUploadMiB) << 20
+	m.svc.Integrations = m.newIntegrations()
 	m.faults = store.NewFaults(m.Log, c.Storage.DataDir, c.Storage.files(), c.Storage.checkpoints())
 	if err := m.openBackups(ctx); err != nil {
 		return err

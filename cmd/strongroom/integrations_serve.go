@@ -54,11 +54,10 @@ func (l *prefixList) Set(s string) error {
 }
 
 // newIntegrations makes the integrations service of the pages and the
-// pull job. No metrics storage is wired in yet: the Sink is nil, so pulls
-// run, are checked and record their status, and their values are not
-// kept. The metrics service plugs in here as the Sink.
+// pull job; what pulls produce is kept as metric points by the same
+// metrics service the pages read (so its cache is cleared).
 func (m *Main) newIntegrations() *integrations.Service {
-	return integrations.New(integrations.Policy{Allow: m.Config.Integrations.AllowCIDRs}, nil, m.Log)
+	return integrations.New(integrations.Policy{Allow: m.Config.Integrations.AllowCIDRs}, metricsSink{m.svc.Metrics}, m.Log)
 }
 
 // registerIntegrationJobs registers the pull on the runner.

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"path/filepath"
 	"strings"
+	"strongroom/metrics"
 	"time"
 
 	"strongroom"
@@ -319,6 +320,7 @@ func (m *Main) services() web.Services {
 		Search:    search.New(),
 		Reports:   reports.New(),
 		Erasure:   erasure.New(m.app.db, m.Log),
+		Metrics:   metrics.New(),
 	}
 }
 

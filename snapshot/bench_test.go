@@ -68,7 +68,7 @@ func BenchmarkExportImport(b *testing.B) {
 				b.ReportMetric(float64(sum.Rows())*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 			})
 			restores := 0
-			b.Run("import", func(b *testing.B) {
+			importBench := func(b *testing.B) {
 				b.SetBytes(sum.Bytes)
 				for i := 0; i < b.N; i++ {
 					b.StopTimer()
@@ -83,7 +83,16 @@ func BenchmarkExportImport(b *testing.B) {
 					b.StartTimer()
 				}
 				b.ReportMetric(float64(sum.Rows())*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
-			})
+			}
+			b.Run("import", importBench)
+			if e.Dialect() == store.Postgres {
+				// The same load with INSERTs, as before COPY.
+				b.Run("import-insert", func(b *testing.B) {
+					copier = func(*store.Tx) store.Copier { return nil }
+					defer func() { copier = (*store.Tx).Copier }()
+					importBench(b)
+				})
+			}
 		})
 	}
 }

@@ -21,11 +21,13 @@ func RebuildIndexWith(ctx context.Context, db *store.DB, b FTSBuild) (int, error
 		pg: pgBuild{copy: b.PGCopy, dropIndexes: b.PGDrop, truncate: b.PGTruncate}})
 }
 
-// EmptyIndex empties search_index and search_fts, as a restore leaves them.
+// EmptyIndex empties search_index (and search_fts), as a restore leaves
+// them.
 func EmptyIndex(ctx context.Context, db *store.DB) error {
 	return db.InTx(store.WithTimeout(ctx, 0), func(tx *store.Tx) error {
 		if db.Dialect != store.SQLite {
-			_, err := tx.ExecContext(ctx, `DELETE FROM search_index`)
+			// As a new database has it: no dead rows left behind.
+			_, err := tx.ExecContext(ctx, `TRUNCATE search_index`)
 			return err
 		}
 		defs, err := dropIndexTriggers(ctx, tx)

@@ -91,13 +91,16 @@ func BenchmarkRebuildIndex(b *testing.B) {
 					} else if name != "after" {
 						b.Fatalf("no variant %q", name)
 					}
+					cpu := 0.0
 					for i := 0; i < b.N; i++ {
 						b.StopTimer()
 						if err := cases.EmptyIndex(ctx, h.DB); err != nil {
 							b.Fatal(err)
 						}
 						b.StartTimer()
+						cpu -= cpuSeconds(b, h.DB)
 						got, err := rebuild()
+						cpu += cpuSeconds(b, h.DB)
 						if err != nil {
 							b.Fatal(err)
 						}
@@ -106,6 +109,7 @@ func BenchmarkRebuildIndex(b *testing.B) {
 						}
 					}
 					b.ReportMetric(float64(entries)*float64(b.N)/b.Elapsed().Seconds(), "entries/s")
+					b.ReportMetric(cpu/float64(b.N), "cpu-s/op")
 				})
 			}
 		})

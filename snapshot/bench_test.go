@@ -70,19 +70,23 @@ func BenchmarkExportImport(b *testing.B) {
 			restores := 0
 			importBench := func(b *testing.B) {
 				b.SetBytes(sum.Bytes)
+				cpu := 0.0
 				for i := 0; i < b.N; i++ {
 					b.StopTimer()
 					restores++
 					db := target(b, e, "restore-"+strconv.Itoa(restores))
 					b.StartTimer()
+					cpu -= cpuSeconds(b, db)
 					if _, err := Import(ctx, db, bytes.NewReader(stream.Bytes())); err != nil {
 						b.Fatal(err)
 					}
+					cpu += cpuSeconds(b, db)
 					b.StopTimer()
 					db.Close()
 					b.StartTimer()
 				}
 				b.ReportMetric(float64(sum.Rows())*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+				b.ReportMetric(cpu/float64(b.N), "cpu-s/op")
 			}
 			b.Run("import", importBench)
 			if e.Dialect() == store.Postgres {

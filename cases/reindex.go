@@ -72,7 +72,7 @@ var indexSources = []indexSource{
 // the FTS5 index is built once from it (rebuildSQLite); on PostgreSQL the
 // entries go in by COPY (rebuildPostgres).
 func RebuildIndex(ctx context.Context, db *store.DB) (int, error) {
-	return rebuildIndex(ctx, db, sqliteBuild)
+	return rebuildIndex(ctx, db, rebuildWay)
 }
 
 func rebuildIndex(ctx context.Context, db *store.DB, b ftsBuild) (int, error) {

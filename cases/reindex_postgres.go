@@ -7,7 +7,10 @@ import (
 	"strongroom/store"
 )
 
-// pgBuild says how the PostgreSQL rebuild fills search_index.
+// pgBuild says how the PostgreSQL rebuild fills search_index; the zero
+// value is the first way (DELETE, multi-row INSERTs). The index-dropping
+// settings are there for BenchmarkRebuildIndex: they did not pay, and
+// they lock searches out while the rebuild runs.
 type pgBuild struct {
 	copy        bool // COPY rather than multi-row INSERTs
 	dropIndexes bool // drop search_index's secondary indexes and make them again after

@@ -9,8 +9,8 @@ import (
 	"strongroom/store"
 )
 
-// ftsBuild says how the SQLite rebuild fills search_fts. RebuildIndex
-// uses sqliteBuild; the other settings are kept so that
+// ftsBuild says how a rebuild fills the index. RebuildIndex uses
+// rebuildWay; the other settings are kept so that
 // BenchmarkRebuildIndex can measure them beside it (docs/benchmarks.md,
 // "Faster database stage"). The zero value, but automerge -1, is the
 // first way: every entry through search_index's triggers.
@@ -19,21 +19,23 @@ type ftsBuild struct {
 	// class words in one UPDATE and builds search_fts with one FTS5
 	// 'rebuild', then makes the triggers again.
 	bypass    bool
-	automerge int  // FTS5 'automerge' during the build; -1: left as it is
-	crisis    int  // FTS5 'crisismerge' during the build; 0: left as it is
-	hashsize  int  // FTS5 'hashsize' (pending terms before a flush) during the build; 0: left as it is
-	cacheKiB  int  // the writing connection's page cache during the build; 0: left as it is
-	optimize  bool // one FTS5 'optimize' at the end
-	page      int  // entries a statement; 0: reindexPage
-	pg        pgBuild
+	automerge int     // FTS5 'automerge' during the build; -1: left as it is
+	crisis    int     // FTS5 'crisismerge' during the build; 0: left as it is
+	hashsize  int     // FTS5 'hashsize' (pending terms before a flush) during the build; 0: left as it is
+	cacheKiB  int     // the writing connection's page cache during the build; 0: left as it is
+	optimize  bool    // one FTS5 'optimize' at the end
+	page      int     // entries a statement; 0: reindexPage
+	pg        pgBuild // the same for PostgreSQL
 }
 
-// sqliteBuild is how RebuildIndex fills search_fts on SQLite. At a
-// million records: through the triggers 132 s, bypassed 65 s, and with
-// 64 MiB of pending terms between flushes (FTS5's default is 1 MiB: each
-// flush writes a segment that automerge then merges again) 43 s. An
-// 'optimize' at the end costs another 52 s, more than it saves searches.
-var sqliteBuild = ftsBuild{bypass: true, automerge: -1, hashsize: 64 << 20}
+// rebuildWay is how RebuildIndex fills the index. On SQLite, at a million
+// records: through the triggers 132 s, bypassed 65 s, and with 64 MiB of
+// pending terms between flushes (FTS5's default is 1 MiB: each flush
+// writes a segment that automerge then merges again) 43 s. An 'optimize'
+// at the end cost another 52 s, more than it saves searches. On
+// PostgreSQL COPY, which costs a little less processor time than INSERT;
+// dropping the indexes and making them after did not measurably help.
+var rebuildWay = ftsBuild{bypass: true, automerge: -1, hashsize: 64 << 20, pg: pgBuild{copy: true}}
 
 // ftsDefaults are FTS5's own settings, those of a fresh search_fts (whose
 // search_fts_config holds none of them).

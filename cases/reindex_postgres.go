@@ -3,6 +3,7 @@ package cases
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"strongroom/store"
 )
@@ -43,11 +44,11 @@ func rebuildPostgres(ctx context.Context, tx *store.Tx, b pgBuild) (int, error) 
 	if _, err := tx.ExecContext(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
 		return 0, fmt.Errorf("lift the statement timeout: %w", err)
 	}
-	clear := `DELETE FROM search_index`
+	empty := `DELETE FROM search_index`
 	if b.truncate {
-		clear = `TRUNCATE search_index`
+		empty = `TRUNCATE search_index`
 	}
-	if _, err := tx.ExecContext(ctx, clear); err != nil {
+	if _, err := tx.ExecContext(ctx, empty); err != nil {
 		return 0, fmt.Errorf("clear the search index: %w", err)
 	}
 	var defs map[string]string
@@ -58,11 +59,10 @@ func rebuildPostgres(ctx context.Context, tx *store.Tx, b pgBuild) (int, error) 
 		}
 	}
 	var cp store.Copier
-	per := reindexPage
 	if b.copy {
-		cp = tx.Copier()
+		cp = tx.Copier() // nil only on an engine without COPY: then INSERTs
 	}
-	total, err := fillIndex(ctx, tx, per, cp)
+	total, err := fillIndex(ctx, tx, reindexPage, cp)
 	if err != nil {
 		return 0, err
 	}
@@ -101,7 +101,7 @@ func dropPostgresIndexes(ctx context.Context, tx *store.Tx) (map[string]string, 
 		return nil, err
 	}
 	for name := range defs {
-		if _, err := tx.ExecContext(ctx, `DROP INDEX `+name); err != nil {
+		if _, err := tx.ExecContext(ctx, `DROP INDEX "`+strings.ReplaceAll(name, `"`, `""`)+`"`); err != nil {
 			return nil, fmt.Errorf("drop index %s: %w", name, err)
 		}
 	}

@@ -68,22 +68,35 @@ func BenchmarkExportImport(b *testing.B) {
 				b.ReportMetric(float64(sum.Rows())*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 			})
 			restores := 0
-			b.Run("import", func(b *testing.B) {
+			importBench := func(b *testing.B) {
 				b.SetBytes(sum.Bytes)
+				cpu := 0.0
 				for i := 0; i < b.N; i++ {
 					b.StopTimer()
 					restores++
 					db := target(b, e, "restore-"+strconv.Itoa(restores))
 					b.StartTimer()
+					cpu -= cpuSeconds(b, db)
 					if _, err := Import(ctx, db, bytes.NewReader(stream.Bytes())); err != nil {
 						b.Fatal(err)
 					}
+					cpu += cpuSeconds(b, db)
 					b.StopTimer()
 					db.Close()
 					b.StartTimer()
 				}
 				b.ReportMetric(float64(sum.Rows())*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
-			})
+				b.ReportMetric(cpu/float64(b.N), "cpu-s/op")
+			}
+			b.Run("import", importBench)
+			if e.Dialect() == store.Postgres {
+				// The same load with INSERTs, as before COPY.
+				b.Run("import-insert", func(b *testing.B) {
+					copier = func(*store.Tx) store.Copier { return nil }
+					defer func() { copier = (*store.Tx).Copier }()
+					importBench(b)
+				})
+			}
 		})
 	}
 }

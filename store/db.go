@@ -56,6 +56,10 @@ type DB struct {
 	// strongroom.EUNAVAILABLE, strongroom.ESTORAGE, or "" for none. The
 	// engine that opened the handle sets it.
 	Faults func(error) string
+	// Copy loads rows in bulk on one of the engine's driver connections
+	// (PostgreSQL's COPY); nil for an engine without one. The engine that
+	// opened the handle sets it; transactions offer it as Tx.Copier.
+	Copy   CopyFunc
 	closed atomic.Bool
 }
 
@@ -265,6 +269,7 @@ func (r *Row) Err() error { return r.op.fault(r.row.Err()) }
 // statements run under the caller's context and the transaction's deadline.
 type Tx struct {
 	tx      *sql.Tx
+	conn    *sql.Conn // the connection tx runs on, when the engine has Copy
 	Dialect Dialect
 	db      *DB
 	ctx     context.Context // the transaction's bounded context
@@ -306,18 +311,74 @@ func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.R
 func (db *DB) InTx(ctx context.Context, fn func(*Tx) error) error {
 	bounded, cancel := db.bound(ctx)
 	defer cancel()
-	sqltx, err := db.write.BeginTx(bounded, nil)
+	tx := &Tx{Dialect: db.Dialect, db: db, ctx: bounded}
+	var err error
+	if db.Copy != nil {
+		// A bulk load needs the driver's connection beneath the
+		// transaction, which only a reserved connection hands out.
+		if tx.conn, err = db.write.Conn(bounded); err != nil {
+			return db.fault(ctx, bounded, fmt.Errorf("begin transaction on %s: %w", db.Name, err))
+		}
+		defer tx.conn.Close()
+		tx.tx, err = tx.conn.BeginTx(bounded, nil)
+	} else {
+		tx.tx, err = db.write.BeginTx(bounded, nil)
+	}
 	if err != nil {
 		return db.fault(ctx, bounded, fmt.Errorf("begin transaction on %s: %w", db.Name, err))
 	}
-	if err := fn(&Tx{tx: sqltx, Dialect: db.Dialect, db: db, ctx: bounded}); err != nil {
-		_ = sqltx.Rollback()
+	if err := fn(tx); err != nil {
+		_ = tx.tx.Rollback()
 		return db.fault(ctx, bounded, err)
 	}
-	if err := sqltx.Commit(); err != nil {
+	if err := tx.tx.Commit(); err != nil {
 		return db.fault(ctx, bounded, fmt.Errorf("commit on %s: %w", db.Name, err))
 	}
 	return nil
+}
+
+// CopySource yields the rows of a bulk load one at a time (the method set
+// of pgx.CopyFromSource).
+type CopySource interface {
+	Next() bool
+	Values() ([]any, error)
+	Err() error
+}
+
+// CopyFunc is an engine's bulk load of rows into a table, on driverConn,
+// one of its database/sql driver connections (sql.Conn.Raw).
+type CopyFunc func(ctx context.Context, driverConn any, table string, columns []string, rows CopySource) (int64, error)
+
+// Copier loads rows into a table in bulk within the transaction it came
+// from, faster than INSERTs can (PostgreSQL's COPY). The table and column
+// names are identifiers, quoted by the engine.
+type Copier interface {
+	CopyFrom(ctx context.Context, table string, columns []string, rows CopySource) (int64, error)
+}
+
+// Copier returns the engine's bulk load within tx, or nil when the engine
+// has none (SQLite, whose multi-row INSERTs are as fast): callers keep an
+// INSERT path for that.
+func (tx *Tx) Copier() Copier {
+	if tx.conn == nil || tx.db.Copy == nil {
+		return nil
+	}
+	return txCopier{tx}
+}
+
+type txCopier struct{ tx *Tx }
+
+func (c txCopier) CopyFrom(ctx context.Context, table string, columns []string, rows CopySource) (int64, error) {
+	note(ctx, false, "COPY "+table, nil)
+	bounded, cancel := c.tx.bound(ctx)
+	defer cancel()
+	var n int64
+	err := c.tx.conn.Raw(func(dc any) error {
+		var err error
+		n, err = c.tx.db.Copy(bounded, dc, table, columns, rows)
+		return err
+	})
+	return n, c.tx.db.fault(ctx, bounded, err)
 }
 
 // timeLayout is fixed-width so that stored times sort as text on both engines.

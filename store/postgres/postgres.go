@@ -100,12 +100,22 @@ func (e *Engine) open(ctx context.Context, database, name string) (*store.DB, er
 	pool.SetMaxIdleConns(2)
 	pool.SetConnMaxIdleTime(time.Minute)
 	db := store.NewDB(name, store.Postgres, pool, pool)
-	db.Timeout, db.Faults = cmp.Or(e.Timeout, store.DefaultTimeout), faultOf
+	db.Timeout, db.Faults, db.Copy = cmp.Or(e.Timeout, store.DefaultTimeout), faultOf, copyFrom
 	if err := db.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, e.connectError(err, database)
 	}
 	return db, nil
+}
+
+// copyFrom is COPY … FROM STDIN (binary) on the pgx connection beneath a
+// database/sql one, within whatever transaction that connection is in.
+func copyFrom(ctx context.Context, driverConn any, table string, columns []string, rows store.CopySource) (int64, error) {
+	c, ok := driverConn.(*stdlib.Conn)
+	if !ok {
+		return 0, fmt.Errorf("copy into %s: the connection is a %T, not pgx's", table, driverConn)
+	}
+	return c.Conn().CopyFrom(ctx, pgx.Identifier{table}, columns, rows)
 }
 
 // connectError says what went wrong reaching the server, naming the host and

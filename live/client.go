@@ -146,7 +146,7 @@ func (c *client) writeLoop() {
 				return
 			}
 		case <-ping.C:
-			ctx, cancel := context.WithTimeout(c.ctx, writeTimeout)
+			ctx, cancel := context.WithTimeout(c.ctx, c.hub.cfg.WriteTimeout)
 			err := c.ws.Ping(ctx)
 			cancel()
 			if err != nil {
@@ -159,7 +159,7 @@ func (c *client) writeLoop() {
 }
 
 func (c *client) write(msg []byte) error {
-	ctx, cancel := context.WithTimeout(c.ctx, writeTimeout)
+	ctx, cancel := context.WithTimeout(c.ctx, c.hub.cfg.WriteTimeout)
 	defer cancel()
 	return c.ws.Write(ctx, websocket.MessageText, msg)
 }

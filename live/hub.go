@@ -18,8 +18,8 @@ const (
 	DefaultSweepInterval = 5 * time.Second
 	DefaultQueue         = 16
 	DefaultPingInterval  = 30 * time.Second
+	DefaultWriteTimeout  = 10 * time.Second
 	authTimeout          = 5 * time.Second
-	writeTimeout         = 10 * time.Second
 	sweepWorkers         = 8
 )
 
@@ -37,8 +37,11 @@ type Config struct {
 	// dropped as too slow.
 	Queue int
 	// PingInterval is how often an idle socket is pinged; a client that
-	// does not answer within writeTimeout is closed.
+	// does not answer within WriteTimeout is closed.
 	PingInterval time.Duration
+	// WriteTimeout bounds one message's write, a ping's answer and a close
+	// frame's (DefaultWriteTimeout).
+	WriteTimeout time.Duration
 
 	// Now and Tick replace the clock and the sweep's ticker in tests.
 	Now  func() time.Time
@@ -74,6 +77,9 @@ func NewHub(cfg Config) *Hub {
 	}
 	if cfg.PingInterval <= 0 {
 		cfg.PingInterval = DefaultPingInterval
+	}
+	if cfg.WriteTimeout <= 0 {
+		cfg.WriteTimeout = DefaultWriteTimeout
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

@@ -34,8 +34,8 @@ import (
 // times each viewer's receipt against the publish time carried in the
 // fragment and the benchmark reports, as medians over the iterations,
 // the p50 and p99 latency of a viewer and the time until the last viewer
-// had it. Run it with a fixed count, since setting up 10,000 sockets is
-// the slow part:
+// had it, and the server's heap and goroutine stacks per viewer. Run it
+// with a fixed count, since setting up 10,000 sockets is the slow part:
 //
 //	STRONGROOM_LIVE_VIEWERS=10000 go test -run '^$' -bench FanOut -benchtime 20x ./live
 //
@@ -48,14 +48,15 @@ const benchTopic = "bench/wall"
 // benchRig is the server and the child's viewers, set up once for every
 // run of the benchmarks in this process.
 type benchRig struct {
-	hub     *Hub
-	srv     *httptest.Server
-	child   *exec.Cmd
-	in      io.WriteCloser
-	out     *bufio.Scanner
-	viewers int
-	perHeap float64
-	perG    float64
+	hub      *Hub
+	srv      *httptest.Server
+	child    *exec.Cmd
+	in       io.WriteCloser
+	out      *bufio.Scanner
+	viewers  int
+	perHeap  float64
+	perStack float64
+	perG     float64
 }
 
 var (
@@ -99,6 +100,7 @@ func benchFanOut(b *testing.B, shared bool) {
 	b.ReportMetric(median(p99s), "p99-ms")
 	b.ReportMetric(median(lasts), "all-ms")
 	b.ReportMetric(rig.perHeap, "heap-B/viewer")
+	b.ReportMetric(rig.perStack, "stack-B/viewer")
 	b.ReportMetric(rig.perG, "goroutines/viewer")
 }
 
@@ -160,6 +162,7 @@ func newBenchRig() (*benchRig, error) {
 	var after runtime.MemStats
 	runtime.ReadMemStats(&after)
 	r.perHeap = float64(int64(after.HeapInuse)-int64(before.HeapInuse)) / float64(n)
+	r.perStack = float64(int64(after.StackInuse)-int64(before.StackInuse)) / float64(n)
 	r.perG = float64(runtime.NumGoroutine()-g0) / float64(n)
 	return r, nil
 }

@@ -44,16 +44,6 @@ func newClient(h *Hub, sub Subscriber, ws *websocket.Conn,
 // so no update reaches it after this call, and the writer sends the close
 // frame. Later calls change nothing.
 func (c *client) close(code websocket.StatusCode, reason string) {
-	c.end(code, reason, false)
-}
-
-// drop closes a client too slow to keep up. The close frame would only
-// wait behind what it does not read, so the connection is cut at once.
-func (c *client) drop() {
-	c.end(CodeTooSlow, "too slow", true)
-}
-
-func (c *client) end(code websocket.StatusCode, reason string, cut bool) {
 	c.closeOnce.Do(func() {
 		if len(reason) > 120 { // a close frame's reason must fit 123 bytes
 			reason = reason[:120]
@@ -61,9 +51,6 @@ func (c *client) end(code websocket.StatusCode, reason string, cut bool) {
 		c.code, c.reason = code, reason
 		c.hub.remove(c)
 		close(c.done)
-		if cut {
-			c.cancel()
-		}
 	})
 }
 
@@ -86,9 +73,20 @@ func (c *client) enqueue(msg []byte) bool {
 	case c.send <- msg:
 		return true
 	default:
-		c.drop()
+		// Out of every topic at once; the writer sends the close frame
+		// once its current write is through, or gives up on the client
+		// after WriteTimeout.
+		c.close(CodeTooSlow, "too slow")
 		return false
 	}
+}
+
+// fresh reports whether c is open and its last Authorize succeeded within
+// ttl.
+func (c *client) fresh(now time.Time, ttl time.Duration) bool {
+	c.authMu.Lock()
+	defer c.authMu.Unlock()
+	return !c.closed() && now.Sub(c.authAt) < ttl
 }
 
 // authorize reports whether c may receive an update now, asking its

@@ -187,7 +187,8 @@ func TestSweepClosesLostAccess(t *testing.T) {
 }
 
 // TestSlowConsumerDropped: a client that stops reading fills its queue and
-// is dropped; the others receive every update, and Publish never waits.
+// is dropped with a policy-violation close; the others receive every
+// update, and Publish never waits.
 func TestSlowConsumerDropped(t *testing.T) {
 	// Writes never time out here: the slow viewer can only go because its
 	// queue filled.
@@ -254,6 +255,10 @@ func TestSlowConsumerDropped(t *testing.T) {
 	}
 	wg.Wait()
 	t.Logf("slow viewer dropped after %d updates", n)
+	// Once it reads again it gets what its socket held, then the close.
+	if code := slow.closedWith(); code != CodeTooSlow {
+		t.Errorf("slow viewer closed with %d, want %d", code, CodeTooSlow)
+	}
 	if f.hub.Count() != 3 {
 		t.Fatalf("after %d updates %d sockets open, want the slow one dropped", n, f.hub.Count())
 	}

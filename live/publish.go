@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"html/template"
 	"log/slog"
+	"sync"
 )
 
 // Update is one change to a topic's pages.
@@ -36,13 +37,9 @@ type message struct {
 // and queues it for them. It waits on no client; it returns how many
 // clients it queued the update for.
 func (h *Hub) Publish(ctx context.Context, topic string, u Update) int {
-	now := h.cfg.Now()
 	shared := map[string][]byte{} // rendered message by tenant and key; nil: the render failed
 	sent := 0
-	for _, c := range h.subscribers(topic) {
-		if !c.authorize(ctx, now, h.cfg.AuthTTL) {
-			continue
-		}
+	for _, c := range h.authorized(ctx, h.subscribers(topic)) {
 		var msg []byte
 		if u.Key == nil {
 			msg = h.render(ctx, c.sub, topic, u)
@@ -76,4 +73,42 @@ func (h *Hub) render(ctx context.Context, sub Subscriber, topic string, u Update
 		return nil
 	}
 	return msg
+}
+
+// authorized returns the clients whose access holds. Those not checked
+// within AuthTTL have their Authorize asked a few at a time, so that a
+// publish that finds many of them stale does not check them one by one.
+func (h *Hub) authorized(ctx context.Context, clients []*client) []*client {
+	now := h.cfg.Now()
+	var out, stale []*client
+	for _, c := range clients {
+		if c.fresh(now, h.cfg.AuthTTL) {
+			out = append(out, c)
+		} else {
+			stale = append(stale, c)
+		}
+	}
+	ok := make([]bool, len(stale))
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for range min(sweepWorkers, len(stale)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				ok[i] = stale[i].authorize(ctx, now, h.cfg.AuthTTL)
+			}
+		}()
+	}
+	for i := range stale {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	for i, c := range stale {
+		if ok[i] {
+			out = append(out, c)
+		}
+	}
+	return out
 }

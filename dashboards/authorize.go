@@ -53,7 +53,7 @@ const visibleSQL = `(d.owner_id = ? OR EXISTS (SELECT 1 FROM dashboard_shares s
 	WHERE s.dashboard_id = d.id AND m.user_id = ?))`
 
 // permissionSQL is the caller's permission on the dashboard aliased d
-// (owner, edit, view or ''), from the same two arguments.
+// (owner, edit, view, or empty for none), from the same two arguments.
 const permissionSQL = `CASE WHEN d.owner_id = ? THEN 'owner'
 	ELSE COALESCE((SELECT MIN(s.permission) FROM dashboard_shares s
 		JOIN user_group_members m ON m.group_id = s.group_id
@@ -102,4 +102,6 @@ func authorize(ctx context.Context, q querier, p *identity.Principal, id int64, 
 
 // requireAdmin refuses principals without edit on administration: groups
 // and their members are administrators' to manage.
-func requireAdmin(p *identity.Principal) error { return p.Subject.Require(access.Administration, access.Edit) }
+func requireAdmin(p *identity.Principal) error {
+	return p.Subject.Require(access.Administration, access.Edit)
+}

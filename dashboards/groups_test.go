@@ -37,8 +37,14 @@ func TestGroups(t *testing.T) {
 			name string
 			err  error
 		}{
-			{"staff creates", func() error { _, err := w.svc.CreateGroup(ctx, w.h, staff, dashboards.GroupInput{Name: "Mine"}); return err }()},
-			{"admin reader creates", func() error { _, err := w.svc.CreateGroup(ctx, w.h, reader, dashboards.GroupInput{Name: "Mine"}); return err }()},
+			{"staff creates", func() error {
+				_, err := w.svc.CreateGroup(ctx, w.h, staff, dashboards.GroupInput{Name: "Mine"})
+				return err
+			}()},
+			{"admin reader creates", func() error {
+				_, err := w.svc.CreateGroup(ctx, w.h, reader, dashboards.GroupInput{Name: "Mine"})
+				return err
+			}()},
 			{"staff renames", func() error {
 				_, err := w.svc.UpdateGroup(ctx, w.h, staff, g.ID, dashboards.GroupInput{Name: "Ours", Version: g.Version})
 				return err

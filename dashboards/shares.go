@@ -61,7 +61,7 @@ func (s *Service) Share(ctx context.Context, h *tenancy.Handle, p *identity.Prin
 			return err
 		}
 		if _, err := loadGroup(ctx, tx, groupID); err != nil {
-			return &strongroom.Error{Code: strongroom.EINVALID, Field: "group_id", Message: "No such group."}
+			return &strongroom.Error{Code: strongroom.ENOTFOUND, Field: "group_id", Message: "No such group."}
 		}
 		if err := s.touch(ctx, tx, dashboardID); err != nil {
 			return err
@@ -132,4 +132,13 @@ func sharePermission(ctx context.Context, q querier, dashboardID, groupID int64)
 		}
 	}
 	return Permission(perm), rows.Err()
+}
+
+// Shares lists a dashboard's shares, for those who may change them: who
+// else sees a dashboard is its editors' to know, not its viewers'.
+func (s *Service) Shares(ctx context.Context, h *tenancy.Handle, p *identity.Principal, dashboardID int64) ([]Share, error) {
+	if _, err := authorize(ctx, h.DB, p, dashboardID, access.Edit); err != nil {
+		return nil, err
+	}
+	return loadShares(ctx, h.DB, dashboardID)
 }

@@ -24,6 +24,7 @@ var apiTags = []openAPITag{
 	{Name: "Search", Description: "Full-text search over everything the user may see."},
 	{Name: "Reports", Description: "Counts, totals and deadlines, as JSON or CSV."},
 	{Name: "Audit", Description: "The tamper-evident audit trail (read access to the audit area)."},
+	dashboardTag,
 }
 
 const apiDescription = `Strongroom's JSON API, version 1. Every tenant (firm) has its own API under
@@ -83,6 +84,7 @@ func apiDocument() *openAPIDoc {
 	d.searchOps()
 	d.reportOps()
 	d.auditOps()
+	d.dashboardOps()
 	return d.doc
 }
 

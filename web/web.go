@@ -15,6 +15,7 @@ import (
 
 	"strongroom"
 	"strongroom/cases"
+	"strongroom/dashboards"
 	"strongroom/documents"
 	"strongroom/erasure"
 	"strongroom/format"
@@ -78,6 +79,8 @@ type Services struct {
 	// Backups reads the tenant's backups and restore drills (nil: a
 	// server without backup targets, whose Backups page lists none).
 	Backups BackupStatus
+	// Dashboards holds dashboards and groups (nil: dashboards.New()).
+	Dashboards *dashboards.Service
 }
 
 // New parses the templates (failing fast on a broken one) and builds routes.
@@ -88,6 +91,9 @@ func New(tenants Tenants, svc Services, log *slog.Logger, cfg Config) (*Handler,
 	}
 	if svc.Home == nil {
 		svc.Home = home.New()
+	}
+	if svc.Dashboards == nil {
+		svc.Dashboards = dashboards.New()
 	}
 	if cfg.Faults == nil {
 		cfg.Faults = store.NewFaults(log)
@@ -142,6 +148,7 @@ func (h *Handler) routes() {
 	h.apiRoutes()
 	h.erasureRoutes()
 	h.backupRoutes()
+	h.dashboardRoutes()
 	h.referenceRoutes()
 	h.mux.Handle("/", h.page(func(w http.ResponseWriter, r *http.Request) error {
 		return strongroom.Errorf(strongroom.ENOTFOUND, "Page not found.")

@@ -30,6 +30,7 @@ func (h *Handler) dashboardRoutes() {
 	api("PUT "+pre+"dashboards/{id}/shares/{group}", h.apiShare)
 	api("DELETE "+pre+"dashboards/{id}/shares/{group}", h.apiUnshare)
 	h.groupRoutes(api, pre)
+	h.groupPageRoutes()
 }
 
 func (h *Handler) dashboardsService() *dashboards.Service { return h.svc.Dashboards }

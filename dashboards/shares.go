@@ -63,9 +63,14 @@ func (s *Service) Share(ctx context.Context, h *tenancy.Handle, p *identity.Prin
 		if _, err := loadGroup(ctx, tx, groupID); err != nil {
 			return &strongroom.Error{Code: strongroom.ENOTFOUND, Field: "group_id", Message: "No such group."}
 		}
+		if before, err := sharePermission(ctx, tx, dashboardID, groupID); err != nil || before == perm {
+			return err // shared so already: nothing changes, nothing is recorded
+		}
 		if err := s.touch(ctx, tx, dashboardID); err != nil {
 			return err
 		}
+		// Read again under the row lock touch took: a share made meanwhile
+		// is updated rather than inserted twice.
 		before, err := sharePermission(ctx, tx, dashboardID, groupID)
 		if err != nil || before == perm {
 			return err

@@ -226,3 +226,47 @@ func TestWidgetOrder(t *testing.T) {
 		}
 	})
 }
+
+// TestWidgetLimitConcurrent: editors adding the last widget at the same
+// time never take a dashboard past MaxWidgets. (Within one process the
+// tenant's writes already queue; the touch of the dashboard's row is what
+// keeps two nodes on PostgreSQL from both counting 23.)
+func TestWidgetLimitConcurrent(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, w *world) {
+		ctx := context.Background()
+		owner := w.user("owner", dashboardsAt(access.EditGrant))
+		d := w.dashboard(owner, "Nearly full")
+		for i := range dashboards.MaxWidgets - 1 {
+			if _, err := w.svc.AddWidget(ctx, w.h, owner, d.ID, kpi(fmt.Sprint("KPI ", i))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		errs, start := make(chan error, 12), make(chan struct{})
+		for i := range cap(errs) {
+			go func() {
+				<-start
+				_, err := w.svc.AddWidget(ctx, w.h, owner, d.ID, kpi(fmt.Sprint("Late ", i)))
+				errs <- err
+			}()
+		}
+		close(start)
+		added := 0
+		for range cap(errs) {
+			switch err := <-errs; {
+			case err == nil:
+				added++
+			case strongroom.ErrorField(err) != "widgets":
+				t.Errorf("a concurrent add: %v", err)
+			}
+		}
+		got, err := w.svc.GetDashboard(ctx, w.h, owner, d.ID)
+		if err != nil || len(got.Widgets) != dashboards.MaxWidgets || added != 1 {
+			t.Errorf("%d widgets after %d concurrent adds succeeded (%v)", len(got.Widgets), added, err)
+		}
+		for i, wd := range got.Widgets {
+			if wd.Position != i {
+				t.Errorf("widget %d at position %d", i, wd.Position)
+			}
+		}
+	})
+}

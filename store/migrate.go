@@ -68,7 +68,8 @@ const createMigrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
 	applied_at TEXT NOT NULL
 )`
 
-// Migrate applies the migrations db has not seen, each in a transaction of
+// Migrate applies the migrations db has not seen (any it lacks, not only
+// those past its highest), each in a transaction of
 // its own together with its row in schema_migrations. A database that has
 // seen a migration this binary does not know is refused: it was written by a
 // newer Strongroom, and an older one must not guess at its schema.
@@ -86,8 +87,15 @@ func Migrate(ctx context.Context, db *DB, ms []Migration) error {
 			"The database of %s is at schema version %d, newer than this strongroom binary knows (%d). Run a newer strongroom.",
 			db.Name, current, latest)
 	}
+	applied, err := appliedVersions(ctx, db)
+	if err != nil {
+		return err
+	}
+	// Every migration not yet recorded is applied, not only those past the
+	// highest: migrations are numbered as they are written, on branches that
+	// land in any order, so a database may have seen 11 before 10 exists.
 	for _, m := range ms {
-		if m.Version <= current {
+		if applied[m.Version] {
 			continue
 		}
 		if err := applyMigration(ctx, db, m); err != nil {
@@ -95,6 +103,24 @@ func Migrate(ctx context.Context, db *DB, ms []Migration) error {
 		}
 	}
 	return nil
+}
+
+// appliedVersions returns the versions recorded in schema_migrations.
+func appliedVersions(ctx context.Context, db *DB) (map[int]bool, error) {
+	rows, err := db.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return nil, fmt.Errorf("read the migrations of %s: %w", db.Name, err)
+	}
+	defer rows.Close()
+	out := map[int]bool{}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return nil, fmt.Errorf("read the migrations of %s: %w", db.Name, err)
+		}
+		out[v] = true
+	}
+	return out, rows.Err()
 }
 
 func applyMigration(ctx context.Context, db *DB, m Migration) error {

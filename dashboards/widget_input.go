@@ -22,17 +22,21 @@ func Kinds() []string { return []string{KindKPI, KindTimeseries, KindBar, KindTa
 
 // Periods a widget shows. PeriodCustom takes From and To.
 const (
-	PeriodLast30Days    = "last_30_days"
-	PeriodThisMonth     = "this_month"
-	PeriodThisQuarter   = "this_quarter"
-	PeriodLast12Months  = "last_12_months"
-	PeriodCustom        = "custom"
-	defaultPeriod       = PeriodLast30Days
-	MaxCustomSpanYears  = 5
-	MinRefreshSeconds   = 10
-	MaxRefreshSeconds   = 3600
+	PeriodLast30Days   = "last_30_days"
+	PeriodThisMonth    = "this_month"
+	PeriodThisQuarter  = "this_quarter"
+	PeriodLast12Months = "last_12_months"
+	PeriodCustom       = "custom"
+	defaultPeriod      = PeriodLast30Days
+)
+
+// Bounds of a widget and a dashboard.
+const (
+	MaxCustomSpanYears  = 5    // a custom period's longest span
+	MinRefreshSeconds   = 10   // a wall screen polling faster would load the server for nothing
+	MaxRefreshSeconds   = 3600 // slower, and the figures look stale
 	DefaultRefresh      = 300
-	MaxWidth            = 4
+	MaxWidth            = 4 // grid columns
 	MaxWidgets          = 24
 	maxTitle, maxSource = 100, 100
 )

@@ -69,6 +69,14 @@ func fillGaps(t *testing.T, h *tenancy.Handle) {
 			created_at, updated_at) VALUES ('crm', 'CRM', '{"url":"https://api.example.com/"}', ?, 1, 3600, 1, ?, ?, ?)`,
 			[]byte{1, 9, 255}, now, now, now},
 	}
+	// A group, a dashboard with a widget, shared with the group (migration 0011).
+	stmts = append(stmts,
+		[]any{`INSERT INTO user_groups (id, name, name_key, created_at, updated_at) VALUES (1, 'Partners', 'partners', ?, ?)`, now, now},
+		[]any{`INSERT INTO user_group_members (group_id, user_id) VALUES (1, ?)`, user},
+		[]any{`INSERT INTO dashboards (id, name, owner_id, created_at, updated_at) VALUES (1, 'Pipeline', ?, ?, ?)`, user, now, now},
+		[]any{`INSERT INTO dashboard_widgets (id, dashboard_id, position, kind, title, source, options)
+			VALUES (1, 1, 0, 'kpi', 'Open', 'case:open_by_status', '{"period":"last_30_days"}')`},
+		[]any{`INSERT INTO dashboard_shares (dashboard_id, group_id, permission) VALUES (1, 1, 'view')`})
 	if kase != 0 {
 		stmts = append(stmts, []any{`INSERT INTO case_views (user_id, case_id, viewed_at) VALUES (?, ?, ?)`, user, kase, now},
 			[]any{`INSERT INTO case_users (case_id, user_id) VALUES (?, ?)`, kase, user})

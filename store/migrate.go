@@ -68,7 +68,8 @@ const createMigrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
 	applied_at TEXT NOT NULL
 )`
 
-// Migrate applies the migrations db has not seen, each in a transaction of
+// Migrate applies the migrations db has not seen (any it lacks, not only
+// those past its highest), each in a transaction of
 // its own together with its row in schema_migrations. A database that has
 // seen a migration this binary does not know is refused: it was written by a
 // newer Strongroom, and an older one must not guess at its schema.

@@ -146,6 +146,7 @@ var apiFiles = map[string][]string{
 	"api_cases.go": {"Cases", "Case records"}, "api_cases_import.go": {"Cases"}, "api_cases_records.go": {"Case records"},
 	"api_documents.go": {"Documents"}, "api_reports.go": {"Reports"}, "api_search.go": {"Search"}, "audit_view.go": {"Audit"},
 	"api.go": {"Sign-in", "Administration"}, "api_audit.go": {"Audit"}, "api_metrics.go": {"Metrics"},
+	"api_dashboards.go": {"Dashboards"},
 }
 
 // TestAPIDocumentListsQueryParameters fails when an API handler reads a

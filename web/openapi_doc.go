@@ -25,6 +25,7 @@ var apiTags = []openAPITag{
 	{Name: "Reports", Description: "Counts, totals and deadlines, as JSON or CSV."},
 	{Name: "Audit", Description: "The tamper-evident audit trail (read access to the audit area)."},
 	{Name: "Metrics", Description: "Business metrics for dashboards: pushed points and figures computed from case data."},
+	dashboardTag,
 }
 
 const apiDescription = `Strongroom's JSON API, version 1. Every tenant (firm) has its own API under
@@ -86,6 +87,7 @@ func apiDocument() *openAPIDoc {
 	d.reportOps()
 	d.auditOps()
 	d.metricsOps()
+	d.dashboardOps()
 	return d.doc
 }
 

@@ -80,6 +80,11 @@ var notices = map[string]string{
 	"settings-saved":  "The security settings have been saved.",
 	"format-saved":    "The formatting has been saved: pages and reports now use it.",
 	"uploads-saved":   "The upload limit has been saved.",
+	"group-created":   "The group has been created. Add its members here.",
+	"group-saved":     "The group has been saved.",
+	"group-deleted":   "The group has been deleted; dashboards shared with it are no longer shared with its members.",
+	"member-added":    "The user has been added to the group.",
+	"member-removed":  "The user has been taken out of the group.",
 }
 
 // form is a submitted (or pre-filled) form and what was wrong with it.

@@ -15,6 +15,7 @@ import (
 
 	"strongroom"
 	"strongroom/cases"
+	"strongroom/dashboards"
 	"strongroom/documents"
 	"strongroom/erasure"
 	"strongroom/format"
@@ -83,6 +84,8 @@ type Services struct {
 	Metrics *metrics.Service // nil: metrics.New()
 	// Integrations manages the tenant's integrations (nil: no pages).
 	Integrations *integrations.Service
+	// Dashboards holds dashboards and groups (nil: dashboards.New()).
+	Dashboards *dashboards.Service
 }
 
 // New parses the templates (failing fast on a broken one) and builds routes.
@@ -96,6 +99,9 @@ func New(tenants Tenants, svc Services, log *slog.Logger, cfg Config) (*Handler,
 	}
 	if svc.Metrics == nil {
 		svc.Metrics = metrics.New()
+	}
+	if svc.Dashboards == nil {
+		svc.Dashboards = dashboards.New()
 	}
 	if cfg.Faults == nil {
 		cfg.Faults = store.NewFaults(log)
@@ -151,6 +157,7 @@ func (h *Handler) routes() {
 	h.erasureRoutes()
 	h.backupRoutes()
 	h.integrationRoutes()
+	h.dashboardRoutes()
 	h.referenceRoutes()
 	h.metricsRoutes()
 	h.mux.Handle("/", h.page(func(w http.ResponseWriter, r *http.Request) error {

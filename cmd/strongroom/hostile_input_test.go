@@ -136,7 +136,7 @@ func (w *hostileWorld) fill(pattern, wildcard, value string) (method, path strin
 			continue
 		}
 		name := strings.Trim(s, "{}.$")
-		v := map[string]string{"slug": "demo", "seq": "1", "type": "case", "name": "cases", "action": "unlock", "rid": "1", "": ""}[name]
+		v := map[string]string{"slug": "demo", "seq": "1", "type": "case", "name": "cases", "action": "unlock", "rid": "1", "widget": "1", "group": "1", "user": "1", "": ""}[name]
 		if (name == "id" || name == "rid") && i > 0 {
 			if v = w.ids[segs[i-1]]; v == "" {
 				v = "1"

@@ -106,6 +106,10 @@ type Service struct {
 	// DashboardExists reports whether dashboard id exists in the tenant;
 	// nil accepts no dashboard at all (a server without dashboards).
 	DashboardExists func(ctx context.Context, h *tenancy.Handle, id int64) (bool, error)
+	// DashboardTitle names dashboard id as the kiosk identity s reads it
+	// (ENOTFOUND: it may not, and the screen leaves it out); nil: screens
+	// name dashboards by number.
+	DashboardTitle func(ctx context.Context, h *tenancy.Handle, s *access.Subject, id int64) (string, error)
 	// Guard throttles failed lookups; New makes one with the defaults.
 	Guard *Guard
 	// NotFoundFloor is the least time Resolve takes to say "not found",
@@ -115,8 +119,8 @@ type Service struct {
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 	// sleep waits out NotFoundFloor; tests may replace it.
-	sleep func(ctx context.Context, d time.Duration)
-	log   *slog.Logger
+	sleep   func(ctx context.Context, d time.Duration)
+	log     *slog.Logger
 	refused refusals
 }
 

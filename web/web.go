@@ -20,6 +20,7 @@ import (
 	"strongroom/format"
 	"strongroom/home"
 	"strongroom/identity"
+	"strongroom/kiosk"
 	"strongroom/reports"
 	"strongroom/search"
 	"strongroom/store"
@@ -78,6 +79,8 @@ type Services struct {
 	// Backups reads the tenant's backups and restore drills (nil: a
 	// server without backup targets, whose Backups page lists none).
 	Backups BackupStatus
+	// Kiosk manages and resolves kiosk links (nil: none are served).
+	Kiosk *kiosk.Service
 }
 
 // New parses the templates (failing fast on a broken one) and builds routes.
@@ -143,6 +146,7 @@ func (h *Handler) routes() {
 	h.erasureRoutes()
 	h.backupRoutes()
 	h.referenceRoutes()
+	h.kioskRoutes()
 	h.mux.Handle("/", h.page(func(w http.ResponseWriter, r *http.Request) error {
 		return strongroom.Errorf(strongroom.ENOTFOUND, "Page not found.")
 	}))

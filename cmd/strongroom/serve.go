@@ -61,6 +61,8 @@ type ServeConfig struct {
 	// Drill says how often each tenant's newest backup is restored into a
 	// scratch location, and with which identity.
 	Drill DrillConfig
+	// Kiosk tunes the kiosk links.
+	Kiosk KioskConfig
 }
 
 // Main is a running server: cmd/strongroom and end-to-end tests both use it.
@@ -315,6 +317,7 @@ func (m *Main) services() web.Services {
 		Search:    search.New(),
 		Reports:   reports.New(),
 		Erasure:   erasure.New(m.app.db, m.Log),
+		Kiosk:     m.kioskService(),
 	}
 }
 

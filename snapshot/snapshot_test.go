@@ -21,6 +21,9 @@ var reviewed = []string{
 	"api_tokens", "audit_checkpoints", "audit_events", "audit_head", "audit_signer", "audit_tree_nodes",
 	"case_contacts", "case_events", "case_users", "case_views", "cases", "contacts", "document_versions",
 	"documents", "financial_records",
+	// Kiosk links keep working after a restore: their token hashes are
+	// tenant data, and a hash gives no way to view a screen.
+	"kiosk_link_classes", "kiosk_link_dashboards", "kiosk_links",
 	// Failed sign-ins are kept for administrators (never expired), and a
 	// restore must not unlock an account under attack: kept.
 	"login_failures",

@@ -9,6 +9,7 @@ import (
 
 	"strongroom"
 	"strongroom/access"
+	"strongroom/identity"
 	"strongroom/store"
 	"strongroom/tenancy"
 )
@@ -188,4 +189,14 @@ func checkClasses(ctx context.Context, h *tenancy.Handle, ids []int64, restricte
 		return nil, strongroom.FieldError("classes", "One of the security classes chosen does not exist.")
 	}
 	return cs, nil
+}
+
+// Check checks an input as Create and Update would, saving nothing: for
+// forms that found problems of their own and list every problem at once.
+func (s *Service) Check(ctx context.Context, h *tenancy.Handle, p *identity.Principal, in Input) error {
+	if err := p.RequireAdmin(); err != nil {
+		return err
+	}
+	_, err := s.check(ctx, h, in)
+	return err
 }

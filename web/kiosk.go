@@ -37,6 +37,7 @@ func (h *Handler) kioskRoutes() {
 	h.mux.Handle("GET /t/{slug}/k/{token}", h.kioskPublic(h.kioskEnter))
 	h.mux.Handle("GET /t/{slug}/k/{$}", h.kioskPublic(h.kioskShow))
 	h.kioskAPIRoutes()
+	h.kioskPageRoutes()
 }
 
 // kioskPublic serves a public kiosk route: no session, no caching, no

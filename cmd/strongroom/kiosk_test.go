@@ -6,7 +6,9 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -201,6 +203,8 @@ func testKiosk(t *testing.T, m *Main, adminTemp string, logs *syncBuffer) {
 		t.Fatalf("a blocked address opened a real link: %d", resp.StatusCode)
 	}
 
+	tokens = append(tokens, testKioskPages(t, m, admin)...)
+
 	// The tokens are in no log line and in no later answer.
 	_, list := admin.do("GET", "kiosk-links", nil)
 	for _, tk := range tokens {
@@ -218,6 +222,48 @@ func testKiosk(t *testing.T, m *Main, adminTemp string, logs *syncBuffer) {
 	if n := countEvents(t, h, "kiosk.view"); n < 30 {
 		t.Fatalf("%d kiosk.view events", n)
 	}
+}
+
+// testKioskPages goes through Administration → Kiosk links: a form with
+// every problem listed, the address shown once with a copy button, the
+// views in the list, and confirmation before revoke. It returns the
+// tokens it saw.
+func testKioskPages(t *testing.T, m *Main, admin *apiClient) []string {
+	status, body := admin.pageForm("admin/kiosk-links", url.Values{"label": {""}, "rotation_seconds": {"5"}, "dashboards": {"1, x"}})
+	if status != http.StatusBadRequest || !strings.Contains(body, "There are 4 problems; nothing has been saved") || !strings.Contains(body, `href="#rotation_seconds"`) {
+		t.Fatalf("invalid form: %d %q", status, body)
+	}
+	status, body = admin.pageForm("admin/kiosk-links", url.Values{"label": {"Board room"}, "rotation_seconds": {"20"}, "dashboards": {"3, 1"},
+		"areas": {"dashboards"}, "allowed_cidrs": {"192.0.2.0/24\n198.51.100.7"}})
+	shown := regexp.MustCompile(`<code id="kiosk-url">https://[^/]+(/t/demo/k/(srk_[A-Za-z0-9_-]{43}))</code>`).FindStringSubmatch(body)
+	if status != http.StatusOK || shown == nil || !strings.Contains(body, `<script src="/static/kiosk-copy.js" defer></script>`) ||
+		!strings.Contains(body, `data-copy="kiosk-url"`) {
+		t.Fatalf("created page: %d %q", status, body)
+	}
+	tv := &screen{t: t, c: newAPIClient(t, m).http, m: m, ip: "192.0.2.12"}
+	if resp, _ := tv.get(shown[1]); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the address shown: %d", resp.StatusCode)
+	}
+	if resp, body := tv.get("/t/demo/k/"); resp.StatusCode != http.StatusOK || !strings.Contains(body, "Dashboard 3") {
+		t.Fatalf("the screen: %d %q", resp.StatusCode, body)
+	}
+	status, list := admin.csPage("GET", "admin/kiosk-links")
+	if status != http.StatusOK || !strings.Contains(list, "Board room") || strings.Contains(list, shown[2][4:]) ||
+		!regexp.MustCompile(`<td class="num">1</td>`).MatchString(list) {
+		t.Fatalf("list: %d %q", status, list)
+	}
+	id := regexp.MustCompile(`/t/demo/admin/kiosk-links/(\d+)/revoke`).FindStringSubmatch(list)
+	status, confirm := admin.csPage("GET", "admin/kiosk-links/"+id[1]+"/revoke")
+	if status != http.StatusOK || !strings.Contains(confirm, "Its screen stops at once") {
+		t.Fatalf("confirm: %d %q", status, confirm)
+	}
+	if status, to := admin.pageForm("admin/kiosk-links/"+id[1]+"/revoke", url.Values{}); status != http.StatusSeeOther || !strings.Contains(to, "done=kiosk-revoked") {
+		t.Fatalf("revoke: %d %q", status, to)
+	}
+	if resp, _ := tv.get("/t/demo/k/"); resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("the screen after revoke: %d", resp.StatusCode)
+	}
+	return []string{shown[2]}
 }
 
 func countEvents(t *testing.T, h *tenancy.Handle, action string) int {

@@ -63,7 +63,12 @@ type kioskRow struct {
 func (h *Handler) kioskLinksPage(w http.ResponseWriter, r *http.Request, t *tenancy.Handle, p *identity.Principal) error {
 	v := newView(r, t, p)
 	v.Form.Values.Set("rotation_seconds", "30")
-	v.Form.Values.Set("restricted", "on")
+	// Restricted to classes by default, where there are classes to choose.
+	if cs, err := h.identity.ListClasses(r.Context(), t, p); err != nil {
+		return err
+	} else if len(cs) > 0 {
+		v.Form.Values.Set("restricted", "on")
+	}
 	v.Form.Values["areas"] = []string{string(access.Dashboards)}
 	return h.renderKioskLinks(w, r, t, p, v, nil)
 }

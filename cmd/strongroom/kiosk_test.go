@@ -21,16 +21,20 @@ import (
 // screen is one browser on a wall: its own cookies, sending from one
 // client address through the trusted proxy.
 type screen struct {
-	t  *testing.T
-	c  *http.Client
-	m  *Main
-	ip string
+	t    *testing.T
+	c    *http.Client
+	m    *Main
+	ip   string
+	host string // a host name for the tenant (--tenant-host-suffix), or none
 }
 
 func (s *screen) get(path string) (*http.Response, string) {
 	s.t.Helper()
 	req, _ := http.NewRequest("GET", strings.TrimSuffix(s.m.URL(), "/")+path, nil)
 	req.Header.Set("X-Forwarded-For", s.ip)
+	if s.host != "" {
+		req.Host = s.host
+	}
 	resp, err := s.c.Do(req)
 	if err != nil {
 		s.t.Fatal(err)
@@ -55,7 +59,7 @@ func TestKioskOverHTTPS(t *testing.T) {
 			}
 			var logs syncBuffer
 			m, temp := engineServerLogging(t, engine, slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})), func(c *ServeConfig) {
-				c.TrustedProxies = "127.0.0.1"
+				c.TrustedProxies, c.TenantHostSuffix = "127.0.0.1", "example.test"
 				c.Kiosk = KioskConfig{NoFloor: true,
 					Guard:           kiosk.GuardConfig{AddressBurst: 5, AddressRefill: time.Hour, TenantBurst: 20, TenantRefill: time.Hour, Memory: time.Hour},
 					DashboardExists: func(_ context.Context, _ *tenancy.Handle, id int64) (bool, error) { return id >= 1 && id <= 5, nil }}
@@ -103,11 +107,21 @@ func testKiosk(t *testing.T, m *Main, adminTemp string, logs *syncBuffer) {
 		t.Fatalf("Refresh %q", resp.Header.Get("Refresh"))
 	}
 	show(tv, "?at=1", "Dashboard 2 of 2")
+
 	link := admin.must("GET", fmt.Sprintf("kiosk-links/%d", id), nil)["kiosk_link"].(map[string]any)
 	if num(link["view_count"]) != 3 || link["last_viewed_at"] == nil {
 		t.Fatalf("views: %v", link)
 	}
 
+	// Addressed by host name, the screen's paths have no /t/SLUG.
+	lobby := &screen{t: t, c: newAPIClient(t, m).http, m: m, ip: "192.0.2.13", host: "demo.example.test"}
+	resp, _ = lobby.get("/k/" + token)
+	if ck := cookieNamed(resp, "__Secure-srk-demo"); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/k/" || ck == nil || ck.Path != "/k/" {
+		t.Fatalf("by host name: %d to %q, cookies %v", resp.StatusCode, resp.Header.Get("Location"), resp.Header["Set-Cookie"])
+	}
+	if resp, body := lobby.get("/k/"); resp.StatusCode != http.StatusOK || !strings.Contains(body, "Dashboard 1 of 2") || resp.Header.Get("Refresh") != "15; url=/k/?at=1" {
+		t.Fatalf("by host name: %d, Refresh %q", resp.StatusCode, resp.Header.Get("Refresh"))
+	}
 	// Unknown tokens and a missing cookie get the unknown page's answer.
 	stranger := &screen{t: t, c: newAPIClient(t, m).http, m: m, ip: "192.0.2.99"}
 	_, unknownPage := stranger.get("/t/demo/no-such-page")

@@ -63,6 +63,12 @@ func fillGaps(t *testing.T, h *tenancy.Handle) {
 		{`INSERT INTO tenant_settings (name, value) VALUES ('locale', 'de-DE')`},
 		{`INSERT INTO security_settings (name, value) VALUES ('snapshot_test', 'ü – ✓')`},
 		{`UPDATE users SET totp_secret = ? WHERE id = ?`, []byte{0, 1, 2, 255}, user},
+		{`INSERT INTO kiosk_links (label, token_hash, public_id, rotation_seconds, allowed_cidrs, areas, restricted, created_by, created_at, updated_at, view_count)
+			VALUES ('Reception TV', 'kh1', 'ab12cd34', 30, '192.0.2.0/24', 'dashboards', 1, ?, ?, ?, 7)`, user, now, now},
+		{`INSERT INTO kiosk_link_dashboards (link_id, dashboard_id, position) SELECT id, 3, 0 FROM kiosk_links WHERE token_hash = 'kh1'`},
+		{`INSERT INTO security_classes (name, name_key) VALUES ('Lobby', 'lobby-kiosk-snapshot')`},
+		{`INSERT INTO kiosk_link_classes (link_id, class_id) SELECT k.id, c.id FROM kiosk_links k, security_classes c
+			WHERE k.token_hash = 'kh1' AND c.name_key = 'lobby-kiosk-snapshot'`},
 	}
 	if kase != 0 {
 		stmts = append(stmts, []any{`INSERT INTO case_views (user_id, case_id, viewed_at) VALUES (?, ?, ?)`, user, kase, now},

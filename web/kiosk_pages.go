@@ -27,6 +27,9 @@ func init() {
 	fieldLabels["allowed_cidrs"] = "Allowed networks"
 	fieldLabels["areas"] = "May read"
 	fieldLabels["dashboards"] = "Dashboards"
+	actionLabels["kiosk.view"] = "Kiosk screen viewed"
+	actionLabels["kiosk.guess_failed"] = "Kiosk link not opened"
+	actionLabels["kiosk.guess_refused"] = "Kiosk lookups refused for guessing"
 }
 
 // kioskFormFields are the fields of the form that makes a link.

@@ -3,7 +3,6 @@ package kiosk
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strconv"
 	"time"
 
@@ -224,7 +223,7 @@ func changesOf(before *Link, c *checked) []audit.Change {
 
 func idList(ids []int64) string {
 	out := make([]byte, 0, len(ids)*4)
-	for i, id := range slices.Clone(ids) {
+	for i, id := range ids {
 		if i > 0 {
 			out = append(out, ',')
 		}

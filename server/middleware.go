@@ -63,7 +63,7 @@ func (s *Server) serveHTTPS(w http.ResponseWriter, r *http.Request) {
 		p := recover()
 		if p != nil && p != http.ErrAbortHandler {
 			s.logger.LogAttrs(r.Context(), slog.LevelError, "panic serving request",
-				slog.String("method", r.Method), slog.String("path", r.URL.Path),
+				slog.String("method", r.Method), slog.String("path", logPath(r.URL.Path)),
 				slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
 			if !rec.wroteHeader {
 				clear(w.Header()) // drop what the handler set: cookies, lengths, types
@@ -104,12 +104,28 @@ func (s *Server) finish(r *http.Request, rec *recorder, ip netip.Addr, start tim
 	}
 	s.logger.LogAttrs(r.Context(), level, "http request",
 		slog.String("method", r.Method),
-		slog.String("path", r.URL.Path),
+		slog.String("path", logPath(r.URL.Path)),
 		slog.Int("status", status),
 		slog.Int64("bytes", rec.bytes),
 		slog.Duration("duration", d),
 		slog.String("ip", ipString(ip)),
 	)
+}
+
+// logPath is a request's path as the log writes it: a segment that is a
+// kiosk link's token (a kiosk screen's address, /t/SLUG/k/srk_…) is
+// written as "srk_…", since the token is the credential.
+func logPath(p string) string {
+	if !strings.Contains(p, "srk_") {
+		return p
+	}
+	parts := strings.Split(p, "/")
+	for i, s := range parts {
+		if strings.HasPrefix(s, "srk_") {
+			parts[i] = "srk_…"
+		}
+	}
+	return strings.Join(parts, "/")
 }
 
 func ipString(ip netip.Addr) string {

@@ -68,6 +68,12 @@ func fillGaps(t *testing.T, h *tenancy.Handle) {
 		{`INSERT INTO integrations (name, label, config, sealed_credentials, allow_http, interval_seconds, enabled, next_run_at,
 			created_at, updated_at) VALUES ('crm', 'CRM', '{"url":"https://api.example.com/"}', ?, 1, 3600, 1, ?, ?, ?)`,
 			[]byte{1, 9, 255}, now, now, now},
+		{`INSERT INTO kiosk_links (label, token_hash, public_id, rotation_seconds, allowed_cidrs, areas, restricted, created_by, created_at, updated_at, view_count)
+			VALUES ('Reception TV', 'kh1', 'ab12cd34', 30, '192.0.2.0/24', 'dashboards', 1, ?, ?, ?, 7)`, user, now, now},
+		{`INSERT INTO kiosk_link_dashboards (link_id, dashboard_id, position) SELECT id, 3, 0 FROM kiosk_links WHERE token_hash = 'kh1'`},
+		{`INSERT INTO security_classes (name, name_key) VALUES ('Lobby', 'lobby-kiosk-snapshot')`},
+		{`INSERT INTO kiosk_link_classes (link_id, class_id) SELECT k.id, c.id FROM kiosk_links k, security_classes c
+			WHERE k.token_hash = 'kh1' AND c.name_key = 'lobby-kiosk-snapshot'`},
 	}
 	// A group, a dashboard with a widget, shared with the group (migration 0011).
 	stmts = append(stmts,

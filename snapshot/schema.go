@@ -20,6 +20,13 @@ var excluded = map[string]string{
 	"sessions":           "short-lived sign-ins: a restored tenant signs everyone in again",
 }
 
+// Kiosk links (kiosk_links, kiosk_link_dashboards, kiosk_link_classes) are
+// exported, token hashes included: they are the tenant's data, a SHA-256 of
+// a 256-bit token lets nobody view a screen, and a restored tenant's screens
+// keep working without anyone visiting each wall again. A link revoked
+// after the backup was taken comes back live with a restore of it: revoke
+// it again (or regenerate) after restoring an older backup.
+
 // excludedPrefixes are tables excluded by the start of their name: the
 // FTS5 table over search_index and its shadow tables.
 var excludedPrefixes = []string{"search_fts"}

@@ -24,6 +24,9 @@ var reviewed = []string{
 	// Integrations: their settings, status and credential, sealed with the
 	// tenant's data key (a backup carries it wrapped by the master key).
 	"integrations",
+	// Kiosk links keep working after a restore: their token hashes are
+	// tenant data, and a hash gives no way to view a screen.
+	"kiosk_link_classes", "kiosk_link_dashboards", "kiosk_links",
 	// Failed sign-ins are kept for administrators (never expired), and a
 	// restore must not unlock an account under attack: kept.
 	"login_failures",

@@ -78,6 +78,7 @@ func apiDocument() *openAPIDoc {
 	d.adminOps()
 	d.erasureOps()
 	d.backupOps()
+	d.kioskOps()
 	d.caseOps()
 	for _, r := range recordDocs {
 		d.recordOps(r)

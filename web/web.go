@@ -22,6 +22,7 @@ import (
 	"strongroom/home"
 	"strongroom/identity"
 	"strongroom/integrations"
+	"strongroom/kiosk"
 	"strongroom/metrics"
 	"strongroom/reports"
 	"strongroom/search"
@@ -86,6 +87,8 @@ type Services struct {
 	Integrations *integrations.Service
 	// Dashboards holds dashboards and groups (nil: dashboards.New()).
 	Dashboards *dashboards.Service
+	// Kiosk manages and resolves kiosk links (nil: none are served).
+	Kiosk *kiosk.Service
 }
 
 // New parses the templates (failing fast on a broken one) and builds routes.
@@ -160,6 +163,7 @@ func (h *Handler) routes() {
 	h.dashboardRoutes()
 	h.referenceRoutes()
 	h.metricsRoutes()
+	h.kioskRoutes()
 	h.mux.Handle("/", h.page(func(w http.ResponseWriter, r *http.Request) error {
 		return strongroom.Errorf(strongroom.ENOTFOUND, "Page not found.")
 	}))

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"path/filepath"
 	"strings"
+	"strongroom/dashboards"
 	"strongroom/metrics"
 	"time"
 
@@ -64,6 +65,8 @@ type ServeConfig struct {
 	Drill DrillConfig
 	// Integrations says which refused networks integrations may reach.
 	Integrations IntegrationConfig
+	// Kiosk tunes the kiosk links.
+	Kiosk KioskConfig
 }
 
 // Main is a running server: cmd/strongroom and end-to-end tests both use it.
@@ -72,19 +75,21 @@ type Main struct {
 	Stdout io.Writer
 	Log    *slog.Logger
 
-	app      *app
-	registry *tenancy.Registry
-	svc      web.Services
-	purger   *cases.Purger
-	queue    *jobs.Store
-	runner   *jobs.Runner
-	faults   *store.Faults
-	server   *server.Server
-	web      *web.Handler
-	backups  *backupJobs
-	drills   *drill.Service // nil without backup targets
-	cancel   context.CancelFunc
-	done     chan struct{}
+	app *app
+	// dashboards is the one dashboards service of pages and kiosk screens.
+	dashboards *dashboards.Service
+	registry   *tenancy.Registry
+	svc        web.Services
+	purger     *cases.Purger
+	queue      *jobs.Store
+	runner     *jobs.Runner
+	faults     *store.Faults
+	server     *server.Server
+	web        *web.Handler
+	backups    *backupJobs
+	drills     *drill.Service // nil without backup targets
+	cancel     context.CancelFunc
+	done       chan struct{}
 	// recovered is closed when the start-up recovery has finished.
 	recovered chan struct{}
 }
@@ -210,6 +215,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	m.registry = tenancy.NewRegistry(m.app.engine, m.app.control, m.app.keeper, m.Log, c.IdleClose, c.Storage.checkpoints())
 	m.registry.MaxOpen = c.Storage.maxOpenTenants()
+	m.dashboards = dashboards.New()
 	m.svc = m.services()
 	m.svc.Documents.UploadCeiling = int64(c.MaxUploadMiB) << 20
 	m.svc.Integrations = m.newIntegrations()
@@ -314,13 +320,15 @@ func (m *Main) activeTenants(ctx context.Context) ([]string, error) {
 // services builds the domain services the web layer and jobs share.
 func (m *Main) services() web.Services {
 	return web.Services{
-		Identity:  m.app.identity,
-		Documents: documents.New(m.Config.Storage.files(), m.Log),
-		Cases:     cases.New(m.Log),
-		Search:    search.New(),
-		Reports:   reports.New(),
-		Erasure:   erasure.New(m.app.db, m.Log),
-		Metrics:   metrics.New(),
+		Identity:   m.app.identity,
+		Documents:  documents.New(m.Config.Storage.files(), m.Log),
+		Cases:      cases.New(m.Log),
+		Search:     search.New(),
+		Reports:    reports.New(),
+		Erasure:    erasure.New(m.app.db, m.Log),
+		Metrics:    metrics.New(),
+		Dashboards: m.dashboards,
+		Kiosk:      m.kioskService(),
 	}
 }
 

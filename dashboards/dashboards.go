@@ -62,14 +62,26 @@ type change struct {
 
 // record writes the audit event of a change in tx, the change's
 // transaction: both commit or neither.
+// Names, descriptions and widget titles are typed text that may name a
+// person: they are sealed under the record's text subject, so that an
+// erasure of that person can make them unreadable in the trail
+// (audit.TextSubject).
 func record(ctx context.Context, tx *store.Tx, h *tenancy.Handle, p *identity.Principal, c change) error {
-	_, err := h.Audit.Append(ctx, tx, audit.Event{Actor: p.AuditActor(), SourceIP: p.IP, Action: c.action,
-		ObjectType: c.objType, ObjectID: strconv.FormatInt(c.id, 10), Changes: c.changes, Details: c.details})
+	e := audit.Event{Actor: p.AuditActor(), SourceIP: p.IP, Action: c.action,
+		ObjectType: c.objType, ObjectID: strconv.FormatInt(c.id, 10), Changes: c.changes, Details: c.details}
+	if sealed, ok := audit.SealTyped(c.changes, typedFields); ok {
+		e.Changes, e.SubjectID = sealed, audit.TextSubject(c.objType, e.ObjectID)
+	}
+	_, err := h.Audit.Append(ctx, tx, e)
 	if err != nil {
 		return fmt.Errorf("audit %s: %w", c.action, err)
 	}
 	return nil
 }
+
+// typedFields are the fields of dashboards, widgets and groups that hold
+// text as someone typed it.
+var typedFields = map[string]bool{"name": true, "description": true, "title": true}
 
 // diffs collects the fields an update changed, for its audit event.
 type diffs []audit.Change

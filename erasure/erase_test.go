@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"strongroom/dashboards"
 	"testing"
 
 	"strongroom"
@@ -39,6 +40,7 @@ type planted struct {
 	contact      erasure.Subject
 	doc, userDoc *documents.Document
 	note         *cases.Note
+	dashboard    *dashboards.Dashboard
 	user         *identity.User
 	userSubject  erasure.Subject
 }
@@ -84,6 +86,13 @@ func (f *fixture) plant() *planted {
 	must(f.t, err)
 	p.note, err = f.cases.CreateNote(ctx, f.h, f.admin, p.caseA.ID, cases.NoteInput{Title: "Call",
 		Body: "Spoke to " + contactValues[0] + "; " + userValues[0] + " to follow up."})
+	must(f.t, err)
+	ds := dashboards.New()
+	p.dashboard, err = ds.CreateDashboard(ctx, f.h, f.admin, dashboards.DashboardInput{Name: "Matters of " + contactValues[0],
+		Description: "Kept by " + userValues[0]})
+	must(f.t, err)
+	_, err = ds.AddWidget(ctx, f.h, f.admin, p.dashboard.ID, dashboards.WidgetInput{Kind: "kpi", Title: "Fees billed to " + contactValues[0],
+		Source: "case:open_by_status"})
 	must(f.t, err)
 	must(f.t, f.ids.SetUserStatus(ctx, f.h, f.admin, u.ID, true))
 	return p
@@ -274,6 +283,12 @@ func (f *fixture) readable(h *tenancy.Handle, p *planted, want bool) {
 	n, err := f.cases.GetNote(ctx, h, f.admin, p.note.ID)
 	must(t, err)
 	look("note", n.Title, n.Body)
+	d, err := dashboards.New().GetDashboard(ctx, h, f.admin, p.dashboard.ID)
+	must(t, err)
+	look("dashboard", d.Name, d.Description)
+	for _, w := range d.Widgets {
+		look("widget", w.Title)
+	}
 	u, err := f.ids.GetUser(ctx, h, f.admin, p.user.ID)
 	must(t, err)
 	look("user", u.DisplayName, u.Email)

@@ -170,8 +170,9 @@ const mentionMin = 3
 
 // freeText lists the free-text columns that may name a person, by the
 // columns that key their rows: document metadata, notes, events, financial
-// descriptions, case titles and clients, and the search entries of all of
-// them (whose text they repeat).
+// descriptions, case titles and clients, dashboards' names and descriptions,
+// groups' descriptions, widgets' titles, and the search entries of all of them (whose text they
+// repeat).
 var freeText = []struct {
 	table string
 	key   []string
@@ -183,6 +184,9 @@ var freeText = []struct {
 	{"case_events", []string{"id"}, []string{"title"}},
 	{"financial_records", []string{"id"}, []string{"description"}},
 	{"cases", []string{"id"}, []string{"title", "client"}},
+	{"dashboards", []string{"id"}, []string{"name", "description"}},
+	{"dashboard_widgets", []string{"id"}, []string{"title"}},
+	{"user_groups", []string{"id"}, []string{"description"}}, // a group's name is its unique key: it stays
 	{"search_index", []string{"record_type", "record_id"}, []string{"title", "body"}},
 }
 

@@ -7,8 +7,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"strongroom/internal/browsertest"
 	"strongroom/identity"
+	"strongroom/internal/browsertest"
 	"strongroom/tenancy"
 )
 
@@ -20,7 +20,9 @@ func TestBrowserKiosk(t *testing.T) {
 	browsertest.Require(t)
 	b, adminTemp := demoBrowserWith(t, func(c *ServeConfig) {
 		c.Demo = true
-		c.Kiosk.DashboardExists = func(_ context.Context, _ *tenancy.Handle, _ *identity.Principal, id int64) (bool, error) { return id <= 5, nil }
+		c.Kiosk.DashboardExists = func(_ context.Context, _ *tenancy.Handle, _ *identity.Principal, id int64) (bool, error) {
+			return id <= 5, nil
+		}
 	})
 	b.firstSignIn("/t/demo/admin/kiosk-links", "admin", adminTemp, "amber kiosk lantern harbour 4410")
 	b.open("/t/demo/admin/kiosk-links")

@@ -3,8 +3,8 @@ package main
 import (
 	"context"
 
-	"strongroom/kiosk"
 	"strongroom/identity"
+	"strongroom/kiosk"
 	"strongroom/tenancy"
 )
 

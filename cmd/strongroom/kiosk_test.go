@@ -13,9 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"strongroom/identity"
 	"strongroom/kiosk"
 	"strongroom/store/storetest"
-	"strongroom/identity"
 	"strongroom/tenancy"
 )
 
@@ -62,8 +62,10 @@ func TestKioskOverHTTPS(t *testing.T) {
 			m, temp := engineServerLogging(t, engine, slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})), func(c *ServeConfig) {
 				c.TrustedProxies, c.TenantHostSuffix = "127.0.0.1", "example.test"
 				c.Kiosk = KioskConfig{NoFloor: true,
-					Guard:           kiosk.GuardConfig{AddressBurst: 5, AddressRefill: time.Hour, TenantBurst: 20, TenantRefill: time.Hour, Memory: time.Hour},
-					DashboardExists: func(_ context.Context, _ *tenancy.Handle, _ *identity.Principal, id int64) (bool, error) { return id >= 1 && id <= 5, nil }}
+					Guard: kiosk.GuardConfig{AddressBurst: 5, AddressRefill: time.Hour, TenantBurst: 20, TenantRefill: time.Hour, Memory: time.Hour},
+					DashboardExists: func(_ context.Context, _ *tenancy.Handle, _ *identity.Principal, id int64) (bool, error) {
+						return id >= 1 && id <= 5, nil
+					}}
 			})
 			testKiosk(t, m, temp, &logs)
 		})

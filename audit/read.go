@@ -38,27 +38,9 @@ func (s *storedEvent) event() (Event, error) {
 // values opened. Events whose subject was erased come back with Erased set
 // and their personal values absent.
 func (l *Log) Events(ctx context.Context, afterSeq int64, limit int) ([]Event, error) {
-	rows, err := l.db.QueryContext(ctx, `SELECT body FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?`, afterSeq, limit)
+	stored, err := l.readStored(ctx, l.db, `SELECT body FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?`, afterSeq, limit)
 	if err != nil {
-		return nil, fmt.Errorf("audit log of %s: read events: %w", l.slug, err)
-	}
-	var stored []*storedEvent
-	for rows.Next() {
-		var body []byte
-		if err := rows.Scan(&body); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("audit log of %s: read events: %w", l.slug, err)
-		}
-		s, err := decodeBody(body)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		stored = append(stored, s)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("audit log of %s: read events: %w", l.slug, err)
+		return nil, err
 	}
 	// Keys are read after the rows are closed: SQLite's read pool is small.
 	subjects := map[string][]byte{}
@@ -79,6 +61,35 @@ func (l *Log) Events(ctx context.Context, afterSeq int64, limit int) ([]Event, e
 		out = append(out, e)
 	}
 	return out, nil
+}
+
+// readStored decodes the bodies a query of q returns, closing its rows
+// before the caller reads any key (SQLite's read pool is small, and a
+// transaction has one connection).
+func (l *Log) readStored(ctx context.Context, q interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*store.Rows, error)
+}, query string, args ...any) ([]*storedEvent, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("audit log of %s: read events: %w", l.slug, err)
+	}
+	defer rows.Close()
+	var stored []*storedEvent
+	for rows.Next() {
+		var body []byte
+		if err := rows.Scan(&body); err != nil {
+			return nil, fmt.Errorf("audit log of %s: read events: %w", l.slug, err)
+		}
+		s, err := decodeBody(body)
+		if err != nil {
+			return nil, err
+		}
+		stored = append(stored, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("audit log of %s: read events: %w", l.slug, err)
+	}
+	return stored, nil
 }
 
 // rowQuerier is a database or a transaction.

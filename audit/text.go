@@ -100,28 +100,10 @@ func (c *keyCache) clear() {
 // caller erases them (EraseSubject) in the same transaction. Events whose
 // key is already gone are skipped.
 func (l *Log) TextMentioning(ctx context.Context, tx *store.Tx, match func(string) bool) ([]string, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT body FROM audit_events WHERE subject_id > ? AND subject_id < ? ORDER BY seq`,
+	stored, err := l.readStored(ctx, tx, `SELECT body FROM audit_events WHERE subject_id > ? AND subject_id < ? ORDER BY seq`,
 		textPrefix, "text;")
 	if err != nil {
-		return nil, fmt.Errorf("audit log of %s: read text events: %w", l.slug, err)
-	}
-	var stored []*storedEvent
-	for rows.Next() {
-		var body []byte
-		if err := rows.Scan(&body); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("audit log of %s: read text events: %w", l.slug, err)
-		}
-		s, err := decodeBody(body)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		stored = append(stored, s)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("audit log of %s: read text events: %w", l.slug, err)
+		return nil, err
 	}
 	keys := map[string][]byte{}
 	defer func() {

@@ -98,9 +98,9 @@ func BenchmarkRebuildIndex(b *testing.B) {
 							b.Fatal(err)
 						}
 						b.StartTimer()
-						cpu -= cpuSeconds(b, h.DB)
+						cpu -= storetest.CPUSeconds(b, h.DB)
 						got, err := rebuild()
-						cpu += cpuSeconds(b, h.DB)
+						cpu += storetest.CPUSeconds(b, h.DB)
 						if err != nil {
 							b.Fatal(err)
 						}

@@ -76,11 +76,11 @@ func BenchmarkExportImport(b *testing.B) {
 					restores++
 					db := target(b, e, "restore-"+strconv.Itoa(restores))
 					b.StartTimer()
-					cpu -= cpuSeconds(b, db)
+					cpu -= storetest.CPUSeconds(b, db)
 					if _, err := Import(ctx, db, bytes.NewReader(stream.Bytes())); err != nil {
 						b.Fatal(err)
 					}
-					cpu += cpuSeconds(b, db)
+					cpu += storetest.CPUSeconds(b, db)
 					b.StopTimer()
 					db.Close()
 					b.StartTimer()

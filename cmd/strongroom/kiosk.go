@@ -28,10 +28,9 @@ func (m *Main) kioskService() *kiosk.Service {
 		s.Guard = kiosk.NewGuard(c.Guard, s.Now)
 	}
 	s.DashboardExists = c.DashboardExists
-	if s.DashboardExists == nil {
-		s.DashboardExists = m.dashboards.Visible
+	if s.DashboardExists == nil { // tests that stand in for dashboards name them by number
+		s.DashboardExists, s.DashboardTitle = m.dashboards.Visible, m.dashboards.KioskTitle
 	}
-	s.DashboardTitle = m.dashboards.KioskTitle
 	if c.NoFloor {
 		s.NotFoundFloor = 0
 	}

@@ -1,4 +1,4 @@
-package cases_test
+package storetest
 
 import (
 	"context"
@@ -11,11 +11,11 @@ import (
 	"strongroom/store"
 )
 
-// cpuSeconds is the processor time spent so far by this process and, on
+// CPUSeconds is the processor time spent so far by this process and, on
 // PostgreSQL, by the server processes connected to db's database: on a
 // machine shared with other work it says what a variant costs better than
 // the time it took, which the others' load stretches.
-func cpuSeconds(b *testing.B, db *store.DB) float64 {
+func CPUSeconds(b testing.TB, db *store.DB) float64 {
 	b.Helper()
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {

@@ -145,3 +145,30 @@ func (l *Log) openPersonal(ctx context.Context, q rowQuerier, e *Event, s *store
 	}
 	return nil
 }
+
+// OpenBodies decodes the stored bytes of events a caller read itself (a
+// page of the trail through its own filter) and opens their personal
+// values, reading each subject's key once for all of them. Events whose
+// subject was erased come back with Erased set.
+func (l *Log) OpenBodies(ctx context.Context, bodies [][]byte) ([]Event, error) {
+	subjects := map[string][]byte{}
+	defer func() {
+		for _, k := range subjects {
+			clear(k)
+		}
+	}()
+	out := make([]Event, len(bodies))
+	for i, body := range bodies {
+		s, err := decodeBody(body)
+		if err != nil {
+			return nil, err
+		}
+		if out[i], err = s.event(); err != nil {
+			return nil, err
+		}
+		if err := l.openPersonal(ctx, l.db, &out[i], s, subjects); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}

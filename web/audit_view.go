@@ -312,26 +312,21 @@ func readAuditEvent(ctx context.Context, t *tenancy.Handle, s *access.Subject, s
 // body is one its reader may not read.
 func presentAudit(ctx context.Context, t *tenancy.Handle, seqs []int64, bodies [][]byte) ([]auditItem, error) {
 	items := make([]auditItem, len(seqs))
+	var readable [][]byte
+	var at []int
 	for i, seq := range seqs {
 		if bodies[i] == nil {
 			items[i] = auditItem{Redacted: true, Event: audit.Event{Seq: seq}}
 			continue
 		}
-		e, err := audit.ParseEvent(bodies[i])
-		if err != nil {
-			return nil, fmt.Errorf("read audit event %d of %s: %w", seq, t.Tenant.Slug, err)
-		}
-		if e.SubjectID != "" {
-			opened, err := t.Audit.Events(ctx, e.Seq-1, 1)
-			if err != nil {
-				return nil, err
-			}
-			if len(opened) != 1 || opened[0].Seq != e.Seq {
-				return nil, fmt.Errorf("audit log of %s: event %d vanished while read", t.Tenant.Slug, e.Seq)
-			}
-			e = opened[0]
-		}
-		items[i] = auditItem{Event: e}
+		readable, at = append(readable, bodies[i]), append(at, i)
+	}
+	opened, err := t.Audit.OpenBodies(ctx, readable)
+	if err != nil {
+		return nil, fmt.Errorf("read audit events of %s: %w", t.Tenant.Slug, err)
+	}
+	for j, e := range opened {
+		items[at[j]] = auditItem{Event: e}
 	}
 	return items, nil
 }

@@ -148,22 +148,25 @@ func mentions(e Event, match func(string) bool) bool {
 	return false
 }
 
-// SealTyped returns changes with the fields that typed names marked
-// personal (a copy; changes is left as it is), and whether any is: the
-// event then needs the record's TextSubject as its subject.
-func SealTyped(changes []Change, typed map[string]bool) ([]Change, bool) {
+// SealTyped marks the fields of e that typed names personal, sealed under
+// the text subject of the record e is about (its ObjectType and ObjectID),
+// when e has no subject of its own; e's Changes are copied, never changed
+// in place, since callers may share them.
+func (e *Event) SealTyped(typed map[string]bool) {
+	if e.SubjectID != "" {
+		return
+	}
 	var out []Change
-	for i, c := range changes {
+	for i, c := range e.Changes {
 		if !typed[c.Field] || c.Personal {
 			continue
 		}
 		if out == nil {
-			out = append([]Change(nil), changes...)
+			out = append([]Change(nil), e.Changes...)
 		}
 		out[i].Personal = true
 	}
-	if out == nil {
-		return changes, hasPersonal(changes)
+	if out != nil {
+		e.Changes, e.SubjectID = out, TextSubject(e.ObjectType, e.ObjectID)
 	}
-	return out, true
 }

@@ -63,31 +63,18 @@ type change struct {
 
 // event turns a change into the audit event of principal p.
 func event(p *identity.Principal, c change) audit.Event {
-	id := strconv.FormatInt(c.id, 10)
-	changes, subject := c.changes, c.subject
-	if subject == "" {
-		changes, subject = sealTyped(changes, c.objType, id)
-	}
-	return audit.Event{Actor: p.AuditActor(), SourceIP: p.IP, Action: c.action, ObjectType: c.objType,
-		ObjectID: id, Changes: changes, Details: c.details, SubjectID: subject}
+	e := audit.Event{Actor: p.AuditActor(), SourceIP: p.IP, Action: c.action, ObjectType: c.objType,
+		ObjectID: strconv.FormatInt(c.id, 10), Changes: c.changes, Details: c.details, SubjectID: c.subject}
+	e.SealTyped(typedFields)
+	return e
 }
 
 // typedFields are the fields of cases and their records that hold text as
 // someone typed it, which may name a person nobody linked: a case's title
-// and client, a note, an event's title, a financial description.
+// and client, a note, an event's title, a financial description. They are
+// sealed under the record's text subject (audit.TextSubject), so that
+// erasing a person named there can make them unreadable in the trail.
 var typedFields = map[string]bool{"title": true, "client": true, "body": true, "description": true}
-
-// sealTyped marks the typed fields of an event about a record personal,
-// sealed under the record's text subject, so that erasing a person named
-// there can make them unreadable (audit.TextSubject). It returns the
-// changes and the subject the event needs ("" when nothing is sealed).
-func sealTyped(changes []audit.Change, objType, id string) ([]audit.Change, string) {
-	out, sealed := audit.SealTyped(changes, typedFields)
-	if !sealed {
-		return changes, ""
-	}
-	return out, audit.TextSubject(objType, id)
-}
 
 // record writes the audit event of a change in tx, the change's transaction.
 func record(ctx context.Context, tx *store.Tx, t *tenancy.Handle, p *identity.Principal, c change) error {

@@ -69,9 +69,7 @@ type change struct {
 func record(ctx context.Context, tx *store.Tx, h *tenancy.Handle, p *identity.Principal, c change) error {
 	e := audit.Event{Actor: p.AuditActor(), SourceIP: p.IP, Action: c.action,
 		ObjectType: c.objType, ObjectID: strconv.FormatInt(c.id, 10), Changes: c.changes, Details: c.details}
-	if sealed, ok := audit.SealTyped(c.changes, typedFields); ok {
-		e.Changes, e.SubjectID = sealed, audit.TextSubject(c.objType, e.ObjectID)
-	}
+	e.SealTyped(typedFields)
 	_, err := h.Audit.Append(ctx, tx, e)
 	if err != nil {
 		return fmt.Errorf("audit %s: %w", c.action, err)

@@ -195,9 +195,7 @@ func indexBody(description, text string) string {
 func record(ctx context.Context, tx *store.Tx, t *tenancy.Handle, p *identity.Principal, action string, id int64, changes []audit.Change) error {
 	e := audit.Event{Actor: p.AuditActor(), SourceIP: p.IP, Action: action,
 		ObjectType: "document", ObjectID: strconv.FormatInt(id, 10), Changes: changes}
-	if sealed, ok := audit.SealTyped(changes, typedFields); ok {
-		e.Changes, e.SubjectID = sealed, audit.TextSubject("document", e.ObjectID)
-	}
+	e.SealTyped(typedFields)
 	_, err := t.Audit.Append(ctx, tx, e)
 	return err
 }

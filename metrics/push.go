@@ -50,7 +50,7 @@ func (s *Service) Push(ctx context.Context, h *tenancy.Handle, p *identity.Princ
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.check(points, defs)
+	rows, err := s.check(points, defs, Pushed)
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +97,7 @@ func (s *Service) pushable(ctx context.Context, h *tenancy.Handle) (map[string]*
 
 // check checks every point and returns the rows to write, one per key
 // (the last point of a key wins, as a second push would).
-func (s *Service) check(points []Point, defs map[string]*Metric) ([]row, error) {
+func (s *Service) check(points []Point, defs map[string]*Metric, source Source) ([]row, error) {
 	var ps strongroom.Problems
 	now := s.Now()
 	earliest, latest := now.Add(-maxPast), now.Add(maxFuture)
@@ -111,8 +111,10 @@ func (s *Service) check(points []Point, defs map[string]*Metric) ([]row, error) 
 			ps.Addf(f+"metric", "Name the metric of the point.")
 		case def == nil:
 			ps.Addf(f+"metric", "No metric of this name is defined; define it before pushing points to it.")
-		case def.Source != Pushed:
+		case def.Source != source && source == Pushed:
 			ps.Addf(f+"metric", "This metric is written by an integration, not pushed.")
+		case def.Source != source:
+			ps.Addf(f+"metric", "This metric is pushed by scripts; an integration cannot write to it.")
 		}
 		switch {
 		case pt.At.IsZero():

@@ -46,15 +46,7 @@ func (s *Service) Record(ctx context.Context, h *tenancy.Handle, points []Point)
 			}
 			defs[m.Name] = m
 		}
-		integrationDefs := map[string]*Metric{}
-		for name, d := range defs {
-			if d.Source == Integration {
-				c := *d
-				c.Source = Pushed // check() admits pushed metrics only
-				integrationDefs[name] = &c
-			}
-		}
-		rows, err := s.check(points, integrationDefs)
+		rows, err := s.check(points, defs, Integration)
 		if err != nil {
 			return err
 		}

@@ -95,12 +95,18 @@ func TestTamper(t *testing.T) {
 		})
 		t.Run("CheckpointSignaturesForged", func(t *testing.T) {
 			f := setup(t, "t-forged-sig")
-			// Reorder the signature bytes in the database copy of
-			// checkpoint 200 and overwrite the file of checkpoint 100.
+			// Change one character of the signature in the database
+			// copy of checkpoint 200 (always to a different one: a swap
+			// of two equal characters would change nothing) and
+			// overwrite the file of checkpoint 100.
 			var msg string
 			f.db.QueryRowContext(context.Background(), `SELECT note FROM audit_checkpoints WHERE size = 200`).Scan(&msg)
 			i := strings.LastIndex(msg, " ") + 6
-			forged := msg[:i] + msg[i+1:i+2] + msg[i:i+1] + msg[i+2:]
+			other := "A"
+			if msg[i] == 'A' {
+				other = "B"
+			}
+			forged := msg[:i] + other + msg[i+1:]
 			f.exec(t, `UPDATE audit_checkpoints SET note = ? WHERE size = 200`, forged)
 			if err := os.WriteFile(f.log.checkpointFile(100), []byte("strongroom/tenant/t-forged-sig\n100\nAAAA\n"), 0o600); err != nil {
 				t.Fatal(err)

@@ -6,7 +6,7 @@
 // answers exactly like one that does not exist.
 //
 // A widget names its data source by a string only — a stored metric
-// ("crm.pipeline") or a kind of case data ("case:open_by_status") — and
+// ("crm.pipeline") or a kind of case data ("case:open") — and
 // this package checks its syntax, not what it computes: the figures are
 // read elsewhere, through the access predicate, when a dashboard is shown.
 //

@@ -28,7 +28,7 @@ func TestWidgetValidation(t *testing.T) {
 		owner := w.user("owner", dashboardsAt(access.EditGrant))
 		d := w.dashboard(owner, "Figures")
 		ts := func(o dashboards.Options) dashboards.WidgetInput {
-			return dashboards.WidgetInput{Kind: dashboards.KindTimeseries, Title: "Fees", Source: "case:fees_by_month", Options: o}
+			return dashboards.WidgetInput{Kind: dashboards.KindTimeseries, Title: "Fees", Source: "case:billed", Options: o}
 		}
 		for _, tc := range []struct {
 			name string
@@ -81,7 +81,7 @@ func TestWidgetValidation(t *testing.T) {
 		if o := wd.Options; o.Bucket != "month" || o.Style != "line" || o.Aggregation != "sum" || o.RefreshSeconds != 300 || o.Width != 2 {
 			t.Errorf("defaults: %+v", o)
 		}
-		k, err := w.svc.AddWidget(ctx, w.h, owner, d.ID, dashboards.WidgetInput{Kind: "kpi", Title: "Target", Source: "case:open_by_status",
+		k, err := w.svc.AddWidget(ctx, w.h, owner, d.ID, dashboards.WidgetInput{Kind: "kpi", Title: "Target", Source: "case:open",
 			Options: dashboards.Options{Target: "1250000.50", RefreshSeconds: 10, Width: 4}})
 		if err != nil || k.Options.Target != "1250000.50" || k.Options.Width != 4 || k.Position != 1 {
 			t.Errorf("kpi: %+v %v", k, err)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"strongroom"
+	"strongroom/metrics"
 )
 
 // Widget kinds.
@@ -74,6 +75,14 @@ type Options struct {
 	RefreshSeconds int    `json:"refresh_seconds"`
 	// Width is the widget's width in grid columns, 1 to MaxWidth.
 	Width int `json:"width"`
+	// GroupBy splits the figures by one of the source's dimensions
+	// ("status", "practice_group", a pushed metric's own): one series or
+	// bar per value. A KPI is one figure and has none.
+	GroupBy string `json:"group_by,omitempty"`
+	// Currency picks the currency of a money figure (ISO 4217, "USD");
+	// left out, a KPI shows the tenant's currency and a chart one series
+	// per currency. Amounts in different currencies are never added.
+	Currency string `json:"currency,omitempty"`
 }
 
 // WidgetInput is a widget as a caller creates or changes it.
@@ -87,17 +96,42 @@ type WidgetInput struct {
 }
 
 // Sources: a stored metric is dotted lower-case words ("crm.pipeline",
-// "finance.wip_by_partner"); a case-data kind is "case:" and one word
-// ("case:open_by_status").
+// "finance.wip_by_partner"); case data is "case:" and the name of one of
+// metrics.CaseMetrics without its "case." ("case:open", "case:billed").
+// Stored metrics never begin with "case.": those names are the case
+// figures'.
 var (
 	metricSource = regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$`)
-	caseSource   = regexp.MustCompile(`^case:[a-z][a-z0-9_]*$`)
 	decimal      = regexp.MustCompile(`^-?[0-9]{1,15}(\.[0-9]{1,6})?$`)
+	dimension    = regexp.MustCompile(`^[a-z][a-z0-9_]{0,39}$`)
+	currencyCode = regexp.MustCompile(`^[A-Z]{3}$`)
 )
 
-// ValidSource reports whether s is a stored metric name or a case-data kind.
+// CaseSources lists the case-data sources a widget may name.
+func CaseSources() []string {
+	var out []string
+	for _, k := range metrics.CaseMetrics() {
+		out = append(out, "case:"+strings.TrimPrefix(string(k), "case."))
+	}
+	return out
+}
+
+// MetricOf is the metrics name of a source: "case:open" is case.open, a
+// stored metric is its own name.
+func MetricOf(source string) string {
+	if rest, ok := strings.CutPrefix(source, "case:"); ok {
+		return "case." + rest
+	}
+	return source
+}
+
+// ValidSource reports whether s is a stored metric name or a case-data
+// source.
 func ValidSource(s string) bool {
-	return len(s) <= maxSource && (metricSource.MatchString(s) || caseSource.MatchString(s))
+	if strings.HasPrefix(s, "case:") {
+		return slices.Contains(CaseSources(), s)
+	}
+	return len(s) <= maxSource && metricSource.MatchString(s) && !strings.HasPrefix(s, "case.")
 }
 
 // normalize fills the defaults in and checks the input whole, reporting
@@ -112,8 +146,10 @@ func (in *WidgetInput) normalize() error {
 	switch {
 	case in.Source == "":
 		ps.Addf("source", "This field is required.")
+	case strings.HasPrefix(in.Source, "case:") && !ValidSource(in.Source):
+		ps.Addf("source", "Unknown case data; use one of: %s.", strings.Join(CaseSources(), ", "))
 	case !ValidSource(in.Source):
-		ps.Addf("source", "Name a stored metric (such as crm.pipeline) or case data (such as case:open_by_status), at most %d characters.", maxSource)
+		ps.Addf("source", "Name a stored metric (such as crm.pipeline) or case data (such as case:open), at most %d characters.", maxSource)
 	}
 	in.Options.normalize(in.Kind, &ps)
 	return ps.Err()
@@ -170,6 +206,15 @@ func (o *Options) normalize(kind string, ps *strongroom.Problems) {
 	}
 	if o.Width < 1 || o.Width > MaxWidth {
 		ps.Addf("options.width", "A widget is 1 to %d columns wide.", MaxWidth)
+	}
+	switch {
+	case o.GroupBy != "" && kind == KindKPI:
+		ps.Addf("options.group_by", "A KPI is one figure; it is not grouped.")
+	case o.GroupBy != "" && !dimension.MatchString(o.GroupBy):
+		ps.Addf("options.group_by", "A dimension name is lowercase letters, digits and underscores, starting with a letter, at most 40 characters.")
+	}
+	if o.Currency != "" && !currencyCode.MatchString(o.Currency) {
+		ps.Addf("options.currency", "Give a currency as its three-letter ISO 4217 code, such as USD or EUR.")
 	}
 }
 

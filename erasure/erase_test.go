@@ -92,7 +92,7 @@ func (f *fixture) plant() *planted {
 		Description: "Kept by " + userValues[0]})
 	must(f.t, err)
 	_, err = ds.AddWidget(ctx, f.h, f.admin, p.dashboard.ID, dashboards.WidgetInput{Kind: "kpi", Title: "Fees billed to " + contactValues[0],
-		Source: "case:open_by_status"})
+		Source: "case:open"})
 	must(f.t, err)
 	must(f.t, f.ids.SetUserStatus(ctx, f.h, f.admin, u.ID, true))
 	return p

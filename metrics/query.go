@@ -14,6 +14,10 @@ const (
 	Day   Bucket = "day"
 	Week  Bucket = "week" // ISO weeks, from Monday
 	Month Bucket = "month"
+	// Quarter and Year begin with January, April, July and October, and
+	// with January.
+	Quarter Bucket = "quarter"
+	Year    Bucket = "year"
 	// NoBucket gives one value for the whole range.
 	NoBucket Bucket = "none"
 )
@@ -31,7 +35,7 @@ const (
 )
 
 var (
-	buckets = []Bucket{Day, Week, Month, NoBucket}
+	buckets = []Bucket{Day, Week, Month, Quarter, Year, NoBucket}
 	aggs    = []Agg{Sum, Avg, Min, Max, Last, Count}
 )
 
@@ -116,7 +120,7 @@ func (q *Query) check() error {
 		q.Bucket = NoBucket
 	}
 	if !contains(buckets, q.Bucket) {
-		ps.Addf("bucket", "Use one of: day, week, month, none.")
+		ps.Addf("bucket", "Use one of: day, week, month, quarter, year, none.")
 	}
 	if q.Agg != "" && !contains(aggs, q.Agg) {
 		ps.Addf("agg", "Use one of: sum, avg, min, max, last, count.")
@@ -174,6 +178,10 @@ func bucketStart(t time.Time, b Bucket, loc *time.Location) time.Time {
 		return d.AddDate(0, 0, -back)
 	case Month:
 		return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, loc)
+	case Quarter:
+		return time.Date(t.Year(), t.Month()-(t.Month()-1)%3, 1, 0, 0, 0, 0, loc)
+	case Year:
+		return time.Date(t.Year(), 1, 1, 0, 0, 0, 0, loc)
 	}
 	return t
 }
@@ -185,6 +193,10 @@ func next(s time.Time, b Bucket) time.Time {
 		return s.AddDate(0, 0, 1)
 	case Week:
 		return s.AddDate(0, 0, 7)
+	case Quarter:
+		return s.AddDate(0, 3, 0)
+	case Year:
+		return s.AddDate(1, 0, 0)
 	}
 	return s.AddDate(0, 1, 0)
 }

@@ -189,7 +189,8 @@ func templateFuncs(f *format.Formatter) template.FuncMap {
 			}
 			return "", strongroom.Errorf(strongroom.EINTERNAL, "date: a value of type %T", v)
 		},
-		"datetime": f.DateTime,
-		"words":    format.Words,
+		"datetime":  f.DateTime,
+		"words":     format.Words,
+		"panelBody": panelBody,
 	}
 }

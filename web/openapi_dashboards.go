@@ -20,7 +20,9 @@ func widgetOptionsSchema() *schema {
 		f("style?", enum("timeseries only; default line.", dashboards.Styles()...)),
 		f("target?", &schema{Type: "string", Pattern: `^-?[0-9]{1,15}(\.[0-9]{1,6})?$`, Description: "kpi only: the goal, a decimal number written exactly."}),
 		f("refresh_seconds", &schema{Type: "integer", Minimum: ptr(dashboards.MinRefreshSeconds), Maximum: ptr(dashboards.MaxRefreshSeconds), Description: "Default 300."}),
-		f("width", &schema{Type: "integer", Minimum: ptr(1), Maximum: ptr(dashboards.MaxWidth), Description: "Grid columns; default 1 for a kpi, 2 otherwise."}))
+		f("width", &schema{Type: "integer", Minimum: ptr(1), Maximum: ptr(dashboards.MaxWidth), Description: "Grid columns; default 1 for a kpi, 2 otherwise."}),
+		f("group_by?", &schema{Type: "string", Pattern: `^[a-z][a-z0-9_]{0,39}$`, Description: "Not for a kpi: split the figures by this dimension of the source (status, practice_group, or a pushed metric's own)."}),
+		f("currency?", &schema{Type: "string", Pattern: `^[A-Z]{3}$`, Description: "Money figures only: the ISO 4217 currency shown; default the tenant's currency for a kpi, one series per currency for a chart."}))
 }
 
 // widgetOptionsInput is the options object as a request sends it: every
@@ -35,7 +37,7 @@ func widgetSchema() *schema {
 	return object("A panel of a dashboard.",
 		f("id", integer("")), f("position", integer("From 0, in the dashboard's order.")),
 		f("kind", enum("", dashboards.Kinds()...)), f("title", str("")),
-		f("source", str("A stored metric (crm.pipeline) or case data (case:open_by_status).")),
+		f("source", str("A stored metric (crm.pipeline) or case data (case:open).")),
 		f("options", widgetOptionsSchema()), f("version", integer("")))
 }
 
@@ -102,7 +104,7 @@ func (d *apiDocBuilder) dashboardOps() {
 		}
 		return body("On PUT, fields left out keep their values; options, when sent, are taken whole.",
 			f("kind"+mark, enum("", dashboards.Kinds()...)), f("title"+mark, str("1 to 100 characters.")),
-			f("source"+mark, str("A stored metric (lower-case dotted words, crm.pipeline) or case:KIND (case:open_by_status).")),
+			f("source"+mark, str("A stored metric (lower-case dotted words, crm.pipeline) or case:KIND (case:open).")),
 			f("options", widgetOptionsInput()), f("version", integer("Required with PUT: the widget's version.")))
 	}
 	d.op("POST", "dashboards/{id}/widgets", tag, "Add a widget").

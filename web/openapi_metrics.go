@@ -48,7 +48,7 @@ func (d *apiDocBuilder) metricsOps() {
 	}
 	ranged(d.op("GET", "metrics/{name}/series", tag, "A metric's series")).
 		describe("Case figures count only the records the caller may read, and need read access to their area (cases, financial records, documents) besides dashboards. Amounts are grouped by currency unless one is chosen.").
-		query("bucket", enum("", "day", "week", "month", "none"), "Default none: one value for the range. Buckets begin at midnight in the tenant's time zone.").
+		query("bucket", enum("", "day", "week", "month", "quarter", "year", "none"), "Default none: one value for the range. Buckets begin at midnight in the tenant's time zone.").
 		query("agg", enum("", "sum", "avg", "min", "max", "last", "count"), "Default sum; a case figure has its own.").
 		query("group_by", str(""), "A dimension: one series per value.").
 		ok(200, "", object("", f("metric", str("")), f("label", str("")), f("unit", str("")), f("bucket", str("")), f("agg", str("")),

@@ -28,6 +28,7 @@ import (
 	"strongroom/search"
 	"strongroom/store"
 	"strongroom/tenancy"
+	"strongroom/widgets"
 )
 
 //go:embed templates/*.html templates/partials/*.html
@@ -89,6 +90,8 @@ type Services struct {
 	Dashboards *dashboards.Service
 	// Kiosk manages and resolves kiosk links (nil: none are served).
 	Kiosk *kiosk.Service
+	// Widgets draws dashboards' panels (nil: one over Metrics).
+	Widgets *widgets.Renderer
 }
 
 // New parses the templates (failing fast on a broken one) and builds routes.
@@ -105,6 +108,9 @@ func New(tenants Tenants, svc Services, log *slog.Logger, cfg Config) (*Handler,
 	}
 	if svc.Dashboards == nil {
 		svc.Dashboards = dashboards.New()
+	}
+	if svc.Widgets == nil {
+		svc.Widgets = &widgets.Renderer{Metrics: svc.Metrics}
 	}
 	if cfg.Faults == nil {
 		cfg.Faults = store.NewFaults(log)

@@ -49,7 +49,7 @@ func TestDashboardsAPI(t *testing.T) {
 		d := owner.must("POST", "dashboards", map[string]any{"name": "Pipeline", "description": "Weekly"})["dashboard"].(map[string]any)
 		id := num(d["id"])
 		path := fmt.Sprintf("dashboards/%d", id)
-		w1 := owner.must("POST", path+"/widgets", map[string]any{"kind": "kpi", "title": "Open", "source": "case:open_by_status",
+		w1 := owner.must("POST", path+"/widgets", map[string]any{"kind": "kpi", "title": "Open", "source": "case:open",
 			"options": map[string]any{"target": "120", "width": 1}})["widget"].(map[string]any)
 		w2 := owner.must("POST", path+"/widgets", map[string]any{"kind": "timeseries", "title": "Fees", "source": "finance.fees",
 			"options": map[string]any{"period": "custom", "from": "2026-01-01", "to": "2026-06-30", "bucket": "week", "style": "area"}})["widget"].(map[string]any)
@@ -128,7 +128,7 @@ func TestDashboardsAPI(t *testing.T) {
 
 		// Widgets: change, reorder, remove.
 		up := editor.must("PUT", fmt.Sprintf("%s/widgets/%d", path, num(w1["id"])), map[string]any{"title": "Open cases", "version": num(w1["version"])})["widget"].(map[string]any)
-		if up["source"] != "case:open_by_status" || up["options"].(map[string]any)["target"] != "120" {
+		if up["source"] != "case:open" || up["options"].(map[string]any)["target"] != "120" {
 			t.Errorf("a PUT lost fields it did not send: %v", up)
 		}
 		order := owner.must("PUT", path+"/order", map[string]any{"order": []int64{num(w2["id"]), num(w1["id"])}, "version": version})["dashboard"].(map[string]any)

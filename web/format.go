@@ -10,6 +10,7 @@ import (
 	"strongroom"
 	"strongroom/format"
 	"strongroom/identity"
+	"strongroom/live"
 	"strongroom/tenancy"
 )
 
@@ -192,5 +193,8 @@ func templateFuncs(f *format.Formatter) template.FuncMap {
 		"datetime":  f.DateTime,
 		"words":     format.Words,
 		"panelBody": panelBody,
+		// {{liveRefresh N}}: a page that updates live reloads every N
+		// seconds without JavaScript.
+		"liveRefresh": live.RefreshFallback,
 	}
 }

@@ -91,7 +91,8 @@ func (s *Service) Update(ctx context.Context, h *tenancy.Handle, p *identity.Pri
 			return err
 		}
 		if prev.it.Version != in.Version {
-			return strongroom.Errorf(strongroom.ECONFLICT, "Someone changed this integration since you opened it; reload it and make your change again.")
+			return &strongroom.Error{Code: strongroom.ECONFLICT, Field: "version",
+				Message: "Someone changed this integration since you opened it; reload it and make your change again."}
 		}
 		if err := nameFree(ctx, tx, in.Name, id); err != nil {
 			return err

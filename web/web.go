@@ -160,6 +160,7 @@ func (h *Handler) routes() {
 	h.erasureRoutes()
 	h.backupRoutes()
 	h.integrationRoutes()
+	h.integrationAPIRoutes()
 	h.dashboardRoutes()
 	h.referenceRoutes()
 	h.metricsRoutes()

@@ -91,8 +91,7 @@ func (s *Service) Update(ctx context.Context, h *tenancy.Handle, p *identity.Pri
 			return err
 		}
 		if prev.it.Version != in.Version {
-			return &strongroom.Error{Code: strongroom.ECONFLICT, Field: "version",
-				Message: "Someone changed this integration since you opened it; reload it and make your change again."}
+			return strongroom.Errorf(strongroom.ECONFLICT, "Someone changed this integration since you opened it; reload it and make your change again.")
 		}
 		if err := nameFree(ctx, tx, in.Name, id); err != nil {
 			return err

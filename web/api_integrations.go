@@ -206,6 +206,11 @@ func (h *Handler) apiUpdateIntegration(w http.ResponseWriter, r *http.Request, t
 		return err
 	}
 	it, err := svc.Update(r.Context(), t, p, id, in)
+	if strongroom.ErrorCode(err) == strongroom.ECONFLICT {
+		// The service's one conflict of an update: the version it was
+		// made from is not the current one.
+		return &strongroom.Error{Code: strongroom.ECONFLICT, Field: "version", Message: strongroom.ErrorMessage(err)}
+	}
 	if err != nil {
 		return integrationAPIFields(err)
 	}

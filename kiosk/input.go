@@ -24,6 +24,10 @@ type Input struct {
 	Areas           []string  // what the kiosk identity may read
 	Classes         []int64   // its security classes
 	Restricted      bool      // only records carrying one of Classes
+	// Version is the version of the link an update was made from; an
+	// update from any other is refused (ECONFLICT on "version"). Create
+	// ignores it.
+	Version int
 }
 
 // kioskAreas are the areas a kiosk identity may be given: everything a

@@ -53,6 +53,9 @@ type Link struct {
 	UpdatedAt    time.Time
 	LastViewedAt time.Time
 	ViewCount    int64
+	// Version moves on with every change to the link (not with views);
+	// an update names the version it was made from.
+	Version int
 }
 
 // Identity is what a link's screen may read: like a user, with read access
@@ -157,3 +160,10 @@ func ErrNotFound() error { return strongroom.Errorf(strongroom.ENOTFOUND, "Page 
 // errLinkNotFound is the administrators' answer for a link id that does
 // not exist.
 func errLinkNotFound() error { return strongroom.Errorf(strongroom.ENOTFOUND, "Kiosk link not found.") }
+
+// errStale answers an update made from a version of the link that is not
+// the current one: someone changed it since.
+func errStale() error {
+	return &strongroom.Error{Code: strongroom.ECONFLICT, Field: "version",
+		Message: "Someone else changed this kiosk link since you opened it. Reload it, make your changes again and save."}
+}

@@ -79,7 +79,8 @@ func (s *Service) List(ctx context.Context, h *tenancy.Handle, p *identity.Princ
 }
 
 // Update replaces a link's settings (label, rotation, expiry, allowlist,
-// dashboards, identity). Its token stays.
+// dashboards, identity), if the link is still at in.Version. Its token
+// stays.
 func (s *Service) Update(ctx context.Context, h *tenancy.Handle, p *identity.Principal, id int64, in Input) (*Link, error) {
 	if err := p.RequireAdmin(); err != nil {
 		return nil, err
@@ -89,14 +90,26 @@ func (s *Service) Update(ctx context.Context, h *tenancy.Handle, p *identity.Pri
 		return nil, err
 	}
 	err = s.change(ctx, h, p, id, "kiosk.update", func(tx *store.Tx, before *Link) ([]audit.Change, error) {
+		if before.Version != in.Version {
+			return nil, errStale()
+		}
 		changes := changesOf(before, c)
 		if len(changes) == 0 {
 			return nil, nil
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE kiosk_links SET label = ?, rotation_seconds = ?, expires_at = ?, allowed_cidrs = ?,
-			areas = ?, restricted = ?, updated_at = ? WHERE id = ?`, c.label, c.rotation, formatOptional(c.expiresAt), joinCIDRs(c.cidrs),
-			joinAreas(c.identity.Areas), boolInt(c.identity.Restricted), store.FormatTime(s.Now()), id); err != nil {
+		// The version in the WHERE clause refuses an update that another
+		// transaction overtook after the read above.
+		res, err := tx.ExecContext(ctx, `UPDATE kiosk_links SET label = ?, rotation_seconds = ?, expires_at = ?, allowed_cidrs = ?,
+			areas = ?, restricted = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?`, c.label, c.rotation,
+			formatOptional(c.expiresAt), joinCIDRs(c.cidrs), joinAreas(c.identity.Areas), boolInt(c.identity.Restricted),
+			store.FormatTime(s.Now()), id, in.Version)
+		if err != nil {
 			return nil, err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return nil, err
+		} else if n != 1 {
+			return nil, errStale()
 		}
 		return changes, writeParts(ctx, tx, id, c)
 	})
@@ -116,7 +129,7 @@ func (s *Service) SetPaused(ctx context.Context, h *tenancy.Handle, p *identity.
 		if before.Paused == paused {
 			return nil, nil
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE kiosk_links SET paused = ?, updated_at = ? WHERE id = ?`, boolInt(paused), store.FormatTime(s.Now()), id)
+		_, err := tx.ExecContext(ctx, `UPDATE kiosk_links SET paused = ?, updated_at = ?, version = version + 1 WHERE id = ?`, boolInt(paused), store.FormatTime(s.Now()), id)
 		return []audit.Change{{Field: "paused", Before: before.Paused, After: paused}}, err
 	})
 	if err != nil {
@@ -133,7 +146,7 @@ func (s *Service) Revoke(ctx context.Context, h *tenancy.Handle, p *identity.Pri
 	}
 	err := s.change(ctx, h, p, id, "kiosk.revoke", func(tx *store.Tx, before *Link) ([]audit.Change, error) {
 		now := store.FormatTime(s.Now())
-		_, err := tx.ExecContext(ctx, `UPDATE kiosk_links SET revoked_at = ?, updated_at = ? WHERE id = ?`, now, now, id)
+		_, err := tx.ExecContext(ctx, `UPDATE kiosk_links SET revoked_at = ?, updated_at = ?, version = version + 1 WHERE id = ?`, now, now, id)
 		return []audit.Change{{Field: "revoked", Before: false, After: true}}, err
 	})
 	if err != nil {
@@ -150,7 +163,7 @@ func (s *Service) Regenerate(ctx context.Context, h *tenancy.Handle, p *identity
 	}
 	token, public := newToken()
 	err := s.change(ctx, h, p, id, "kiosk.regenerate", func(tx *store.Tx, before *Link) ([]audit.Change, error) {
-		_, err := tx.ExecContext(ctx, `UPDATE kiosk_links SET token_hash = ?, public_id = ?, updated_at = ? WHERE id = ?`,
+		_, err := tx.ExecContext(ctx, `UPDATE kiosk_links SET token_hash = ?, public_id = ?, updated_at = ?, version = version + 1 WHERE id = ?`,
 			hashToken(token), public, store.FormatTime(s.Now()), id)
 		return []audit.Change{{Field: "public_id", Before: before.PublicID, After: public}}, err
 	})

@@ -27,6 +27,7 @@ func TestLinks(t *testing.T) {
 		t.Run("Expiry", f.testExpiry)
 		t.Run("Allowlist", f.testAllowlist)
 		t.Run("UpdateAndDelete", f.testUpdateAndDelete)
+		t.Run("StaleUpdate", f.testStaleUpdate)
 	})
 }
 
@@ -224,8 +225,9 @@ func (f *fixture) testUpdateAndDelete(t *testing.T) {
 	l, token := f.create(f.input())
 	in := f.input()
 	in.Label, in.Dashboards, in.Restricted, in.Classes = "Board room", []int64{3}, false, nil
+	in.Version = l.Version
 	got, err := f.svc.Update(ctx, f.h, f.admin, l.ID, in)
-	if err != nil || got.Label != "Board room" || fmt.Sprint(got.Dashboards) != "[3]" || got.Identity.Restricted || len(got.Identity.Classes) != 0 {
+	if err != nil || got.Version != l.Version+1 || got.Label != "Board room" || fmt.Sprint(got.Dashboards) != "[3]" || got.Identity.Restricted || len(got.Identity.Classes) != 0 {
 		t.Fatalf("update: %+v, %v", got, err)
 	}
 	r := f.mustView(t, token, "192.0.2.53")
@@ -258,5 +260,58 @@ func (f *fixture) mustNotFound(t *testing.T, token, ip string) {
 	r, err := f.svc.View(context.Background(), f.h, token, ip)
 	if r != nil || strongroom.ErrorCode(err) != strongroom.ENOTFOUND || strongroom.ErrorMessage(err) != "Page not found." {
 		t.Fatalf("view from %s: %+v, %v", ip, r, err)
+	}
+}
+
+// An update made from an older version of a link is refused naming the
+// version, and changes nothing: not the link, not the audit trail.
+func (f *fixture) testStaleUpdate(t *testing.T) {
+	ctx := context.Background()
+	l, _ := f.create(f.input())
+	if l.Version != 1 {
+		t.Fatalf("a new link at version %d", l.Version)
+	}
+	first := f.input()
+	first.Label, first.Version = "Lobby", l.Version
+	moved, err := f.svc.Update(ctx, f.h, f.admin, l.ID, first)
+	if err != nil || moved.Version != 2 {
+		t.Fatalf("first update: %+v, %v", moved, err)
+	}
+	// Pausing is a change too: an edit read before it is stale.
+	paused, err := f.svc.SetPaused(ctx, f.h, f.admin, l.ID, true)
+	if err != nil || paused.Version != 3 {
+		t.Fatalf("pause: %+v, %v", paused, err)
+	}
+	updates := len(f.events("kiosk.update"))
+	for _, version := range []int{l.Version, moved.Version, 0, 99} {
+		stale := f.input()
+		stale.Label, stale.Dashboards, stale.Version = "Board room", []int64{3}, version
+		_, err := f.svc.Update(ctx, f.h, f.admin, l.ID, stale)
+		if strongroom.ErrorCode(err) != strongroom.ECONFLICT || strongroom.ErrorField(err) != "version" ||
+			!strings.Contains(strongroom.ErrorMessage(err), "Someone else changed this kiosk link") {
+			t.Fatalf("update from version %d: %v", version, err)
+		}
+	}
+	got, err := f.svc.Get(ctx, f.h, f.admin, l.ID)
+	if err != nil || got.Label != "Lobby" || fmt.Sprint(got.Dashboards) != "[2 1]" || got.Version != 3 || !got.Paused {
+		t.Fatalf("after stale updates: %+v, %v", got, err)
+	}
+	if n := len(f.events("kiosk.update")); n != updates {
+		t.Fatalf("stale updates audited: %d events, want %d", n, updates)
+	}
+	// Views do not move the version: a screen on the wall does not make
+	// an administrator's open form stale.
+	if _, err := f.svc.SetPaused(ctx, f.h, f.admin, l.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	_, token, err := f.svc.Regenerate(ctx, f.h, f.admin, l.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, _ := f.svc.Get(ctx, f.h, f.admin, l.ID)
+	f.mustView(t, token, "192.0.2.54")
+	after, _ := f.svc.Get(ctx, f.h, f.admin, l.ID)
+	if after.Version != before.Version || after.ViewCount != before.ViewCount+1 {
+		t.Fatalf("a view moved the version: %d to %d", before.Version, after.Version)
 	}
 }

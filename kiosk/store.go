@@ -22,7 +22,7 @@ type querier interface {
 }
 
 const linkCols = `id, label, public_id, rotation_seconds, expires_at, paused, revoked_at, allowed_cidrs, areas, restricted,
-	COALESCE(created_by, 0), created_at, updated_at, last_viewed_at, view_count`
+	COALESCE(created_by, 0), created_at, updated_at, last_viewed_at, view_count, version`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -31,7 +31,7 @@ func scanLink(row scanner, extra ...any) (*Link, error) {
 	var rot, paused, restricted int
 	var exp, rev, cidrs, areas, created, updated, viewed string
 	dest := append([]any{&l.ID, &l.Label, &l.PublicID, &rot, &exp, &paused, &rev, &cidrs, &areas, &restricted,
-		&l.CreatedBy, &created, &updated, &viewed, &l.ViewCount}, extra...)
+		&l.CreatedBy, &created, &updated, &viewed, &l.ViewCount, &l.Version}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}

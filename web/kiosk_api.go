@@ -54,7 +54,7 @@ func kioskLinkJSON(l *kiosk.Link, now time.Time) map[string]any {
 	m := map[string]any{"id": l.ID, "label": l.Label, "public_id": l.PublicID, "status": status,
 		"rotation_seconds": int(l.Rotation / time.Second), "paused": l.Paused, "allowed_cidrs": cidrs,
 		"dashboards": nonNil(l.Dashboards), "areas": areas, "classes": nonNil(l.Identity.Classes), "restricted": l.Identity.Restricted,
-		"created_at": l.CreatedAt, "updated_at": l.UpdatedAt, "view_count": l.ViewCount}
+		"created_at": l.CreatedAt, "updated_at": l.UpdatedAt, "view_count": l.ViewCount, "version": l.Version}
 	if l.CreatedBy != 0 {
 		m["created_by"] = l.CreatedBy
 	}
@@ -76,6 +76,9 @@ type kioskBody struct {
 	Areas           *[]string `json:"areas"`
 	Classes         *[]int64  `json:"classes"`
 	Restricted      *bool     `json:"restricted"`
+	// Version is the link's version the change was made from: required
+	// on PUT, not read on POST.
+	Version *int `json:"version"`
 }
 
 // input merges the body over base.
@@ -112,6 +115,9 @@ func (b kioskBody) input(base kiosk.Input) (kiosk.Input, error) {
 	if b.Restricted != nil {
 		in.Restricted = *b.Restricted
 	}
+	if b.Version != nil {
+		in.Version = *b.Version
+	}
 	return in, nil
 }
 
@@ -125,6 +131,7 @@ func kioskInputOf(l *kiosk.Link) kiosk.Input {
 	for _, a := range l.Identity.Areas {
 		in.Areas = append(in.Areas, string(a))
 	}
+	in.Version = l.Version
 	return in
 }
 
@@ -188,6 +195,9 @@ func (h *Handler) apiUpdateKioskLink(w http.ResponseWriter, r *http.Request, t *
 	cur, err := h.svc.Kiosk.Get(r.Context(), t, p, id)
 	if err != nil {
 		return err
+	}
+	if b.Version == nil {
+		return strongroom.FieldError("version", "Send the version of the kiosk link you are changing (its version field).")
 	}
 	in, err := b.input(kioskInputOf(cur))
 	if err != nil {
@@ -254,12 +264,14 @@ func (d *apiDocBuilder) kioskOps() {
 		f("classes", ids("The kiosk identity's security classes.")),
 		f("restricted", boolean("The kiosk identity sees only records carrying one of its classes.")),
 		f("created_by?", integer("The user who made it.")), f("created_at", timestamp("")), f("updated_at", timestamp("")),
-		f("last_viewed_at?", timestamp("The last page view.")), f("view_count", integer("Page views so far.")))
+		f("last_viewed_at?", timestamp("The last page view.")), f("view_count", integer("Page views so far.")),
+		f("version", integer("Moves on with every change to the link (not with views): send it back with PUT.")))
 	linkBody := body("On PUT, fields left out keep their values. A new link is restricted unless restricted is false.",
 		f("label", str("")), f("rotation_seconds", integer("")),
 		f("expires_at", str("An RFC 3339 time, or \"\" for none.")), f("allowed_cidrs", arrayOf(str(""), "Addresses or networks (192.0.2.0/24).")),
 		f("dashboards", ids("")), f("areas", arrayOf(str(""), "cases, documents, financial, contacts, notes, reports, dashboards.")),
-		f("classes", ids("Security class ids.")), f("restricted", boolean("")))
+		f("classes", ids("Security class ids.")), f("restricted", boolean("")),
+		f("version", integer("Required on PUT: the version the change was made from; an older one is refused with 409 conflict. Not read on POST.")))
 	withToken := object("", f("kiosk_link", link), f("token", str("The link's token, shown only this once.")),
 		f("path", str("The screen's address on this server: /t/{slug}/k/{token}.")))
 	pre := "kiosk-links"
@@ -269,7 +281,7 @@ func (d *apiDocBuilder) kioskOps() {
 		describe("Answers with the token, this once; only its hash is kept. The screen opens the path given, which moves the token into a cookie.").
 		json(linkBody).ok(201, "Created.", withToken)
 	d.op("GET", pre+"/{id}", tag, "A kiosk link").ok(200, "", wrap("kiosk_link", link))
-	d.op("PUT", pre+"/{id}", tag, "Change a kiosk link").describe("The token stays; a revoked link cannot be changed.").
+	d.op("PUT", pre+"/{id}", tag, "Change a kiosk link").describe("The token stays; a revoked link cannot be changed. Send the version read: a link changed since is refused with 409 conflict (field version) and left as it is.").
 		json(linkBody).ok(200, "Changed.", wrap("kiosk_link", link))
 	d.op("DELETE", pre+"/{id}", tag, "Delete a kiosk link").ok(200, "Deleted.", ref("Deleted"))
 	act := d.op("POST", pre+"/{id}/{action}", tag, "Pause, resume, revoke or regenerate a kiosk link").

@@ -3,8 +3,10 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"strongroom"
 	"strongroom/access"
@@ -23,6 +25,8 @@ func init() {
 	notices["kiosk-resumed"] = "The kiosk link has been resumed."
 	notices["kiosk-revoked"] = "The kiosk link has been revoked; its screen stopped at once."
 	notices["kiosk-deleted"] = "The kiosk link has been deleted."
+	notices["kiosk-changed"] = "The kiosk link has been changed; its screen shows the change when it next reloads."
+	fieldLabels["expires_at"] = "Expires"
 	fieldLabels["rotation_seconds"] = "Seconds per dashboard"
 	fieldLabels["allowed_cidrs"] = "Allowed networks"
 	fieldLabels["areas"] = "May read"
@@ -32,8 +36,9 @@ func init() {
 	actionLabels["kiosk.guess_refused"] = "Kiosk lookups refused for guessing"
 }
 
-// kioskFormFields are the fields of the form that makes a link.
-var kioskFormFields = []string{"label", "rotation_seconds", "dashboards", "areas", "classes", "restricted", "allowed_cidrs"}
+// kioskFormFields are the fields of the form that makes or changes a link
+// (the change form also carries the version it was opened at, hidden).
+var kioskFormFields = []string{"label", "rotation_seconds", "expires_at", "dashboards", "areas", "classes", "restricted", "allowed_cidrs"}
 
 func (h *Handler) kioskPageRoutes() {
 	page := func(pattern string, fn authFunc) {
@@ -47,15 +52,19 @@ func (h *Handler) kioskPageRoutes() {
 	pre := "/t/{slug}/admin/kiosk-links"
 	page("GET "+pre, h.kioskLinksPage)
 	page("POST "+pre, h.kioskLinkSubmit)
+	page("GET "+pre+"/{id}/edit", h.kioskEditPage)
+	page("POST "+pre+"/{id}/edit", h.kioskEditSubmit)
 	page("GET "+pre+"/{id}/{action}", h.kioskConfirmPage)
 	page("POST "+pre+"/{id}/{action}", h.kioskActionSubmit)
 }
 
-// kioskAdminView is the list page's data.
+// kioskAdminView is the list page's data, or the change form's (Edit set).
 type kioskAdminView struct {
 	Links   []kioskRow
 	Areas   []access.Area
 	Classes []identity.Class
+	Edit    *kiosk.Link
+	Zone    string // the tenant's time zone, in which the expiry is written
 }
 
 type kioskRow struct {
@@ -81,15 +90,9 @@ func (h *Handler) renderKioskLinks(w http.ResponseWriter, r *http.Request, t *te
 	if err != nil {
 		return err
 	}
-	classes, err := h.identity.ListClasses(r.Context(), t, p)
+	page, err := h.kioskFormPage(r, t, p)
 	if err != nil {
 		return err
-	}
-	page := kioskAdminView{Classes: classes}
-	for _, a := range access.Areas() {
-		if a != access.Audit && a != access.Administration {
-			page.Areas = append(page.Areas, a)
-		}
 	}
 	now := h.svc.Kiosk.Now()
 	for _, l := range links {
@@ -99,12 +102,59 @@ func (h *Handler) renderKioskLinks(w http.ResponseWriter, r *http.Request, t *te
 	return h.renderForm(w, "admin_kiosk", v, formErr, kioskFormFields...)
 }
 
-// kioskFormInput reads the form that makes a link.
-func kioskFormInput(r *http.Request) (kiosk.Input, error) {
+// kioskFormPage is what the form of a link offers: the areas, the classes
+// and the zone of its expiry.
+func (h *Handler) kioskFormPage(r *http.Request, t *tenancy.Handle, p *identity.Principal) (kioskAdminView, error) {
+	classes, err := h.identity.ListClasses(r.Context(), t, p)
+	if err != nil {
+		return kioskAdminView{}, err
+	}
+	page := kioskAdminView{Classes: classes, Zone: h.formatter(t).Zone().String()}
+	for _, a := range access.Areas() {
+		if a != access.Audit && a != access.Administration {
+			page.Areas = append(page.Areas, a)
+		}
+	}
+	return page, nil
+}
+
+// kioskExpiryLayouts are the ways the expiry may be written: as a
+// datetime-local input sends it, or with a space, to the minute or second.
+var kioskExpiryLayouts = []string{"2006-01-02T15:04", "2006-01-02T15:04:05", "2006-01-02 15:04", "2006-01-02 15:04:05"}
+
+// parseKioskExpiry reads an expiry in the tenant's zone; "" is never.
+func parseKioskExpiry(s string, zone *time.Location) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, nil
+	}
+	for _, layout := range kioskExpiryLayouts {
+		if at, err := time.ParseInLocation(layout, s, zone); err == nil {
+			return at, nil
+		}
+	}
+	return time.Time{}, strongroom.FieldError("expires_at",
+		"Write the expiry as a date and time, such as 2027-01-31 18:00, or leave it empty for a link that does not expire.")
+}
+
+// kioskExpiryValue writes an expiry as the form shows it.
+func kioskExpiryValue(at time.Time, zone *time.Location) string {
+	if at.IsZero() {
+		return ""
+	}
+	return at.In(zone).Format(kioskExpiryLayouts[0])
+}
+
+// kioskFormInput reads the form that makes or changes a link; its expiry
+// is written in zone.
+func kioskFormInput(r *http.Request, zone *time.Location) (kiosk.Input, error) {
 	f := r.PostForm
 	var ps strongroom.Problems
 	in := kiosk.Input{Label: strings.TrimSpace(f.Get("label")), Areas: f["areas"], Restricted: f.Get("restricted") == "on"}
 	var err error
+	if in.ExpiresAt, err = parseKioskExpiry(f.Get("expires_at"), zone); err != nil {
+		ps.Add(err)
+	}
 	if in.RotationSeconds, err = strconv.Atoi(strings.TrimSpace(f.Get("rotation_seconds"))); err != nil {
 		ps.Addf("rotation_seconds", "Give a whole number of seconds.")
 		in.RotationSeconds = -1
@@ -130,7 +180,7 @@ func (h *Handler) kioskLinkSubmit(w http.ResponseWriter, r *http.Request, t *ten
 	if err := parseForm(w, r); err != nil {
 		return err
 	}
-	in, err := kioskFormInput(r)
+	in, err := kioskFormInput(r, h.formatter(t).Zone())
 	var l *kiosk.Link
 	var token string
 	if err == nil {
@@ -239,4 +289,85 @@ func (h *Handler) kioskActionSubmit(w http.ResponseWriter, r *http.Request, t *t
 		return h.renderKioskLinks(w, r, t, p, newView(r, t, p), err)
 	}
 	return redirectDone(w, r, t, "admin/kiosk-links", done)
+}
+
+// kioskEditPage is the form that changes a link, opened at its version.
+func (h *Handler) kioskEditPage(w http.ResponseWriter, r *http.Request, t *tenancy.Handle, p *identity.Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	l, err := h.svc.Kiosk.Get(r.Context(), t, p, id)
+	if err != nil {
+		return err
+	}
+	v := newView(r, t, p)
+	v.Form.Values = kioskFormValues(l, h.formatter(t).Zone())
+	return h.renderKioskEdit(w, r, t, p, v, l, nil)
+}
+
+func (h *Handler) renderKioskEdit(w http.ResponseWriter, r *http.Request, t *tenancy.Handle, p *identity.Principal, v view, l *kiosk.Link, formErr error) error {
+	page, err := h.kioskFormPage(r, t, p)
+	if err != nil {
+		return err
+	}
+	page.Edit = l
+	v.Page = page
+	return h.renderForm(w, "admin_kiosk", v, formErr, kioskFormFields...)
+}
+
+// kioskEditSubmit saves a change made from the version the form was
+// opened at; a link changed since is refused (409) and left as it is, the
+// form keeping what was typed.
+func (h *Handler) kioskEditSubmit(w http.ResponseWriter, r *http.Request, t *tenancy.Handle, p *identity.Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	cur, err := h.svc.Kiosk.Get(r.Context(), t, p, id)
+	if err != nil {
+		return err
+	}
+	in, err := kioskFormInput(r, h.formatter(t).Zone())
+	// A missing or malformed version is no version of the link: stale.
+	in.Version, _ = strconv.Atoi(r.PostForm.Get("version"))
+	if err == nil {
+		_, err = h.svc.Kiosk.Update(r.Context(), t, p, id, in)
+	} else {
+		err = h.withServiceProblems(r, t, p, in, err)
+	}
+	if err != nil {
+		v := newView(r, t, p)
+		v.Form.Values = formValues(r, kioskFormFields...)
+		v.Form.Values.Set("version", r.PostForm.Get("version"))
+		return h.renderKioskEdit(w, r, t, p, v, cur, err)
+	}
+	return redirectDone(w, r, t, "admin/kiosk-links", "kiosk-changed")
+}
+
+// kioskFormValues is a link as its change form shows it.
+func kioskFormValues(l *kiosk.Link, zone *time.Location) url.Values {
+	in := kioskInputOf(l)
+	v := url.Values{}
+	v.Set("label", in.Label)
+	v.Set("rotation_seconds", strconv.Itoa(in.RotationSeconds))
+	v.Set("expires_at", kioskExpiryValue(in.ExpiresAt, zone))
+	ds := make([]string, len(in.Dashboards))
+	for i, d := range in.Dashboards {
+		ds[i] = strconv.FormatInt(d, 10)
+	}
+	v.Set("dashboards", strings.Join(ds, ", "))
+	v["areas"] = in.Areas
+	for _, c := range in.Classes {
+		v.Add("classes", strconv.FormatInt(c, 10))
+	}
+	if in.Restricted {
+		v.Set("restricted", "on")
+	}
+	v.Set("allowed_cidrs", strings.Join(in.AllowedCIDRs, "\n"))
+	v.Set("version", strconv.Itoa(l.Version))
+	return v
 }

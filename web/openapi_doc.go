@@ -79,6 +79,7 @@ func apiDocument() *openAPIDoc {
 	d.erasureOps()
 	d.backupOps()
 	d.kioskOps()
+	d.integrationOps()
 	d.caseOps()
 	for _, r := range recordDocs {
 		d.recordOps(r)

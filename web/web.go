@@ -166,6 +166,7 @@ func (h *Handler) routes() {
 	h.erasureRoutes()
 	h.backupRoutes()
 	h.integrationRoutes()
+	h.integrationAPIRoutes()
 	h.dashboardRoutes()
 	h.referenceRoutes()
 	h.metricsRoutes()

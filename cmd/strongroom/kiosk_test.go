@@ -137,7 +137,7 @@ func testKiosk(t *testing.T, m *Main, adminTemp string, logs *syncBuffer) {
 	}
 
 	// The allowlist: the screen's network only.
-	admin.must("PUT", fmt.Sprintf("kiosk-links/%d", id), map[string]any{"allowed_cidrs": []string{"192.0.2.0/28"}})
+	admin.must("PUT", fmt.Sprintf("kiosk-links/%d", id), map[string]any{"allowed_cidrs": []string{"192.0.2.0/28"}, "version": num(link["version"])})
 	show(tv, "", "Dashboard 1 of 2")
 	outside := &screen{t: t, c: tv.c, m: m, ip: "192.0.2.200"}
 	if resp, body := outside.get("/t/demo/k/"); resp.StatusCode != http.StatusNotFound || body != unknownPage {

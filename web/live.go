@@ -284,3 +284,39 @@ func containsID(ids []int64, id int64) bool {
 	}
 	return false
 }
+
+// liveSessionEnded closes at once the live sockets of a session that was
+// signed out or ended (public id).
+func (h *Handler) liveSessionEnded(t *tenancy.Handle, sessionID string) {
+	if sessionID == "" {
+		return
+	}
+	h.live.hub.CloseWhere(func(s live.Subscriber) bool {
+		return s.Tenant == t.Tenant.Slug && s.Kind == live.KindSession && s.Credential == sessionID
+	}, "signed out")
+}
+
+// liveKioskChanged answers an administrator's change of kiosk link id:
+// "resume" changes nothing, "update" has its screens' access checked
+// again (a dashboard, area or address taken away ends theirs), and
+// anything else (pause, revoke, regenerate, delete) closes them at once.
+func (h *Handler) liveKioskChanged(t *tenancy.Handle, id int64, action string) {
+	slug, cred := t.Tenant.Slug, strconv.FormatInt(id, 10)
+	match := func(s live.Subscriber) bool {
+		return s.Tenant == slug && s.Kind == live.KindKiosk && s.Credential == cred
+	}
+	switch action {
+	case "resume":
+	case "update":
+		w := h.live
+		w.wg.Add(1)
+		go func() {
+			defer w.wg.Done()
+			ctx, cancel := context.WithTimeout(w.ctx, time.Minute)
+			defer cancel()
+			w.hub.SweepWhere(ctx, match)
+		}()
+	default:
+		h.live.hub.CloseWhere(match, "kiosk link changed")
+	}
+}

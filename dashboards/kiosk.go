@@ -39,3 +39,13 @@ func (s *Service) KioskTitle(ctx context.Context, h *tenancy.Handle, sub *access
 	}
 	return name, err
 }
+
+// KioskWidgets returns dashboard id's widgets, in order, for a kiosk
+// screen whose identity sub reads dashboards. As with KioskTitle the link
+// chose the dashboard; the figures are computed for sub alone.
+func (s *Service) KioskWidgets(ctx context.Context, h *tenancy.Handle, sub *access.Subject, id int64) ([]Widget, error) {
+	if _, err := s.KioskTitle(ctx, h, sub, id); err != nil {
+		return nil, err
+	}
+	return loadWidgets(ctx, h.DB, id)
+}

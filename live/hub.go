@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -220,4 +221,19 @@ func (h *Hub) topicsOf(c *client) []string {
 func fault(err error) bool {
 	return strongroom.ErrorCode(err) == strongroom.EUNAVAILABLE ||
 		errors.Is(err, context.DeadlineExceeded)
+}
+
+// Topics returns the topics that have subscribers now and start with
+// prefix, so that a caller renders updates only for topics someone
+// follows.
+func (h *Hub) Topics(prefix string) []string {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	var out []string
+	for t := range h.topics {
+		if strings.HasPrefix(t, prefix) {
+			out = append(out, t)
+		}
+	}
+	return out
 }

@@ -69,3 +69,13 @@ func (h *Hub) recheck(ctx context.Context, c *client) {
 		}
 	}
 }
+
+// SweepWhere is Sweep for the subscribers matching pred only (say, one
+// tenant's, after a change of its groups or shares).
+func (h *Hub) SweepWhere(ctx context.Context, pred func(Subscriber) bool) {
+	for _, c := range h.all() {
+		if pred(c.sub) {
+			h.recheck(ctx, c)
+		}
+	}
+}

@@ -131,6 +131,7 @@ func (h *Handler) apiLogout(w http.ResponseWriter, r *http.Request, t *tenancy.H
 	if err := h.identity.Logout(r.Context(), t, p, sessionToken(r.Context())); err != nil {
 		return err
 	}
+	h.liveSessionEnded(t, p.SessionID)
 	clearSession(w, t.Tenant.Slug)
 	return writeJSON(w, http.StatusOK, map[string]any{"signed_out": true})
 }
@@ -255,6 +256,7 @@ func (h *Handler) apiEndSession(w http.ResponseWriter, r *http.Request, t *tenan
 	if err := h.identity.EndSession(r.Context(), t, p, r.PathValue("id")); err != nil {
 		return err
 	}
+	h.liveSessionEnded(t, r.PathValue("id"))
 	return writeJSON(w, http.StatusOK, map[string]any{"ended": true})
 }
 

@@ -100,6 +100,7 @@ func (h *Handler) apiPushPoints(w http.ResponseWriter, r *http.Request, t *tenan
 	if err != nil {
 		return err
 	}
+	h.MetricsChanged(r.Context(), t, metricNames(res.Metrics)) // live dashboards redraw
 	return writeJSON(w, http.StatusOK, map[string]any{"points": res.Points, "metrics": res.Metrics})
 }
 

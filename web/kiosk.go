@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"strongroom"
+	"strongroom/charts"
+	"strongroom/identity"
 	"strongroom/kiosk"
 	"strongroom/tenancy"
 )
@@ -104,6 +106,13 @@ type kioskView struct {
 	Current    kioskDashboard
 	Position   int // 1-based, of len(Dashboards)
 	Rotation   int
+	// Grid is the current dashboard's panels, drawn for the link's
+	// kiosk identity at kiosk size; LiveEndpoint is where its screen
+	// follows their updates, and Refresh how often a screen without
+	// JavaScript reloads instead.
+	Grid         panelGrid
+	LiveEndpoint string
+	Refresh      int
 }
 
 type kioskDashboard struct {
@@ -143,6 +152,12 @@ func (h *Handler) kioskShow(w http.ResponseWriter, r *http.Request, t *tenancy.H
 		kv.Current, kv.Position = kv.Dashboards[at], at+1
 		next += "?at=" + strconv.Itoa((at+1)%len(kv.Dashboards))
 	}
+	if len(kv.Dashboards) > 0 {
+		if err := h.kioskPanels(r.Context(), t, res, &kv); err != nil {
+			return err
+		}
+		kv.LiveEndpoint = base + "live"
+	}
 	w.Header().Set("Refresh", strconv.Itoa(kv.Rotation)+"; url="+next)
 	return h.render(w, http.StatusOK, "kiosk", view{Tenant: t.Tenant, Page: kv})
 }
@@ -166,4 +181,29 @@ func (h *Handler) kioskDashboards(ctx context.Context, t *tenancy.Handle, res *k
 		out = append(out, kioskDashboard{ID: id, Title: title})
 	}
 	return out, nil
+}
+
+// kioskPanels draws the current dashboard's widgets for the link's kiosk
+// identity only (no user behind it): computed figures, never a widget's
+// source, a query or an editor's hint.
+func (h *Handler) kioskPanels(ctx context.Context, t *tenancy.Handle, res *kiosk.Resolved, kv *kioskView) error {
+	ws, err := h.svc.Dashboards.KioskWidgets(ctx, t, res.Subject, kv.Current.ID)
+	if code := strongroom.ErrorCode(err); code == strongroom.ENOTFOUND || code == strongroom.EFORBIDDEN {
+		return nil // gone since it was named: the next view leaves it out
+	} else if err != nil {
+		return err
+	}
+	panels, err := h.svc.Widgets.Panels(ctx, t, &identity.Principal{Subject: res.Subject}, ws,
+		charts.Options{Size: charts.Kiosk, Format: h.formatter(t)})
+	if err != nil {
+		return err
+	}
+	kv.Grid = panelGrid{Topic: liveTopic(t.Tenant.Slug, kv.Current.ID), Panels: panels, Kiosk: true}
+	kv.Refresh = kv.Rotation
+	for _, p := range panels {
+		if p.Refresh > 0 && p.Refresh < kv.Refresh {
+			kv.Refresh = p.Refresh
+		}
+	}
+	return nil
 }

@@ -207,6 +207,7 @@ func (h *Handler) apiUpdateKioskLink(w http.ResponseWriter, r *http.Request, t *
 	if err != nil {
 		return err
 	}
+	h.liveKioskChanged(t, id, "update")
 	return writeJSON(w, http.StatusOK, map[string]any{"kiosk_link": kioskLinkJSON(l, h.svc.Kiosk.Now())})
 }
 
@@ -218,6 +219,7 @@ func (h *Handler) apiDeleteKioskLink(w http.ResponseWriter, r *http.Request, t *
 	if err := h.svc.Kiosk.Delete(r.Context(), t, p, id); err != nil {
 		return err
 	}
+	h.liveKioskChanged(t, id, "delete")
 	return writeJSON(w, http.StatusOK, map[string]any{"deleted": true})
 }
 
@@ -240,6 +242,7 @@ func (h *Handler) apiKioskLinkAction(w http.ResponseWriter, r *http.Request, t *
 		if l, token, err = svc.Regenerate(ctx, t, p, id); err != nil {
 			return err
 		}
+		h.liveKioskChanged(t, id, "regenerate")
 		return h.writeKioskToken(w, r, t, http.StatusOK, l, token)
 	default:
 		return strongroom.Errorf(strongroom.ENOTFOUND, "Not found.")
@@ -247,6 +250,7 @@ func (h *Handler) apiKioskLinkAction(w http.ResponseWriter, r *http.Request, t *
 	if err != nil {
 		return err
 	}
+	h.liveKioskChanged(t, id, r.PathValue("action"))
 	return writeJSON(w, http.StatusOK, map[string]any{"kiosk_link": kioskLinkJSON(l, svc.Now())})
 }
 

@@ -281,6 +281,7 @@ func (h *Handler) kioskActionSubmit(w http.ResponseWriter, r *http.Request, t *t
 		if err != nil {
 			return h.renderKioskLinks(w, r, t, p, newView(r, t, p), err)
 		}
+		h.liveKioskChanged(t, id, "regenerate")
 		return h.renderKioskCreated(w, r, t, p, l, token, "regenerated")
 	default:
 		return strongroom.Errorf(strongroom.ENOTFOUND, "Page not found.")
@@ -288,6 +289,7 @@ func (h *Handler) kioskActionSubmit(w http.ResponseWriter, r *http.Request, t *t
 	if err != nil {
 		return h.renderKioskLinks(w, r, t, p, newView(r, t, p), err)
 	}
+	h.liveKioskChanged(t, id, r.PathValue("action"))
 	return redirectDone(w, r, t, "admin/kiosk-links", done)
 }
 

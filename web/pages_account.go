@@ -127,6 +127,7 @@ func (h *Handler) endSessionSubmit(w http.ResponseWriter, r *http.Request, t *te
 	if err := h.identity.EndSession(r.Context(), t, p, id); err != nil {
 		return err
 	}
+	h.liveSessionEnded(t, id)
 	if id == p.SessionID {
 		clearSession(w, t.Tenant.Slug)
 		return redirectDone(w, r, t, "login", "signed-out")

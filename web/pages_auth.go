@@ -137,6 +137,7 @@ func (h *Handler) logoutSubmit(w http.ResponseWriter, r *http.Request, t *tenanc
 	if err := h.identity.Logout(r.Context(), t, p, sessionToken(r.Context())); err != nil {
 		return err
 	}
+	h.liveSessionEnded(t, p.SessionID)
 	clearSession(w, t.Tenant.Slug)
 	return redirectDone(w, r, t, "login", "signed-out")
 }

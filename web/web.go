@@ -23,6 +23,7 @@ import (
 	"strongroom/identity"
 	"strongroom/integrations"
 	"strongroom/kiosk"
+	"strongroom/live"
 	"strongroom/metrics"
 	"strongroom/reports"
 	"strongroom/search"
@@ -53,6 +54,13 @@ type Config struct {
 	// BodyTimeout is the server's read deadline for a request body; an
 	// upload gets it anew for every 64 KiB it delivers (0: 30 s).
 	BodyTimeout time.Duration
+	// Live tunes the live-update hub (zero: the production setting);
+	// LiveOrigins are the exact origins its pages connect from (none:
+	// https:// and the request's own host); LiveTick is how often a
+	// tenant's followed dashboards are looked at for a due redraw (0: 1 s).
+	Live        live.Config
+	LiveOrigins []string
+	LiveTick    time.Duration
 }
 
 // Handler serves every page and API route.
@@ -68,6 +76,8 @@ type Handler struct {
 	// csrf refuses state-changing requests that a browser sent from
 	// another origin; SameSite=Lax cookies are the second line.
 	csrf *http.CrossOriginProtection
+	// live is the live-update hub and what connects it (live.go).
+	live *liveWire
 }
 
 // Services are the domain services the routes call; cmd/strongroom builds
@@ -120,6 +130,7 @@ func New(tenants Tenants, svc Services, log *slog.Logger, cfg Config) (*Handler,
 		return nil, err
 	}
 	h.mux = newRouteMux(h)
+	h.live = newLiveWire(h)
 	h.routes()
 	h.csrf = http.NewCrossOriginProtection()
 	h.csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -171,6 +182,7 @@ func (h *Handler) routes() {
 	h.referenceRoutes()
 	h.metricsRoutes()
 	h.kioskRoutes()
+	h.liveRoutes()
 	h.mux.Handle("/", h.page(func(w http.ResponseWriter, r *http.Request) error {
 		return strongroom.Errorf(strongroom.ENOTFOUND, "Page not found.")
 	}))

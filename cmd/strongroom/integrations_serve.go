@@ -57,7 +57,7 @@ func (l *prefixList) Set(s string) error {
 // pull job; what pulls produce is kept as metric points by the same
 // metrics service the pages read (so its cache is cleared).
 func (m *Main) newIntegrations() *integrations.Service {
-	return integrations.New(integrations.Policy{Allow: m.Config.Integrations.AllowCIDRs}, metricsSink{m.svc.Metrics}, m.Log)
+	return integrations.New(integrations.Policy{Allow: m.Config.Integrations.AllowCIDRs}, metricsSink{m: m.svc.Metrics, changed: m.metricsChanged}, m.Log)
 }
 
 // registerIntegrationJobs registers the pull on the runner.

@@ -20,6 +20,7 @@ import (
 	"strongroom/erasure"
 	"strongroom/identity"
 	"strongroom/jobs"
+	"strongroom/live"
 	"strongroom/reports"
 	"strongroom/search"
 	"strongroom/seed"
@@ -67,6 +68,11 @@ type ServeConfig struct {
 	Integrations IntegrationConfig
 	// Kiosk tunes the kiosk links.
 	Kiosk KioskConfig
+	// Live tunes the live-update hub and LiveTick how often followed
+	// dashboards are looked at for a due redraw (zero: the production
+	// settings; tests shorten them).
+	Live     live.Config
+	LiveTick time.Duration
 }
 
 // Main is a running server: cmd/strongroom and end-to-end tests both use it.
@@ -226,7 +232,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := m.openDrills(ctx); err != nil {
 		return err
 	}
-	handler, err := web.New(m.registry, m.svc, m.Log, web.Config{HostSuffix: c.TenantHostSuffix, Faults: m.faults, BodyTimeout: c.BodyTimeout})
+	handler, err := web.New(m.registry, m.svc, m.Log, web.Config{HostSuffix: c.TenantHostSuffix, Faults: m.faults, BodyTimeout: c.BodyTimeout,
+		Live: c.Live, LiveTick: c.LiveTick})
 	if err != nil {
 		return err
 	}
@@ -408,6 +415,9 @@ func (m *Main) Close(ctx context.Context) error {
 	var err error
 	if m.server != nil {
 		err = m.server.Close(ctx)
+	}
+	if m.web != nil {
+		m.web.Close() // the live sockets, which the server's shutdown does not wait for
 	}
 	if m.cancel != nil {
 		m.cancel()

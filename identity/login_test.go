@@ -176,6 +176,20 @@ func TestSessions(t *testing.T) {
 			t.Fatalf("idle session still valid: %v", err)
 		}
 
+		// A live page's re-checks are no use: they see the session while
+		// it holds and do not keep it alive.
+		rl, _ := f.svc.Login(ctx, f.h, "clerk", pw, "192.0.2.1", "test")
+		for range 3 {
+			f.clock.Add(s.IdleTimeout / 3)
+			if _, err := f.svc.Recheck(ctx, f.h, rl.Token, "192.0.2.1"); err != nil {
+				t.Fatalf("recheck within the idle timeout: %v", err)
+			}
+		}
+		f.clock.Add(time.Second)
+		if _, err := f.svc.Recheck(ctx, f.h, rl.Token, "192.0.2.1"); strongroom.ErrorCode(err) != strongroom.EUNAUTHORIZED {
+			t.Fatalf("re-checks kept an unused session alive: %v", err)
+		}
+
 		// Absolute timeout: even a busy session ends after 12 hours.
 		r3, _ := f.svc.Login(ctx, f.h, "clerk", pw, "192.0.2.1", "test")
 		for elapsed := time.Duration(0); elapsed < s.AbsoluteTimeout-20*time.Minute; elapsed += 20 * time.Minute {

@@ -89,8 +89,21 @@ func findSession(ctx context.Context, q rowsQuerier, token string) (*sessionRow,
 }
 
 // Authenticate returns the principal of a session token, enforcing the idle
-// and absolute timeouts and the account's state.
+// and absolute timeouts and the account's state. The session counts as
+// used: its idle timeout starts again.
 func (svc *Service) Authenticate(ctx context.Context, h *tenancy.Handle, token, ip string) (*Principal, error) {
+	return svc.authenticate(ctx, h, token, ip, true)
+}
+
+// Recheck is Authenticate for a check that is no use of the session (a
+// live page's socket asking every few seconds whether its session still
+// holds): it leaves the idle timeout running, so a page left open on a
+// desk does not keep its session alive.
+func (svc *Service) Recheck(ctx context.Context, h *tenancy.Handle, token, ip string) (*Principal, error) {
+	return svc.authenticate(ctx, h, token, ip, false)
+}
+
+func (svc *Service) authenticate(ctx context.Context, h *tenancy.Handle, token, ip string, touch bool) (*Principal, error) {
 	if token == "" {
 		return nil, errSessionEnded()
 	}
@@ -114,7 +127,7 @@ func (svc *Service) Authenticate(ctx context.Context, h *tenancy.Handle, token, 
 		return nil, err
 	}
 	p.SessionID = s.publicID
-	if now.Sub(s.lastSeen) >= touchEvery {
+	if touch && now.Sub(s.lastSeen) >= touchEvery {
 		if _, err := h.DB.ExecContext(ctx, `UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?`, store.FormatTime(now), hashSecret(token)); err != nil {
 			return nil, err
 		}

@@ -190,7 +190,8 @@ func (w *liveWire) authenticate(r *http.Request) (live.Subscriber, error) {
 }
 
 // recheck reads the subscriber's credential again: the session still
-// open and its user still active (identity.Authenticate), or the kiosk
+// open and its user still active (identity.Recheck, which leaves the idle
+// timeout running), or the kiosk
 // link still live for this address (quietly: no view counted, nothing
 // audited). It keeps what it found for the next render.
 func (w *liveWire) recheck(ctx context.Context, t *tenancy.Handle, sub *live.Subscriber) error {
@@ -211,7 +212,7 @@ func (w *liveWire) recheck(ctx context.Context, t *tenancy.Handle, sub *live.Sub
 		a.mu.Unlock()
 		return nil
 	}
-	p, err := w.h.identity.Authenticate(ctx, t, a.token, a.ip)
+	p, err := w.h.identity.Recheck(ctx, t, a.token, a.ip)
 	if err != nil {
 		return err
 	}

@@ -170,6 +170,7 @@ func (h *Handler) routes() {
 	h.referenceRoutes()
 	h.metricsRoutes()
 	h.kioskRoutes()
+	h.dashboardPageRoutes()
 	h.mux.Handle("/", h.page(func(w http.ResponseWriter, r *http.Request) error {
 		return strongroom.Errorf(strongroom.ENOTFOUND, "Page not found.")
 	}))

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"strongroom"
 	"strongroom/access"
@@ -235,9 +236,23 @@ func (h *Handler) renderEditor(w http.ResponseWriter, r *http.Request, t *tenanc
 		v.Form.Values.Set("description", d.Description)
 		v.Form.Values.Set("version", strconv.Itoa(d.Version))
 	}
+	ms, err := h.svc.Metrics.List(r.Context(), t, p)
+	if err != nil {
+		return err
+	}
+	labels := map[string]string{}
+	for _, m := range ms {
+		if m.Label != "" {
+			labels[m.Name] = m.Label + " (" + m.Name + ")"
+		}
+	}
 	page := dashboardFormView{Dashboard: d}
 	for i, wd := range d.Widgets {
-		page.Rows = append(page.Rows, widgetRow{Widget: wd, KindLabel: kindNames[wd.Kind], SourceLabel: sourceLabel(wd.Source),
+		source := sourceLabel(wd.Source)
+		if l := labels[wd.Source]; l != "" {
+			source = l
+		}
+		page.Rows = append(page.Rows, widgetRow{Widget: wd, KindLabel: kindNames[wd.Kind], SourceLabel: source,
 			Number: i + 1, First: i == 0, Last: i == len(d.Widgets)-1})
 	}
 	v.Page = page
@@ -305,7 +320,12 @@ func (h *Handler) deleteDashboardPage(w http.ResponseWriter, r *http.Request, t 
 	}
 	says := []string{fmt.Sprintf("Its %s go with it.", groupCount(d.WidgetCount, "widget", "widgets"))}
 	if n := len(d.Shares); n > 0 {
-		says = append(says, fmt.Sprintf("It is shared with %s; their members stop seeing it at once, on their screens and on wall screens.", groupCount(n, "group", "groups")))
+		names := make([]string, 0, n)
+		for _, sh := range d.Shares {
+			names = append(names, sh.GroupName)
+		}
+		says = append(says, fmt.Sprintf("It is shared with %s (%s); their members stop seeing it at once, on their screens and on wall screens.",
+			groupCount(n, "group", "groups"), strings.Join(names, ", ")))
 	} else {
 		says = append(says, "It is shared with no group.")
 	}

@@ -262,7 +262,7 @@ func TestDashboardPlainHTTPBadge(t *testing.T) {
 		if !strings.Contains(b, "Some figures arrive over unencrypted HTTP") {
 			t.Fatalf("no warning:\n%s", b)
 		}
-		if !strings.Contains(between(t, b, "Fees by week", "</h3>"), "unencrypted HTTP") || strings.Contains(between(t, b, "Open cases", "</h3>"), "unencrypted") {
+		if !strings.Contains(between(t, b, "Fees by week", "</h3>"), "Arrives unencrypted") || strings.Contains(between(t, b, "Open cases", "</h3>"), "unencrypted") {
 			t.Errorf("the wrong panels are marked:\n%s", b)
 		}
 		form.Del("allow_http")

@@ -83,6 +83,7 @@ var scenarios = []struct {
 	{"Validation", testValidation},
 	{"Authorization", testAuthorization},
 	{"PlainHTTP", testPlainHTTP},
+	{"UnencryptedMetrics", testUnencryptedMetrics},
 	{"PullAndBackoff", testPullAndBackoff},
 	{"PullDue", testPullDue},
 	{"TestWritesNothing", testTestWritesNothing},

@@ -15,6 +15,9 @@ type panelGrid struct {
 	Topic  string
 	Panels []widgets.Panel
 	Kiosk  bool
+	// Unencrypted marks the panels (by widget id) whose figures come from
+	// an integration allowed plain HTTP; nil marks none.
+	Unencrypted map[int64]bool
 }
 
 // panelBodyView is the input of the "panel-body" partial.

@@ -183,6 +183,7 @@ func (h *Handler) routes() {
 	h.metricsRoutes()
 	h.kioskRoutes()
 	h.liveRoutes()
+	h.dashboardPageRoutes()
 	h.mux.Handle("/", h.page(func(w http.ResponseWriter, r *http.Request) error {
 		return strongroom.Errorf(strongroom.ENOTFOUND, "Page not found.")
 	}))

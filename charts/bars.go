@@ -57,8 +57,10 @@ func (b Bars) SVG(o Options) template.HTML {
 	var w writer
 	label := strings.TrimSpace(b.Title + " (bar chart)")
 	w.svgOpen(o, "chart-bars", m.width, 0, label, b.describe(n, m))
-	y := m.pad + m.title
-	w.label(b.Title, int((m.width-2*m.pad)/(m.title*0.58)), "x", num(m.pad), "y", num(y), "font-size", num(m.title), "font-weight", "600", "class", "chart-label")
+	y := o.titleTop(m)
+	if !o.HideTitle {
+		w.label(b.Title, int((m.width-2*m.pad)/(m.title*0.58)), "x", num(m.pad), "y", num(y), "font-size", num(m.title), "font-weight", "600", "class", "chart-label")
+	}
 	if len(b.Groups) > 1 {
 		names := make([]string, len(b.Groups))
 		for i, g := range b.Groups {
@@ -192,7 +194,7 @@ func moreCategories(n int) string {
 func (b Bars) domain(n numbers, m metrics, lo, hi, width float64) domain {
 	var d domain
 	for count := 6; count >= 1; count-- {
-		d = niceDomain(lo, hi, true, count)
+		d = niceDomain(lo, hi, true, count, b.Whole)
 		if len(d.ticks) < 2 {
 			continue
 		}

@@ -36,6 +36,19 @@ const (
 type Options struct {
 	Size   Size
 	Format *format.Formatter
+	// HideTitle leaves the title out of the drawing, for a page that
+	// heads the chart with it already (a dashboard panel); the SVG's
+	// label and description still name it.
+	HideTitle bool
+}
+
+// titleTop is where a chart's drawing begins below its title: the
+// baseline of the title, or the top padding without one.
+func (o Options) titleTop(m metrics) float64 {
+	if o.HideTitle {
+		return m.pad
+	}
+	return m.pad + m.title
 }
 
 // Style is how a time series is drawn.
@@ -83,6 +96,8 @@ type TimeSeries struct {
 	Currency string
 	Style    Style
 	Series   []Series
+	// Whole marks counts: the value axis steps by whole numbers.
+	Whole bool
 }
 
 // BarGroup is one set of bars, a value per category (in the order of
@@ -100,6 +115,11 @@ type Bars struct {
 	Currency   string
 	Categories []string
 	Groups     []BarGroup
+	// Whole marks counts: the value axis steps by whole numbers.
+	Whole bool
+	// CategoryLabel heads the categories in the data table ("Month",
+	// "Practice group"); "Category" when empty.
+	CategoryLabel string
 }
 
 // Column is one column of a Table; Numeric ones are right-aligned in

@@ -360,7 +360,7 @@ func TestNiceTicks(t *testing.T) {
 		{7, 7, false, []float64{6, 6.5, 7, 7.5, 8}},
 		{0, 0, true, []float64{0, 0.2, 0.4, 0.6, 0.8, 1}},
 	} {
-		d := niceDomain(c.lo, c.hi, c.zero, 5)
+		d := niceDomain(c.lo, c.hi, c.zero, 5, false)
 		if len(d.ticks) != len(c.want) {
 			t.Errorf("%g..%g: ticks %v, want %v", c.lo, c.hi, d.ticks, c.want)
 			continue
@@ -374,6 +374,14 @@ func TestNiceTicks(t *testing.T) {
 		m := d.step / math.Pow(10, math.Floor(math.Log10(d.step)))
 		if r := math.Round(m*1e6) / 1e6; r != 1 && r != 2 && r != 5 {
 			t.Errorf("%g..%g: step %g is not 1, 2 or 5 times a power of ten", c.lo, c.hi, d.step)
+		}
+	}
+	// Counts step by whole numbers: no "0.5 cases".
+	for _, hi := range []float64{0, 1, 3, 7} {
+		for _, v := range niceDomain(0, hi, true, 6, true).ticks {
+			if v != math.Trunc(v) {
+				t.Errorf("counts 0..%g: tick %g", hi, v)
+			}
 		}
 	}
 }

@@ -115,9 +115,11 @@ func (k KPI) SVG(o Options) template.HTML {
 	}
 
 	var w writer
-	y := m.pad + m.title
+	y := o.titleTop(m)
 	var body writer
-	body.label(k.Label, int(inner/(m.title*0.58)), "x", num(m.pad), "y", num(y), "font-size", num(m.title), "font-weight", "600", "class", "chart-label")
+	if !o.HideTitle {
+		body.label(k.Label, int(inner/(m.title*0.58)), "x", num(m.pad), "y", num(y), "font-size", num(m.title), "font-weight", "600", "class", "chart-label")
+	}
 	// The value in the largest type that fits the width.
 	big := math.Min(m.big, inner/math.Max((textWidth(figure, 1)+textWidth(" "+unit, 0.5))*1.05, 1))
 	y += big * 1.05

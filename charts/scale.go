@@ -35,7 +35,8 @@ type domain struct {
 // niceDomain spans lo..hi (widened to hold zero when zero is asked for)
 // with round ticks. Equal values get a band around them; spans too wide
 // for a float64 are halved before they are measured.
-func niceDomain(lo, hi float64, zero bool, n int) domain {
+// With whole, the values are counts and no step is less than one.
+func niceDomain(lo, hi float64, zero bool, n int, whole bool) domain {
 	if zero {
 		lo, hi = math.Min(lo, 0), math.Max(hi, 0)
 	}
@@ -54,6 +55,9 @@ func niceDomain(lo, hi float64, zero bool, n int) domain {
 		}
 	}
 	step := niceStep(hi/2-lo/2, n) // no overflow for ±MaxFloat64
+	if whole && step < 1 {
+		step = 1
+	}
 	start := math.Floor(lo/step) * step
 	end := math.Ceil(hi/step) * step
 	if math.IsInf(start, 0) {

@@ -91,10 +91,15 @@ func numClass(numeric bool) string {
 // per group. It is the chart's text alternative, for a page to show
 // visually hidden (class visually-hidden on a wrapper) or in a
 // disclosure.
-func dataTable(caption, head string, groups []string, labels []string, cell func(row, col int) string, note string) template.HTML {
+func dataTable(caption, head string, groups []string, labels []string, cell func(row, col int) string, note string, hideCaption bool) template.HTML {
 	var w writer
 	w.open("table", "class", "table table-sm chart-data")
-	w.open("caption")
+	if hideCaption {
+		// The page heads the table already; screen readers still hear it.
+		w.open("caption", "class", "visually-hidden")
+	} else {
+		w.open("caption")
+	}
 	w.text(caption)
 	if note != "" {
 		w.text(" (" + note + ")")
@@ -180,7 +185,7 @@ func (ts TimeSeries) DataTable(o Options) template.HTML {
 			return "—"
 		}
 		return cellText(n, v)
-	}, note)
+	}, note, o.HideTitle)
 }
 
 // DataTable is the bars as a table: every category, drawn or not.
@@ -204,5 +209,5 @@ func (b Bars) DataTable(o Options) template.HTML {
 			return "—"
 		}
 		return cellText(n, b.Groups[c].Values[r])
-	}, note)
+	}, note, o.HideTitle)
 }

@@ -65,8 +65,10 @@ func (ts TimeSeries) SVG(o Options) template.HTML {
 	var w writer
 	label := strings.TrimSpace(ts.Title + " (" + ts.kind() + ")")
 	w.svgOpen(o, "chart-timeseries", m.width, m.height, label, ts.describe(n, f, series, from, to, dropped))
-	y := m.pad + m.title
-	w.label(ts.Title, int((m.width-2*m.pad)/(m.title*0.58)), "x", num(m.pad), "y", num(y), "font-size", num(m.title), "font-weight", "600", "class", "chart-label")
+	y := o.titleTop(m)
+	if !o.HideTitle {
+		w.label(ts.Title, int((m.width-2*m.pad)/(m.title*0.58)), "x", num(m.pad), "y", num(y), "font-size", num(m.title), "font-weight", "600", "class", "chart-label")
+	}
 	if len(series) > 1 {
 		names := make([]string, len(series))
 		for i, s := range series {
@@ -87,7 +89,7 @@ func (ts TimeSeries) SVG(o Options) template.HTML {
 		p.left = m.pad
 		w.el("text", noData, "x", num(m.width/2), "y", num((p.top+p.bottom)/2), "text-anchor", "middle", "font-size", num(m.font), "class", "chart-muted")
 	} else {
-		d := niceDomain(lo, hi, ts.Style == Area, max(2, int(p.h()/(m.small*3))))
+		d := niceDomain(lo, hi, ts.Style == Area, max(2, int(p.h()/(m.small*3))), ts.Whole)
 		p.left = valueAxis(&w, m, n, d, p)
 		timeAxis(&w, m, f.Zone(), from, to, p)
 		for i, s := range series {

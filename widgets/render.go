@@ -87,6 +87,8 @@ func (r *Renderer) Panel(ctx context.Context, h *tenancy.Handle, p *identity.Pri
 	if o.Format == nil {
 		o.Format = format.Default
 	}
+	// The panel heads its chart with the title.
+	o.HideTitle = true
 	zone := o.Format.Zone()
 	span := SpanOf(w.Options, r.now(), zone)
 	pn := Panel{ID: w.ID, Kind: w.Kind, Title: w.Title, Width: w.Options.Width, Span: span.Label, Refresh: w.Options.RefreshSeconds}
@@ -112,6 +114,7 @@ func (r *Renderer) Panel(ctx context.Context, h *tenancy.Handle, p *identity.Pri
 type drawn struct {
 	query    metrics.Query
 	current  bool // a figure of now: one value, no period
+	whole    bool // counts: axes step by whole numbers
 	currency string
 	lower    bool // a fall is good news
 }
@@ -125,6 +128,7 @@ func (r *Renderer) source(w dashboards.Widget, o charts.Options, span Span) draw
 		// money, an average age).
 		d.query.Agg = ""
 		d.current = ck.Current()
+		d.whole = ck != metrics.CaseAge && !isMoney(ck)
 		d.lower = ck == metrics.DeadlinesOverdue || ck == metrics.CaseAge
 		switch ck {
 		case metrics.Billed, metrics.Collected, metrics.Trust:
@@ -136,8 +140,13 @@ func (r *Renderer) source(w dashboards.Widget, o charts.Options, span Span) draw
 		}
 	} else {
 		d.currency = w.Options.Currency
+		d.whole = w.Options.Aggregation == "count"
 	}
 	return d
+}
+
+func isMoney(k metrics.CaseMetric) bool {
+	return k == metrics.Billed || k == metrics.Collected || k == metrics.Trust
 }
 
 func (r *Renderer) kpi(ctx context.Context, h *tenancy.Handle, p *identity.Principal, w dashboards.Widget, d drawn, o charts.Options, pn *Panel) error {
@@ -190,7 +199,7 @@ func (r *Renderer) timeseries(ctx context.Context, h *tenancy.Handle, p *identit
 	if err != nil {
 		return err
 	}
-	ts := charts.TimeSeries{Title: w.Title, Unit: s.Unit, Currency: d.currency}
+	ts := charts.TimeSeries{Title: w.Title, Unit: s.Unit, Currency: d.currency, Whole: d.whole}
 	if w.Options.Style == "area" {
 		ts.Style = charts.Area
 	}
@@ -219,7 +228,7 @@ func (r *Renderer) bars(ctx context.Context, h *tenancy.Handle, p *identity.Prin
 	if err != nil {
 		return err
 	}
-	b := charts.Bars{Title: w.Title, Unit: s.Unit, Currency: d.currency}
+	b := charts.Bars{Title: w.Title, Unit: s.Unit, Currency: d.currency, Whole: d.whole, CategoryLabel: categoryLabel(q)}
 	if q.Bucket == metrics.NoBucket {
 		one := charts.BarGroup{}
 		for _, g := range s.Groups {
@@ -248,6 +257,19 @@ func (r *Renderer) bars(ctx context.Context, h *tenancy.Handle, p *identity.Prin
 	}
 	pn.Chart, pn.Table = b.SVG(o), b.DataTable(o)
 	return nil
+}
+
+// categoryLabel heads a bar or table widget's categories: the grouping
+// dimension in words for one bucket, else the bucket.
+func categoryLabel(q metrics.Query) string {
+	if q.Bucket == metrics.NoBucket {
+		if q.GroupBy == "" {
+			return "Figure"
+		}
+		return format.Words(q.GroupBy)
+	}
+	return map[metrics.Bucket]string{metrics.Day: "Day", metrics.Week: "Week", metrics.Month: "Month",
+		metrics.Quarter: "Quarter", metrics.Year: "Year"}[q.Bucket]
 }
 
 // sum adds up the first bucket of every group: a one-bucket series's

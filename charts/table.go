@@ -204,7 +204,11 @@ func (b Bars) DataTable(o Options) template.HTML {
 		note = "the first " + itoa(maxTableRows) + " of " + itoa(len(labels)) + " categories"
 		labels = labels[:maxTableRows]
 	}
-	return dataTable(b.Title, "Category", names, labels, func(r, c int) string {
+	head := b.CategoryLabel
+	if head == "" {
+		head = "Category"
+	}
+	return dataTable(b.Title, head, names, labels, func(r, c int) string {
 		if c >= len(b.Groups) || r >= len(b.Groups[c].Values) {
 			return "—"
 		}

@@ -87,9 +87,20 @@
     }
   }
 
+  // leaving is set once the page is on its way elsewhere (a link, a form
+  // such as sign-out, which itself ends the socket's access): a reload
+  // then would cancel that navigation.
+  var leaving = false;
+  window.addEventListener("beforeunload", function () { leaving = true; });
+  window.addEventListener("pagehide", function () { leaving = true; });
+  document.addEventListener("submit", function () { leaving = true; });
+
   function onClose(ev) {
     socket = null;
     document.documentElement.setAttribute("data-live-state", "closed");
+    if (leaving) {
+      return;
+    }
     if (ev.code === ACCESS_ENDED) {
       reload();
       return;

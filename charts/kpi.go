@@ -120,8 +120,9 @@ func (k KPI) SVG(o Options) template.HTML {
 	if !o.HideTitle {
 		body.label(k.Label, int(inner/(m.title*0.58)), "x", num(m.pad), "y", num(y), "font-size", num(m.title), "font-weight", "600", "class", "chart-label")
 	}
-	// The value in the largest type that fits the width.
-	big := math.Min(m.big, inner/math.Max((textWidth(figure, 1)+textWidth(" "+unit, 0.5))*1.05, 1))
+	// The value in the largest type that fits the width. Bold figures and
+	// capitals run about a fifth wider than textWidth's average letter.
+	big := math.Min(m.big, inner/math.Max((textWidth(figure, 1)+textWidth(" "+unit, 0.5))*1.25, 1))
 	y += big * 1.05
 	body.open("text", "x", num(m.pad), "y", num(y), "font-size", num(big), "font-weight", "700", "class", "chart-value")
 	body.text(figure)

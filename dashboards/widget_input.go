@@ -64,7 +64,8 @@ type Options struct {
 	// From and To bound a custom period: dates (YYYY-MM-DD), From before To.
 	From string `json:"from,omitempty"`
 	To   string `json:"to,omitempty"`
-	// Bucket groups a timeseries or bar widget's values (default month).
+	// Bucket groups a timeseries, bar or table widget's values (default
+	// month).
 	Bucket      string `json:"bucket,omitempty"`
 	Aggregation string `json:"aggregation"`
 	// Style is a timeseries widget's chart: line (default) or area.
@@ -163,12 +164,13 @@ func (o *Options) normalize(kind string, ps *strongroom.Problems) {
 		ps.Addf("options.period", "Unknown period; use one of: %s.", strings.Join(Periods(), ", "))
 	}
 	o.checkRange(ps)
-	charted := kind == KindTimeseries || kind == KindBar
+	// A KPI is one figure for its period; the others show its buckets.
+	charted := kind != KindKPI
 	switch {
 	case o.Bucket == "" && charted:
 		o.Bucket = "month"
 	case o.Bucket != "" && !charted:
-		ps.Addf("options.bucket", "Only a timeseries or bar widget groups by a bucket.")
+		ps.Addf("options.bucket", "A KPI is one figure for its period; only a timeseries, bar or table widget groups by a bucket.")
 	case o.Bucket != "" && !slices.Contains(Buckets(), o.Bucket):
 		ps.Addf("options.bucket", "Unknown bucket; use one of: %s.", strings.Join(Buckets(), ", "))
 	}

@@ -15,7 +15,7 @@ func widgetOptionsSchema() *schema {
 		f("period", enum("Default last_30_days.", dashboards.Periods()...)),
 		f("from?", date("Start of a custom period.")),
 		f("to?", date("End of a custom period: after from, at most 5 years later.")),
-		f("bucket?", enum("timeseries and bar only; default month.", dashboards.Buckets()...)),
+		f("bucket?", enum("timeseries, bar and table only; default month.", dashboards.Buckets()...)),
 		f("aggregation", enum("Default sum.", dashboards.Aggregations()...)),
 		f("style?", enum("timeseries only; default line.", dashboards.Styles()...)),
 		f("target?", &schema{Type: "string", Pattern: `^-?[0-9]{1,15}(\.[0-9]{1,6})?$`, Description: "kpi only: the goal, a decimal number written exactly."}),

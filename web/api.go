@@ -53,6 +53,17 @@ func pathID(r *http.Request, name string) (int64, error) {
 	return id, nil
 }
 
+// pathIDs reads two ids of the path, such as a dashboard's and one of its
+// widgets'.
+func pathIDs(r *http.Request, a, b string) (int64, int64, error) {
+	x, err := pathID(r, a)
+	if err != nil {
+		return 0, 0, err
+	}
+	y, err := pathID(r, b)
+	return x, y, err
+}
+
 func (h *Handler) apiRoutes() {
 	api := func(pattern string, fn handlerFunc) { h.mux.Handle(pattern, h.page(fn)) }
 	pre := "/api/v1/t/{slug}/"

@@ -273,11 +273,7 @@ func (h *Handler) apiAddWidget(w http.ResponseWriter, r *http.Request, t *tenanc
 }
 
 func (h *Handler) apiUpdateWidget(w http.ResponseWriter, r *http.Request, t *tenancy.Handle, p *identity.Principal) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	widgetID, err := pathID(r, "widget")
+	id, widgetID, err := pathIDs(r, "id", "widget")
 	if err != nil {
 		return err
 	}
@@ -311,11 +307,7 @@ func (h *Handler) apiUpdateWidget(w http.ResponseWriter, r *http.Request, t *ten
 }
 
 func (h *Handler) apiRemoveWidget(w http.ResponseWriter, r *http.Request, t *tenancy.Handle, p *identity.Principal) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	widgetID, err := pathID(r, "widget")
+	id, widgetID, err := pathIDs(r, "id", "widget")
 	if err != nil {
 		return err
 	}
@@ -338,11 +330,7 @@ func (h *Handler) apiShares(w http.ResponseWriter, r *http.Request, t *tenancy.H
 }
 
 func (h *Handler) apiShare(w http.ResponseWriter, r *http.Request, t *tenancy.Handle, p *identity.Principal) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	groupID, err := pathID(r, "group")
+	id, groupID, err := pathIDs(r, "id", "group")
 	if err != nil {
 		return err
 	}
@@ -364,11 +352,7 @@ func (h *Handler) apiShare(w http.ResponseWriter, r *http.Request, t *tenancy.Ha
 }
 
 func (h *Handler) apiUnshare(w http.ResponseWriter, r *http.Request, t *tenancy.Handle, p *identity.Principal) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	groupID, err := pathID(r, "group")
+	id, groupID, err := pathIDs(r, "id", "group")
 	if err != nil {
 		return err
 	}

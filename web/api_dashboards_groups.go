@@ -157,11 +157,7 @@ func (h *Handler) apiGroupMembers(w http.ResponseWriter, r *http.Request, t *ten
 // (DELETE); either is a no-op when already so.
 func (h *Handler) apiGroupMember(in bool) authFunc {
 	return func(w http.ResponseWriter, r *http.Request, t *tenancy.Handle, p *identity.Principal) error {
-		id, err := pathID(r, "id")
-		if err != nil {
-			return err
-		}
-		userID, err := pathID(r, "user")
+		id, userID, err := pathIDs(r, "id", "user")
 		if err != nil {
 			return err
 		}

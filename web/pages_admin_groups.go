@@ -160,11 +160,7 @@ func (h *Handler) groupAddMemberSubmit(w http.ResponseWriter, r *http.Request, t
 }
 
 func (h *Handler) groupRemoveMemberSubmit(w http.ResponseWriter, r *http.Request, t *tenancy.Handle, p *identity.Principal) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	userID, err := pathID(r, "user")
+	id, userID, err := pathIDs(r, "id", "user")
 	if err != nil {
 		return err
 	}

@@ -85,11 +85,7 @@ func (h *Handler) shareSubmit(w http.ResponseWriter, r *http.Request, t *tenancy
 }
 
 func (h *Handler) unshareSubmit(w http.ResponseWriter, r *http.Request, t *tenancy.Handle, p *identity.Principal) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	groupID, err := pathID(r, "group")
+	id, groupID, err := pathIDs(r, "id", "group")
 	if err != nil {
 		return err
 	}

@@ -288,11 +288,7 @@ func (h *Handler) deleteWidgetPage(w http.ResponseWriter, r *http.Request, t *te
 }
 
 func (h *Handler) deleteWidgetSubmit(w http.ResponseWriter, r *http.Request, t *tenancy.Handle, p *identity.Principal) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	wid, err := pathID(r, "w")
+	id, wid, err := pathIDs(r, "id", "w")
 	if err != nil {
 		return err
 	}

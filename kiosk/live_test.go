@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"strongroom"
+	"strongroom/kiosk"
 	"strongroom/store"
 	"strongroom/store/storetest"
 )
@@ -63,15 +64,23 @@ func TestStillLive(t *testing.T) {
 		if _, err := f.svc.StillLive(ctx, f.h, fresh, ip); err != nil {
 			t.Fatalf("new token: %v", err)
 		}
-		in.AllowedCIDRs = []string{"198.51.100.0/24"}
-		if _, err := f.svc.Update(ctx, f.h, f.admin, l.ID, in); err != nil {
-			t.Fatal(err)
+		// Each change is made from the link's version of the moment.
+		update := func(in kiosk.Input) {
+			t.Helper()
+			cur, err := f.svc.Get(ctx, f.h, f.admin, l.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			in.Version = cur.Version
+			if _, err := f.svc.Update(ctx, f.h, f.admin, l.ID, in); err != nil {
+				t.Fatal(err)
+			}
 		}
+		in.AllowedCIDRs = []string{"198.51.100.0/24"}
+		update(in)
 		fails("address outside the allowlist", fresh)
 		in.AllowedCIDRs = nil
-		if _, err := f.svc.Update(ctx, f.h, f.admin, l.ID, in); err != nil {
-			t.Fatal(err)
-		}
+		update(in)
 		if _, err := f.svc.Revoke(ctx, f.h, f.admin, l.ID); err != nil {
 			t.Fatal(err)
 		}

@@ -154,8 +154,15 @@ func benchDashboards(ctx context.Context, h *tenancy.Handle, fl *floor, renders 
 	o := charts.Options{Format: format.Must("en-US", "UTC", "USD")}
 	fmt.Fprintf(stdout, "Tenant %s on %s: %d records (cases included); a dashboard of %d widgets, %d renders per viewer and cache state; %s, GOMAXPROCS %d; load average %s.\n\n",
 		h.Tenant.Slug, h.DB.Dialect, records, len(ws), renders, runtime.Version(), runtime.GOMAXPROCS(0), loadAverage())
-	b := &dashBencher{h: h, r: r, ws: ws, o: o, floor: fl, pool: poolFloor(h.DB), renders: renders}
-	if explain {
+	// PostgreSQL has no file to run the SQL on directly: there the floor
+	// is the same SQL on the service's own pool.
+	onPool := fl == nil
+	if onPool {
+		fl = poolFloor(h.DB)
+		fmt.Fprint(stdout, "Floor: the render's SQL run again on the service's own pool (no file to run it on directly).\n\n")
+	}
+	b := &dashBencher{h: h, r: r, ws: ws, o: o, floor: fl, pool: poolFloor(h.DB), onPool: onPool, renders: renders}
+	if explain && !onPool {
 		b.explain = stdout
 	}
 	results := make([]dashResult, len(viewers))
@@ -164,9 +171,9 @@ func benchDashboards(ctx context.Context, h *tenancy.Handle, fl *floor, renders 
 			return err
 		}
 	}
-	printDashResults(stdout, viewers, results, fl != nil)
+	printDashResults(stdout, viewers, results, !onPool)
 	if verbose {
-		printWidgetResults(stdout, ws, viewers, results, fl != nil)
+		printWidgetResults(stdout, ws, viewers, results)
 	}
 	fmt.Fprintf(stdout, "\nLoad average at the end: %s.\n", loadAverage())
 	return nil
@@ -177,8 +184,9 @@ type dashBencher struct {
 	r       *widgets.Renderer
 	ws      []dashboards.Widget
 	o       charts.Options
-	floor   *floor // nil on PostgreSQL
+	floor   *floor
 	pool    *floor
+	onPool  bool // the floor is the pool (PostgreSQL): no separate pool row
 	renders int
 	explain io.Writer // nil: no plans printed
 }
@@ -210,15 +218,13 @@ func (b *dashBencher) viewer(ctx context.Context, v benchUser, verbose bool) (da
 	}
 	reads := log.Reads()
 	res.queries = len(reads)
-	if b.explain != nil && b.floor != nil {
+	if b.explain != nil {
 		if err := b.floor.explain(ctx, b.explain, v.name, reads); err != nil {
 			return res, err
 		}
 	}
-	if b.floor != nil {
-		if _, err := b.floor.run(ctx, reads); err != nil {
-			return res, err
-		}
+	if _, err := b.floor.run(ctx, reads); err != nil {
+		return res, err
 	}
 	for i := range b.renders {
 		runCold := func() error {
@@ -229,15 +235,12 @@ func (b *dashBencher) viewer(ctx context.Context, v benchUser, verbose bool) (da
 			return err
 		}
 		runFloor := func() error {
-			if b.floor == nil {
-				return nil
-			}
 			d, err := b.floor.run(ctx, reads)
 			res.floor = append(res.floor, d)
 			return err
 		}
 		runPool := func() error {
-			if b.floor == nil {
+			if b.onPool {
 				return nil
 			}
 			d, err := b.pool.run(ctx, reads)
@@ -283,19 +286,19 @@ func (b *dashBencher) perWidget(ctx context.Context, v benchUser, res *dashResul
 				return err
 			}
 			res.widget[i] = append(res.widget[i], time.Since(start))
-			if b.floor != nil {
-				d, err := b.floor.run(ctx, reads)
-				if err != nil {
-					return err
-				}
-				res.widgetFloor[i] = append(res.widgetFloor[i], d)
+			d, err := b.floor.run(ctx, reads)
+			if err != nil {
+				return err
 			}
+			res.widgetFloor[i] = append(res.widgetFloor[i], d)
 		}
 	}
 	return nil
 }
 
-func printDashResults(w io.Writer, viewers []benchUser, results []dashResult, withFloor bool) {
+// printDashResults prints each viewer's renders beside the floor, and
+// with withPool the same SQL on the service's pool beside it too.
+func printDashResults(w io.Writer, viewers []benchUser, results []dashResult, withPool bool) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprint(tw, "\tqueries\tp50\tp95\tp99\tfloor p50\tfloor p95\tfloor p99\tratio p50\tratio p99\t\n")
 	line := func(label string, n int, svc, fl timings) {
@@ -309,21 +312,17 @@ func printDashResults(w io.Writer, viewers []benchUser, results []dashResult, wi
 	}
 	for i, v := range viewers {
 		r := results[i]
-		var fl, pool timings
-		if withFloor {
-			fl, pool = r.floor, r.pool
-		}
-		line("dashboard, cold cache, "+v.name, r.queries, r.cold, fl)
+		line("dashboard, cold cache, "+v.name, r.queries, r.cold, r.floor)
 		line("dashboard, warm cache, "+v.name, 0, r.warm, nil)
-		if withFloor {
-			line("render's SQL on the service's pool; floor, "+v.name, r.queries, pool, fl)
+		if withPool {
+			line("render's SQL on the service's pool; floor, "+v.name, r.queries, r.pool, r.floor)
 		}
 	}
 	tw.Flush()
 }
 
-func printWidgetResults(w io.Writer, ws []dashboards.Widget, viewers []benchUser, results []dashResult, withFloor bool) {
-	fmt.Fprintln(w, "\nEach widget alone, cold (median of up to 20; floor: its SQL on a plain connection):")
+func printWidgetResults(w io.Writer, ws []dashboards.Widget, viewers []benchUser, results []dashResult) {
+	fmt.Fprintln(w, "\nEach widget alone, cold (median of up to 20; floor: its SQL alone):")
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprint(tw, "widget\tkind\tsource")
 	for _, v := range viewers {
@@ -333,11 +332,7 @@ func printWidgetResults(w io.Writer, ws []dashboards.Widget, viewers []benchUser
 	for i, wd := range ws {
 		fmt.Fprintf(tw, "%s\t%s\t%s", wd.Title, wd.Kind, wd.Source)
 		for j := range viewers {
-			fl := "-"
-			if withFloor {
-				fl = ms(results[j].widgetFloor[i].quantile(0.5))
-			}
-			fmt.Fprintf(tw, "\t%s\t%s", ms(results[j].widget[i].quantile(0.5)), fl)
+			fmt.Fprintf(tw, "\t%s\t%s", ms(results[j].widget[i].quantile(0.5)), ms(results[j].widgetFloor[i].quantile(0.5)))
 		}
 		fmt.Fprintln(tw)
 	}

@@ -16,6 +16,7 @@ import (
 	"context"
 	"html/template"
 	"strconv"
+	"sync"
 	"time"
 
 	"strongroom"
@@ -67,17 +68,63 @@ func (r *Renderer) now() time.Time {
 	return r.Now()
 }
 
-// Panels draws a dashboard's widgets, in order. An error is a fault
-// (the database is unavailable): a widget that cannot be drawn for this
-// viewer is a panel with a Problem.
+// PanelsAtOnce is how many of a dashboard's widgets Panels draws at the
+// same time: each figure not in the cache is one or two read queries, and
+// a tenant's database serves a few reads at once (SQLite's read pool,
+// store/sqlite), so a dashboard's cold figures are read side by side
+// rather than one after another, without one dashboard taking every
+// connection.
+const PanelsAtOnce = 4
+
+// Panels draws a dashboard's widgets, returned in order, up to
+// PanelsAtOnce at a time. An error is a fault (the database is
+// unavailable): a widget that cannot be drawn for this viewer is a panel
+// with a Problem. On a fault the widgets not yet started are not drawn.
 func (r *Renderer) Panels(ctx context.Context, h *tenancy.Handle, p *identity.Principal, ws []dashboards.Widget, o charts.Options) ([]Panel, error) {
-	out := make([]Panel, 0, len(ws))
-	for _, w := range ws {
-		pn, err := r.Panel(ctx, h, p, w, o)
-		if err != nil {
-			return nil, err
+	out := make([]Panel, len(ws))
+	if len(ws) <= 1 {
+		for i, w := range ws {
+			pn, err := r.Panel(ctx, h, p, w, o)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = pn
 		}
-		out = append(out, pn)
+		return out, nil
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg    sync.WaitGroup
+		once  sync.Once
+		first error
+	)
+	sem := make(chan struct{}, PanelsAtOnce)
+	for i, w := range ws {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			pn, err := r.Panel(ctx, h, p, w, o)
+			if err != nil {
+				once.Do(func() { first = err; cancel() })
+				return
+			}
+			out[i] = pn
+		}()
+	}
+	wg.Wait()
+	if first != nil {
+		return nil, first
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -36,11 +36,11 @@ func init() {
 func (h *Handler) widgetPageRoutes(page func(string, authFunc), pre string) {
 	page("GET "+pre+"/new", h.widgetPage)
 	page("POST "+pre+"/new", h.widgetSubmit)
-	page("GET "+pre+"/{w}", h.widgetPage)
-	page("POST "+pre+"/{w}", h.widgetSubmit)
-	page("GET "+pre+"/{w}/delete", h.deleteWidgetPage)
-	page("POST "+pre+"/{w}/delete", h.deleteWidgetSubmit)
-	page("POST "+pre+"/{w}/move", h.moveWidgetSubmit)
+	page("GET "+pre+"/{widget}", h.widgetPage)
+	page("POST "+pre+"/{widget}", h.widgetSubmit)
+	page("GET "+pre+"/{widget}/delete", h.deleteWidgetPage)
+	page("POST "+pre+"/{widget}/delete", h.deleteWidgetSubmit)
+	page("POST "+pre+"/{widget}/move", h.moveWidgetSubmit)
 }
 
 // widgetFields are the widget form's fields in the order it shows them.
@@ -142,8 +142,8 @@ func (h *Handler) renderWidget(w http.ResponseWriter, r *http.Request, t *tenanc
 		}
 		page.Metrics = append(page.Metrics, choice{Value: m.Name, Label: l})
 	}
-	if r.PathValue("w") != "" {
-		id, err := pathID(r, "w")
+	if r.PathValue("widget") != "" {
+		id, err := pathID(r, "widget")
 		if err != nil {
 			return err
 		}
@@ -248,10 +248,10 @@ func (h *Handler) widgetSubmit(w http.ResponseWriter, r *http.Request, t *tenanc
 	in, notNumbers := widgetInput(r)
 	svc := h.dashboardsService()
 	notice := "widget-added"
-	if r.PathValue("w") == "" {
+	if r.PathValue("widget") == "" {
 		_, err = svc.AddWidget(r.Context(), t, p, id, in)
 	} else {
-		wid, perr := pathID(r, "w")
+		wid, perr := pathID(r, "widget")
 		if perr != nil {
 			return perr
 		}
@@ -271,7 +271,7 @@ func (h *Handler) deleteWidgetPage(w http.ResponseWriter, r *http.Request, t *te
 	if err != nil {
 		return err
 	}
-	wid, err := pathID(r, "w")
+	wid, err := pathID(r, "widget")
 	if err != nil {
 		return err
 	}
@@ -288,7 +288,7 @@ func (h *Handler) deleteWidgetPage(w http.ResponseWriter, r *http.Request, t *te
 }
 
 func (h *Handler) deleteWidgetSubmit(w http.ResponseWriter, r *http.Request, t *tenancy.Handle, p *identity.Principal) error {
-	id, wid, err := pathIDs(r, "id", "w")
+	id, wid, err := pathIDs(r, "id", "widget")
 	if err != nil {
 		return err
 	}
@@ -309,7 +309,7 @@ func (h *Handler) moveWidgetSubmit(w http.ResponseWriter, r *http.Request, t *te
 	if err != nil {
 		return err
 	}
-	wid, err := pathID(r, "w")
+	wid, err := pathID(r, "widget")
 	if err != nil {
 		return err
 	}

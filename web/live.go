@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"strongroom"
@@ -63,12 +64,15 @@ type liveWire struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
+	checks *liveChecks
+	reads  atomic.Int64 // credentials read from a database
+
 	mu       sync.Mutex
 	watchers map[string]*liveWatcher // by tenant slug, while it has subscribers
 }
 
 func newLiveWire(h *Handler) *liveWire {
-	w := &liveWire{h: h, hub: live.NewHub(h.cfg.Live), tick: h.cfg.LiveTick, watchers: map[string]*liveWatcher{}}
+	w := &liveWire{h: h, hub: live.NewHub(h.cfg.Live), tick: h.cfg.LiveTick, watchers: map[string]*liveWatcher{}, checks: newLiveChecks(h.cfg.Live.Now)}
 	if w.tick <= 0 {
 		w.tick = liveTick
 	}
@@ -89,6 +93,10 @@ func (h *Handler) Close() { h.live.Close() }
 
 // Hub returns the live-update hub (for tests and status figures).
 func (h *Handler) Hub() *live.Hub { return h.live.hub }
+
+// LiveCredentialReads is how many times live sockets' sessions and kiosk
+// links have been read from a database.
+func (h *Handler) LiveCredentialReads() int64 { return h.live.reads.Load() }
 
 func (h *Handler) liveRoutes() {
 	opts := live.HandlerOptions{Origins: h.cfg.LiveOrigins, Authenticate: h.live.authenticate, AllowTopic: h.live.allowTopic}
@@ -169,7 +177,9 @@ func (w *liveWire) authenticate(r *http.Request) (live.Subscriber, error) {
 	} else {
 		sub.Kind = live.KindSession
 	}
-	err = w.withTenant(r.Context(), slug, func(t *tenancy.Handle) error { return w.recheck(r.Context(), t, &sub) })
+	// A handshake always reads the database: a cookie signed out a moment
+	// ago must not open a socket on another socket's reading.
+	err = w.withTenant(r.Context(), slug, func(t *tenancy.Handle) error { return w.check(r.Context(), t, &sub, false) })
 	if err != nil {
 		if strongroom.ErrorCode(err) != strongroom.EUNAVAILABLE {
 			err = errLiveRefused()
@@ -191,38 +201,59 @@ func (w *liveWire) authenticate(r *http.Request) (live.Subscriber, error) {
 
 // recheck reads the subscriber's credential again: the session still
 // open and its user still active (identity.Recheck, which leaves the idle
-// timeout running), or the kiosk
-// link still live for this address (quietly: no view counted, nothing
-// audited). It keeps what it found for the next render.
+// timeout running), or the kiosk link still live for this address
+// (quietly: no view counted, nothing audited). It keeps what it found for
+// the next render. A reading less than liveCheckTTL old of the same
+// cookie from the same address stands in for the database's.
 func (w *liveWire) recheck(ctx context.Context, t *tenancy.Handle, sub *live.Subscriber) error {
+	return w.check(ctx, t, sub, true)
+}
+
+// check is recheck, with or without the readings of other sockets.
+func (w *liveWire) check(ctx context.Context, t *tenancy.Handle, sub *live.Subscriber, cached bool) error {
 	a := sub.Access.(*liveAccess)
+	key := credKey(*sub, a)
+	r, ok := w.checks.cred(key)
+	if !cached || !ok {
+		r = w.readCred(ctx, t, sub, a)
+		if strongroom.ErrorCode(r.err) == strongroom.EUNAVAILABLE {
+			return r.err // a fault: asked again next time
+		}
+		w.checks.putCred(sub.Tenant, key, r)
+	}
+	if r.err != nil {
+		return r.err
+	}
 	if sub.Kind == live.KindKiosk {
-		if w.h.svc.Kiosk == nil {
-			return kiosk.ErrNotFound()
-		}
-		res, err := w.h.svc.Kiosk.StillLive(ctx, t, a.token, a.ip)
-		if err != nil {
-			return err
-		}
-		if sub.Credential != "" && strconv.FormatInt(res.Link.ID, 10) != sub.Credential {
+		if sub.Credential != "" && strconv.FormatInt(r.link.Link.ID, 10) != sub.Credential {
 			return kiosk.ErrNotFound()
 		}
 		a.mu.Lock()
-		a.link = res
+		a.link = r.link
 		a.mu.Unlock()
 		return nil
 	}
-	p, err := w.h.identity.Recheck(ctx, t, a.token, a.ip)
-	if err != nil {
-		return err
-	}
-	if p.Restricted() || (sub.Credential != "" && p.SessionID != sub.Credential) {
+	if r.principal.Restricted() || (sub.Credential != "" && r.principal.SessionID != sub.Credential) {
 		return errLiveRefused()
 	}
 	a.mu.Lock()
-	a.principal = p
+	a.principal = r.principal
 	a.mu.Unlock()
 	return nil
+}
+
+// readCred reads a socket's credential from the tenant's database.
+func (w *liveWire) readCred(ctx context.Context, t *tenancy.Handle, sub *live.Subscriber, a *liveAccess) credReading {
+	w.reads.Add(1)
+	if sub.Kind == live.KindKiosk {
+		if w.h.svc.Kiosk == nil {
+			return credReading{err: kiosk.ErrNotFound()}
+		}
+		res, err := w.h.svc.Kiosk.StillLive(ctx, t, a.token, a.ip)
+		return credReading{link: res, err: err}
+	}
+	p, err := w.h.identity.Recheck(ctx, t, a.token, a.ip)
+	return credReading{principal: p, err: err}
 }
 
 // allowTopic lets sub follow a dashboard of its own tenant that it may
@@ -239,7 +270,15 @@ func (w *liveWire) allowTopic(ctx context.Context, sub live.Subscriber, topic st
 		if err := w.recheck(ctx, t, &sub); err != nil {
 			return err
 		}
-		return w.mayFollow(ctx, t, sub, id)
+		key := topicKey(credKey(sub, sub.Access.(*liveAccess)), id)
+		if r, ok := w.checks.topic(key); ok {
+			return r.err
+		}
+		err := w.mayFollow(ctx, t, sub, id)
+		if strongroom.ErrorCode(err) != strongroom.EUNAVAILABLE {
+			w.checks.putTopic(slug, key, err)
+		}
+		return err
 	})
 	switch {
 	case err == nil:
@@ -292,6 +331,7 @@ func (h *Handler) liveSessionEnded(t *tenancy.Handle, sessionID string) {
 	if sessionID == "" {
 		return
 	}
+	h.live.checks.forget(t.Tenant.Slug)
 	h.live.hub.CloseWhere(func(s live.Subscriber) bool {
 		return s.Tenant == t.Tenant.Slug && s.Kind == live.KindSession && s.Credential == sessionID
 	}, "signed out")
@@ -306,6 +346,7 @@ func (h *Handler) liveKioskChanged(t *tenancy.Handle, id int64, action string) {
 	match := func(s live.Subscriber) bool {
 		return s.Tenant == slug && s.Kind == live.KindKiosk && s.Credential == cred
 	}
+	h.live.checks.forget(slug)
 	switch action {
 	case "resume":
 	case "update":

@@ -171,6 +171,7 @@ func (w *liveWire) tickOnce(wt *liveWatcher, due map[int64]time.Time, now time.T
 func (w *liveWire) changed(wt *liveWatcher, ch dashboards.Change) {
 	ctx, cancel := context.WithTimeout(w.ctx, time.Minute)
 	defer cancel()
+	w.checks.forget(wt.slug)
 	w.hub.SweepWhere(ctx, func(s live.Subscriber) bool { return s.Tenant == wt.slug })
 	switch ch.Kind {
 	case dashboards.ChangeDashboard:

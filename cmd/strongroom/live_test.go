@@ -268,3 +268,50 @@ func testLiveUpdates(t *testing.T, m *Main, adminTemp string) {
 	}
 	_ = errors.New
 }
+
+// TestLiveScreensShareReadings: a wall of screens on one kiosk link, each
+// socket checked by every sweep, reads the link from the database about
+// once per liveCheckTTL, not once per screen per check; and a revoke
+// still ends every one of them at once.
+func TestLiveScreensShareReadings(t *testing.T) {
+	m, _, stdout := startServer(t, func(c *ServeConfig) {
+		c.Demo = true
+		c.Kiosk = KioskConfig{NoFloor: true}
+		c.Live = live.Config{SweepInterval: 100 * time.Millisecond, AuthTTL: time.Millisecond}
+	})
+	admin := newAPIClient(t, m)
+	admin.signIn("admin", printedAdminPassword(t, stdout.String()))
+	dash := num(admin.must("POST", "dashboards", map[string]any{"name": "Lobby board"})["dashboard"].(map[string]any)["id"])
+	link := admin.must("POST", "kiosk-links", map[string]any{"label": "Wall", "rotation_seconds": 60,
+		"dashboards": []int64{dash}, "areas": []string{"dashboards"}, "restricted": false})
+	tv := &screen{t: t, c: newAPIClient(t, m).http, m: m}
+	tv.get(link["path"].(string))
+	origin := strings.TrimSuffix(m.URL(), "/")
+	const screens = 20
+	var sockets []*liveSocket
+	for range screens {
+		s, _, err := dialLive(t, m, &apiClient{t: t, http: tv.c}, "/t/demo/k/live", origin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := s.subscribe(fmt.Sprintf("tenant/demo/dashboard/%d", dash)); got != "subscribed" {
+			t.Fatalf("subscribe: %s", got)
+		}
+		sockets = append(sockets, s)
+	}
+	before := m.web.LiveCredentialReads()
+	time.Sleep(3 * time.Second) // about 30 sweeps of 20 sockets, each asking twice
+	reads := m.web.LiveCredentialReads() - before
+	// Without the shared reading it is some 1,200; with it, one a TTL,
+	// or a few when the sweep's workers find it expired at once.
+	if reads < 1 || reads > 24 {
+		t.Errorf("%d screens on one link read it %d times in 3 s of sweeps; one reading should stand for all for 2 s", screens, reads)
+	}
+	admin.must("POST", fmt.Sprintf("kiosk-links/%d/revoke", num(link["kiosk_link"].(map[string]any)["id"])), nil)
+	for _, s := range sockets {
+		if code := s.waitClosed("revoked screen"); code != live.CodeAccessEnded {
+			t.Fatalf("a revoked screen closed with %d", code)
+		}
+	}
+	t.Logf("%d screens, %d credential reads in 3 s", screens, reads)
+}

@@ -299,6 +299,10 @@ func (r *Renderer) bars(ctx context.Context, h *tenancy.Handle, p *identity.Prin
 		}
 	}
 	if w.Kind == dashboards.KindTable {
+		// A table of one column heads it with what it counts or sums.
+		if len(b.Groups) == 1 && b.Groups[0].Name == "" {
+			b.Groups[0].Name = s.Label
+		}
 		pn.Chart = b.DataTable(o)
 		return nil
 	}

@@ -23,15 +23,11 @@ import (
 // and stops when the link is revoked.
 func TestBrowserDashboardsToKiosk(t *testing.T) {
 	browsertest.Require(t)
-	b, m, adminTemp := homeBrowser(t)
+	b, m, api := adminBrowser(t, "harbour slate orchard beacon 6604")
 	pin := browsertest.SPKIPin(readCertificate(t, filepath.Join(m.Config.Storage.DataDir, "tls", "cert.pem")))
 	window := func() *browser {
 		return &browser{t: t, ctx: browsertest.NewContext(t, browsertest.Pin(pin)), base: b.base}
 	}
-	const pw = "harbour slate orchard beacon 6604"
-	b.firstSignIn("/t/demo/", "admin", adminTemp, pw)
-	api := newAPIClient(t, m)
-	api.signIn("admin", pw)
 
 	// Figures: matters in three practice groups and a pipeline pushed
 	// from a CRM.

@@ -19,11 +19,8 @@ import (
 // screenshotted and checked with axe.
 func TestBrowserDashboardPages(t *testing.T) {
 	browsertest.Require(t)
-	b, m, adminTemp := homeBrowser(t)
 	const pw = "granite harbour velvet compass 2093"
-	b.firstSignIn("/t/demo/", "admin", adminTemp, pw)
-	api := newAPIClient(t, m)
-	api.signIn("admin", pw)
+	b, _, api := adminBrowser(t, pw)
 	api.must("POST", "metrics", map[string]any{"name": "finance.fees", "label": "Fees billed", "unit": "USD"})
 	now := time.Now().UTC()
 	var pts []map[string]any

@@ -16,11 +16,7 @@ import (
 // its confirmation page; each page screenshotted and checked with axe.
 func TestBrowserGroupPages(t *testing.T) {
 	browsertest.Require(t)
-	b, m, adminTemp := homeBrowser(t)
-	const pw = "copper kettle northern lights 7781"
-	b.firstSignIn("/t/demo/", "admin", adminTemp, pw)
-	api := newAPIClient(t, m)
-	api.signIn("admin", pw)
+	b, _, api := adminBrowser(t, "copper kettle northern lights 7781")
 	api.must("POST", "users", map[string]any{"username": "ppartner", "display_name": "Pat Partner"})
 
 	b.open("/t/demo/admin/groups")

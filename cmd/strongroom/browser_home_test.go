@@ -28,6 +28,18 @@ func homeBrowser(t *testing.T) (*browser, *Main, string) {
 	return &browser{t: t, ctx: browsertest.NewContext(t, browsertest.Pin(pin)), base: "https://localhost:" + u.Port()}, m, adminTemp
 }
 
+// adminBrowser is homeBrowser signed in as the demo's administrator,
+// whose temporary password is replaced by pw, with an API client signed
+// in alike.
+func adminBrowser(t *testing.T, pw string) (*browser, *Main, *apiClient) {
+	t.Helper()
+	b, m, adminTemp := homeBrowser(t)
+	b.firstSignIn("/t/demo/", "admin", adminTemp, pw)
+	api := newAPIClient(t, m)
+	api.signIn("admin", pw)
+	return b, m, api
+}
+
 // openStatus opens a page that is not a success and returns its status.
 func (b *browser) openStatus(path string) int64 {
 	b.t.Helper()

@@ -18,6 +18,7 @@ import (
 	"github.com/coder/websocket"
 
 	"strongroom/identity"
+	"strongroom/live"
 	"strongroom/tenancy"
 )
 
@@ -211,13 +212,31 @@ func testIPAllowlist(t *testing.T, m *Main, adminTemp string) {
 
 	// The live socket: the same answer as for an unknown tenant.
 	admin.from("192.0.2.7")
-	if _, _, err := dialLiveFrom(t, m, admin, "/t/demo/live", "192.0.2.7"); err != nil {
+	inside, _, err := dialLiveFrom(t, m, admin, "/t/demo/live", "192.0.2.7")
+	if err != nil {
 		t.Fatalf("live from inside: %v", err)
 	}
 	_, outside, err := dialLiveFrom(t, m, admin, "/t/demo/live", "203.0.113.9")
 	_, unknown, _ := dialLiveFrom(t, m, admin, "/t/nosuch/live", "192.0.2.7")
 	if err == nil || outside == nil || unknown == nil || outside.StatusCode != unknown.StatusCode {
 		t.Fatalf("live from outside: %v %v, unknown tenant %v", outside, err, unknown)
+	}
+
+	// A new list that leaves the open socket's address out closes it at
+	// the hub's next sweep.
+	admin.from("192.0.2.8")
+	ver := num(admin.must("GET", "ip-allowlist", nil)["ip_allowlist"].(map[string]any)["version"])
+	admin.must("PUT", "ip-allowlist", map[string]any{"entries": []map[string]string{{"cidr": "192.0.2.8", "label": "Office"},
+		{"cidr": "2001:db8:5::/48", "label": "Office v6"}, {"cidr": "198.51.100.0/24", "label": "Lobby"}}, "version": ver})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for {
+		if _, _, err := inside.Read(ctx); err != nil {
+			if code := websocket.CloseStatus(err); code != live.CodeAccessEnded {
+				t.Fatalf("the socket left out: %v (%d)", err, code)
+			}
+			break
+		}
 	}
 
 	// Refusals are audited, one per address a minute.

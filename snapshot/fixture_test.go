@@ -74,6 +74,9 @@ func fillGaps(t *testing.T, h *tenancy.Handle) {
 		{`INSERT INTO security_classes (name, name_key) VALUES ('Lobby', 'lobby-kiosk-snapshot')`},
 		{`INSERT INTO kiosk_link_classes (link_id, class_id) SELECT k.id, c.id FROM kiosk_links k, security_classes c
 			WHERE k.token_hash = 'kh1' AND c.name_key = 'lobby-kiosk-snapshot'`},
+		// The IP allowlist (migration 0016), its state row changed from the migration's.
+		{`INSERT INTO ip_allowlist (position, cidr, label) VALUES (1, '192.0.2.0/24', 'Office'), (2, '2001:db8::/32', '')`},
+		{`UPDATE ip_allowlist_state SET version = 3, updated_at = ? WHERE id = 1`, now},
 	}
 	// A group, a dashboard with a widget, shared with the group (migration 0011).
 	stmts = append(stmts,

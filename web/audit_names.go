@@ -190,7 +190,7 @@ func (it auditItem) ActorText() string {
 // objectLabels name the kinds of object an event may be about.
 var objectLabels = map[string]string{
 	"user": "User", "role": "Role", "class": "Security class", "api_token": "API token", "settings": "Security settings",
-	"tenant": "Workspace", "mdl": "MDL group", "search": "Search", "report": "Report", "audit_log": "Audit trail", "request": "Request",
+	"tenant": "Workspace", "ip_allowlist": "Network access list", "mdl": "MDL group", "search": "Search", "report": "Report", "audit_log": "Audit trail", "request": "Request",
 	string(cases.TypeCase): "Case", string(cases.TypeDocument): "Document", string(cases.TypeFinancial): "Financial record",
 	string(cases.TypeContact): "Contact", string(cases.TypeNote): "Note", string(cases.TypeEvent): "Event",
 }

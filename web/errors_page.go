@@ -74,7 +74,7 @@ func (h *Handler) errorContext(r *http.Request, slug string) (*tenancy.Handle, *
 	if err != nil {
 		return nil, nil, nil
 	}
-	if h.identity == nil {
+	if h.identity == nil || !h.netQuiet(r, t) {
 		release()
 		return nil, nil, nil
 	}

@@ -212,6 +212,9 @@ func (w *liveWire) recheck(ctx context.Context, t *tenancy.Handle, sub *live.Sub
 // check is recheck, with or without the readings of other sockets.
 func (w *liveWire) check(ctx context.Context, t *tenancy.Handle, sub *live.Subscriber, cached bool) error {
 	a := sub.Access.(*liveAccess)
+	if err := w.h.netAllowedIP(ctx, t, a.ip); err != nil { // the tenant's IP allowlist, at each check
+		return err
+	}
 	key := credKey(*sub, a)
 	r, ok := w.checks.cred(key)
 	if !cached || !ok {

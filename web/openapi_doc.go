@@ -90,6 +90,7 @@ func apiDocument() *openAPIDoc {
 	d.auditOps()
 	d.metricsOps()
 	d.dashboardOps()
+	d.netpolicyOps()
 	return d.doc
 }
 

@@ -85,6 +85,7 @@ var notices = map[string]string{
 	"group-deleted":   "The group has been deleted; dashboards shared with it are no longer shared with its members.",
 	"member-added":    "The user has been added to the group.",
 	"member-removed":  "The user has been taken out of the group.",
+	"network-saved":   "The network access list has been saved.",
 }
 
 // form is a submitted (or pre-filled) form and what was wrong with it.

@@ -25,6 +25,7 @@ import (
 	"strongroom/kiosk"
 	"strongroom/live"
 	"strongroom/metrics"
+	"strongroom/netpolicy"
 	"strongroom/reports"
 	"strongroom/search"
 	"strongroom/store"
@@ -102,6 +103,9 @@ type Services struct {
 	Kiosk *kiosk.Service
 	// Widgets draws dashboards' panels (nil: one over Metrics).
 	Widgets *widgets.Renderer
+	// NetPolicy holds the tenants' IP allowlists (nil: none are enforced
+	// and the Network access page and API answer 404).
+	NetPolicy *netpolicy.Service
 }
 
 // New parses the templates (failing fast on a broken one) and builds routes.
@@ -184,6 +188,7 @@ func (h *Handler) routes() {
 	h.kioskRoutes()
 	h.liveRoutes()
 	h.dashboardPageRoutes()
+	h.netpolicyRoutes()
 	h.mux.Handle("/", h.page(func(w http.ResponseWriter, r *http.Request) error {
 		return strongroom.Errorf(strongroom.ENOTFOUND, "Page not found.")
 	}))
@@ -250,6 +255,9 @@ func (h *Handler) withTenant(fn tenantFunc) handlerFunc {
 			return err
 		}
 		defer release()
+		if err := h.netGuard(r, t); err != nil { // the tenant's IP allowlist (netpolicy.go)
+			return err
+		}
 		h.formats.load(r.Context(), h, t) // the tenant's formatting, for its pages
 		return fn(w, r, t)
 	}

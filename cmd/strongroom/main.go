@@ -27,6 +27,8 @@ Usage:
   strongroom tenant show SLUG               show one tenant
   strongroom tenant disable SLUG            make a tenant answer "disabled"
   strongroom tenant enable SLUG             restore a disabled tenant
+  strongroom tenant ip-allowlist SLUG --show|--clear
+                                            print a tenant's IP allowlist, or clear it (audited)
   strongroom key rotate --to URL            re-wrap tenant keys with a new master key
   strongroom audit verify|proof|archive …   verify, prove, sign and archive a tenant's audit trail
   strongroom jobs list|schedules [--tenant SLUG]  show recent background jobs, or each schedule's last run

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"strongroom/dashboards"
 	"strongroom/metrics"
+	"strongroom/netpolicy"
 	"time"
 
 	"strongroom"
@@ -336,6 +337,7 @@ func (m *Main) services() web.Services {
 		Metrics:    metrics.New(),
 		Dashboards: m.dashboards,
 		Kiosk:      m.kioskService(),
+		NetPolicy:  netpolicy.New(m.Log),
 	}
 }
 

@@ -14,8 +14,11 @@ import (
 
 func runTenant(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, "strongroom tenant: say create, list, show, disable or enable\n")
+		fmt.Fprint(stderr, "strongroom tenant: say create, list, show, disable, enable or ip-allowlist\n")
 		return errUsage
+	}
+	if args[0] == "ip-allowlist" {
+		return runTenantIPAllowlist(ctx, args[1:], stdout, stderr)
 	}
 	var cfg StorageConfig
 	var name, adminPasswordFile string

@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"net/netip"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -14,9 +13,8 @@ import (
 	"strongroom/access"
 	"strongroom/audit"
 	"strongroom/identity"
-	"strongroom/identity/password"
-	"strongroom/keys"
 	"strongroom/netpolicy"
+	"strongroom/seed/seedtest"
 	"strongroom/store"
 	"strongroom/store/storetest"
 	"strongroom/tenancy"
@@ -48,34 +46,7 @@ type fixture struct {
 // its first administrator (signed in from 192.0.2.7) and the service.
 func newFixture(t *testing.T, e store.Engine) *fixture {
 	t.Helper()
-	ctx := context.Background()
-	db, err := e.OpenControl(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	k, err := keys.Open(ctx, filepath.Join(t.TempDir(), "master.key"), true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ids := identity.New(password.NewHasher(password.Params{Memory: 256, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}, 0), identity.NewThrottle(1000, time.Second), discard)
-	control := store.NewControl(db)
-	tenants := tenancy.NewService(e, control, k, discard)
-	tenants.Checkpoints = t.TempDir()
-	tenants.Initialize = func(ctx context.Context, h *tenancy.Handle) error {
-		_, err := ids.Bootstrap(ctx, h, "")
-		return err
-	}
-	if _, err := tenants.Create(ctx, "firm", "Firm LLP"); err != nil {
-		t.Fatal(err)
-	}
-	reg := tenancy.NewRegistry(e, control, k, discard, time.Minute, tenants.Checkpoints)
-	t.Cleanup(reg.Close)
-	h, release, err := reg.Get(ctx, "firm")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(release)
+	h, _ := seedtest.Tenant(t, e)
 	f := &fixture{t: t, h: h, clock: &clock{now: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}}
 	f.admin = principal(1, access.AdministratorRole, "192.0.2.7")
 	f.svc = netpolicy.New(discard)

@@ -60,22 +60,11 @@ func TestBrowserDashboardsToKiosk(t *testing.T) {
 	b.submit("#save-dashboard")
 	b.wantText("The dashboard has been created")
 	overview := strings.TrimSuffix(b.path(), "/edit")
-	widget := func(kind, title, source string, fields map[string]string) {
-		t.Helper()
-		b.submit("#add-widget")
-		b.do(chromedp.SetValue(chromedp.ID("kind"), kind), chromedp.SetValue(chromedp.ID("source"), source))
-		b.fill("title", title)
-		for id, v := range fields {
-			b.do(chromedp.SetValue(chromedp.ID(id), v))
-		}
-		b.submit("#save-widget")
-		b.wantText("The widget has been added")
-	}
-	widget("kpi", "Open matters", "case:open", map[string]string{"target": "10"})
-	widget("kpi", "Pipeline", "crm.pipeline", map[string]string{"refresh_seconds": "3600"})
-	widget("timeseries", "Matters opened", "case:opened", map[string]string{"bucket": "week", "period": "this_quarter"})
-	widget("bar", "Open matters by practice group", "case:open", map[string]string{"group_by": "practice_group"})
-	widget("table", "Matters opened by month", "case:opened", map[string]string{"bucket": "month", "period": "last_12_months"})
+	b.addWidget("kpi", "Open matters", "case:open", map[string]string{"target": "10"})
+	b.addWidget("kpi", "Pipeline", "crm.pipeline", map[string]string{"refresh_seconds": "3600"})
+	b.addWidget("timeseries", "Matters opened", "case:opened", map[string]string{"bucket": "week", "period": "this_quarter"})
+	b.addWidget("bar", "Open matters by practice group", "case:open", map[string]string{"group_by": "practice_group"})
+	b.addWidget("table", "Matters opened by month", "case:opened", map[string]string{"bucket": "month", "period": "last_12_months"})
 	b.open(overview + "/share")
 	b.do(chromedp.SetValue(chromedp.ID("group_id"), shareOption(t, b)))
 	b.submit("#add-share")

@@ -54,23 +54,12 @@ func TestBrowserDashboardPages(t *testing.T) {
 	b.look("dashboard-editor-empty")
 	base := strings.TrimSuffix(b.path(), "/edit")
 
-	widget := func(kind, title, source string, fields map[string]string) {
-		t.Helper()
-		b.submit("#add-widget")
-		b.do(chromedp.SetValue(chromedp.ID("kind"), kind), chromedp.SetValue(chromedp.ID("source"), source))
-		b.fill("title", title)
-		for id, v := range fields {
-			b.do(chromedp.SetValue(chromedp.ID(id), v))
-		}
-		b.submit("#save-widget")
-		b.wantText("The widget has been added")
-	}
-	widget("kpi", "Open matters", "case:open", map[string]string{"target": "40", "refresh_seconds": "60"})
-	widget("kpi", "Fees this quarter", "finance.fees", map[string]string{"period": "this_quarter"})
-	widget("timeseries", "Fees by week", "finance.fees", map[string]string{"bucket": "week", "style": "area", "period": "last_12_months"})
-	widget("bar", "Open matters by practice group", "case:open", map[string]string{"group_by": "practice_group", "width": "2"})
-	widget("bar", "Billed by month", "case:billed", map[string]string{"bucket": "month", "period": "last_12_months", "width": "2"})
-	widget("table", "Fees by month", "finance.fees", map[string]string{"bucket": "", "period": "last_12_months", "width": "2"})
+	b.addWidget("kpi", "Open matters", "case:open", map[string]string{"target": "40", "refresh_seconds": "60"})
+	b.addWidget("kpi", "Fees this quarter", "finance.fees", map[string]string{"period": "this_quarter"})
+	b.addWidget("timeseries", "Fees by week", "finance.fees", map[string]string{"bucket": "week", "style": "area", "period": "last_12_months"})
+	b.addWidget("bar", "Open matters by practice group", "case:open", map[string]string{"group_by": "practice_group", "width": "2"})
+	b.addWidget("bar", "Billed by month", "case:billed", map[string]string{"bucket": "month", "period": "last_12_months", "width": "2"})
+	b.addWidget("table", "Fees by month", "finance.fees", map[string]string{"bucket": "", "period": "last_12_months", "width": "2"})
 
 	// A widget form with mistakes: each shown beside its field, kept.
 	b.submit("#add-widget")
@@ -132,4 +121,18 @@ func shareOption(t *testing.T, b *browser) string {
 		t.Fatal("no group offered")
 	}
 	return v
+}
+
+// addWidget adds a widget through the form of the dashboard editor the
+// browser is on: its kind, title and source, and any other fields by id.
+func (b *browser) addWidget(kind, title, source string, fields map[string]string) {
+	b.t.Helper()
+	b.submit("#add-widget")
+	b.do(chromedp.SetValue(chromedp.ID("kind"), kind), chromedp.SetValue(chromedp.ID("source"), source))
+	b.fill("title", title)
+	for id, v := range fields {
+		b.do(chromedp.SetValue(chromedp.ID(id), v))
+	}
+	b.submit("#save-widget")
+	b.wantText("The widget has been added")
 }

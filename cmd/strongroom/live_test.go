@@ -37,17 +37,7 @@ type liveSocket struct {
 // sending origin.
 func dialLive(t *testing.T, m *Main, c *apiClient, path, origin string) (*liveSocket, *http.Response, error) {
 	t.Helper()
-	pemBytes, err := os.ReadFile(filepath.Join(m.Config.Storage.DataDir, "tls", "cert.pem"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(pemBytes)
-	hc := &http.Client{Jar: c.http.Jar, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	u := "wss://" + strings.TrimSuffix(strings.TrimPrefix(m.URL(), "https://"), "/") + path
-	ws, resp, err := websocket.Dial(ctx, u, &websocket.DialOptions{HTTPClient: hc, HTTPHeader: http.Header{"Origin": {origin}}})
+	ws, resp, err := dialWS(t, m, c.http.Jar, path, http.Header{"Origin": {origin}})
 	if err != nil {
 		return nil, resp, err
 	}
@@ -67,6 +57,23 @@ func dialLive(t *testing.T, m *Main, c *apiClient, path, origin string) (*liveSo
 	}()
 	t.Cleanup(func() { ws.CloseNow() })
 	return s, resp, nil
+}
+
+// dialWS opens a WebSocket to path on m, trusting only its certificate,
+// sending jar's cookies and header.
+func dialWS(t *testing.T, m *Main, jar http.CookieJar, path string, header http.Header) (*websocket.Conn, *http.Response, error) {
+	t.Helper()
+	pemBytes, err := os.ReadFile(filepath.Join(m.Config.Storage.DataDir, "tls", "cert.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pemBytes)
+	hc := &http.Client{Jar: jar, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	u := "wss://" + strings.TrimSuffix(strings.TrimPrefix(m.URL(), "https://"), "/") + path
+	return websocket.Dial(ctx, u, &websocket.DialOptions{HTTPClient: hc, HTTPHeader: header})
 }
 
 func (s *liveSocket) send(v any) {

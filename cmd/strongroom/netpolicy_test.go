@@ -2,15 +2,11 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -72,18 +68,7 @@ func (c addrClient) raw(method, path, token string) (int, string) {
 // dialLiveFrom opens a live endpoint with c's cookies, as if from ip.
 func dialLiveFrom(t *testing.T, m *Main, c addrClient, path, ip string) (*websocket.Conn, *http.Response, error) {
 	t.Helper()
-	pemBytes, err := os.ReadFile(filepath.Join(m.Config.Storage.DataDir, "tls", "cert.pem"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(pemBytes)
-	hc := &http.Client{Jar: c.http.Jar, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	u := "wss://" + strings.TrimSuffix(strings.TrimPrefix(m.URL(), "https://"), "/") + path
-	ws, resp, err := websocket.Dial(ctx, u, &websocket.DialOptions{HTTPClient: hc,
-		HTTPHeader: http.Header{"Origin": {strings.TrimSuffix(m.URL(), "/")}, "X-Forwarded-For": {ip}}})
+	ws, resp, err := dialWS(t, m, c.http.Jar, path, http.Header{"Origin": {strings.TrimSuffix(m.URL(), "/")}, "X-Forwarded-For": {ip}})
 	if ws != nil {
 		t.Cleanup(func() { ws.CloseNow() })
 	}

@@ -187,10 +187,12 @@ func (l *Log) writeFile(cp *checkpoint) error {
 		return fmt.Errorf("audit log of %s: write checkpoint file: %w", l.slug, err)
 	}
 	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err == nil {
-		if _, err = tmp.WriteString(cp.note); err == nil {
-			err = tmp.Sync()
-		}
+	err = tmp.Chmod(0o600)
+	if err == nil {
+		_, err = tmp.WriteString(cp.note)
+	}
+	if err == nil {
+		err = tmp.Sync()
 	}
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
@@ -259,11 +261,15 @@ func (l *Log) RunCheckpointer(ctx context.Context, every time.Duration) {
 			defer cancel()
 			if _, err := l.Checkpoint(final); err != nil {
 				slog.Error("audit checkpoint at shutdown failed", "tenant", l.slug, "err", err)
+			} else {
+				l.submitWitnessesLogged(final)
 			}
 			return
 		case <-t.C:
 			if _, err := l.Checkpoint(ctx); err != nil && ctx.Err() == nil {
 				slog.Error("audit checkpoint failed", "tenant", l.slug, "err", err)
+			} else {
+				l.submitWitnessesLogged(ctx)
 			}
 		}
 	}

@@ -18,6 +18,7 @@ const (
 	ActorSystem    = "system"    // Strongroom itself (jobs, migrations); ID optional
 	ActorOperator  = "operator"  // a named member of the operator's staff; ID is theirs
 	ActorAnonymous = "anonymous" // no identity yet (a failed login); ID empty
+	ActorSCIM      = "scim"      // an identity provider's provisioning client; ID is its SCIM token's id
 )
 
 // Actor is who caused an event.
@@ -64,7 +65,7 @@ const formatVersion = 1
 // validate checks what the log needs before anything is written.
 func (e *Event) validate() error {
 	switch e.Actor.Kind {
-	case ActorUser, ActorToken, ActorOperator:
+	case ActorUser, ActorToken, ActorOperator, ActorSCIM:
 		if e.Actor.ID == "" {
 			return strongroom.FieldError("actor", "An audit event by a %s must name its id.", e.Actor.Kind)
 		}

@@ -29,6 +29,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/transparency-dev/merkle/compact"
@@ -38,6 +39,7 @@ import (
 	"strongroom"
 	"strongroom/keys"
 	"strongroom/store"
+	"strongroom/witness"
 )
 
 // Log is the audit log of one tenant. It is safe for concurrent use.
@@ -55,6 +57,9 @@ type Log struct {
 	now      func() time.Time
 	hasher   *rfc6962.Hasher
 	rf       *compact.RangeFactory
+
+	witnessMu sync.Mutex
+	witnesses []*witness.Client // see SetWitnesses
 }
 
 var slugPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)

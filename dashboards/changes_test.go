@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"sync"
 	"testing"
+	"time"
 
 	"strongroom/access"
 	"strongroom/dashboards"
@@ -103,7 +104,13 @@ func TestChangesConcurrent(t *testing.T) {
 	if n := c.Subscribers("a"); n != 0 {
 		t.Errorf("%d subscribers left", n)
 	}
-	if after := runtime.NumGoroutine(); after > before {
+	// A goroutine that has called wg.Done may not have returned yet: wait
+	// a while for the count to settle before calling any left behind.
+	after := runtime.NumGoroutine()
+	for deadline := time.Now().Add(5 * time.Second); after > before && time.Now().Before(deadline); after = runtime.NumGoroutine() {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if after > before {
 		t.Errorf("%d goroutines before, %d after", before, after)
 	}
 }

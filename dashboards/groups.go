@@ -198,7 +198,7 @@ func (s *Service) DeleteGroup(ctx context.Context, h *tenancy.Handle, p *identit
 		if err != nil {
 			return err
 		}
-		shares, err := ids(ctx, tx, `SELECT dashboard_id FROM dashboard_shares WHERE group_id = ? ORDER BY dashboard_id`, id)
+		shares, err := store.QueryIDs(ctx, tx, `SELECT dashboard_id FROM dashboard_shares WHERE group_id = ? ORDER BY dashboard_id`, id)
 		if err != nil {
 			return err
 		}
@@ -225,7 +225,7 @@ func (s *Service) Members(ctx context.Context, h *tenancy.Handle, p *identity.Pr
 	if _, err := loadGroup(ctx, h.DB, groupID); err != nil {
 		return nil, err
 	}
-	return ids(ctx, h.DB, `SELECT user_id FROM user_group_members WHERE group_id = ? ORDER BY user_id`, groupID)
+	return store.QueryIDs(ctx, h.DB, `SELECT user_id FROM user_group_members WHERE group_id = ? ORDER BY user_id`, groupID)
 }
 
 // UserGroups returns the groups a user belongs to: any user's for an
@@ -301,22 +301,4 @@ func userExists(ctx context.Context, q querier, id int64) error {
 		return &strongroom.Error{Code: strongroom.ENOTFOUND, Field: "user_id", Message: "No such user."}
 	}
 	return err
-}
-
-// ids runs a query of one id column.
-func ids(ctx context.Context, q querier, query string, args ...any) ([]int64, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []int64{}
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
 }

@@ -137,7 +137,8 @@ func wipeContact(ctx context.Context, tx *store.Tx, id int64, c *Counts) error {
 // password or second factor left, and removes everything attached to it.
 func wipeUser(ctx context.Context, tx *store.Tx, id int64, c *Counts) error {
 	for _, table := range []string{"sessions", "api_tokens", "recovery_codes", "login_failures", "user_roles",
-		"user_classes", "case_views"} {
+		"user_classes", "case_views",
+		"passkeys", "passkey_users", "passkey_challenges"} {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE user_id = ?`, id); err != nil {
 			return fmt.Errorf("erase user %d: %s: %w", id, table, err)
 		}

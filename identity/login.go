@@ -148,10 +148,13 @@ func (svc *Service) checkPassword(ctx context.Context, h *tenancy.Handle, a Atte
 		case c.status != "active":
 			reason = "disabled"
 		}
-		if err := svc.recordFailure(ctx, h, c, reason, a.IP, settings, !locked && ok == false); err != nil {
+		if err := svc.recordFailure(ctx, h, c, reason, a.IP, settings, !locked && !ok); err != nil {
 			return nil, rejected, err
 		}
 		return nil, rejected, errSignIn()
+	}
+	if err := svc.passwordRefused(ctx, h, c, a.IP); err != nil { // single sign-on only (external.go)
+		return nil, accepted, err
 	}
 	res, err := svc.startSession(ctx, h, c, a, settings, rehash)
 	return res, accepted, err
@@ -174,11 +177,14 @@ func (svc *Service) startSession(ctx context.Context, h *tenancy.Handle, c *cred
 			return err
 		}
 		stage, lifetime, action := stageFull, settings.AbsoluteTimeout, "auth.login"
-		if c.totpEnabled == 1 {
+		passkey, err := hasPasskey(ctx, tx, c.id) // a passkey is a second factor too (passkey.go)
+		if err != nil {
+			return err
+		}
+		if c.totpEnabled == 1 || passkey {
 			stage, lifetime, action = stageSecondFactor, secondFactorWindow, "auth.password_ok"
 			res.SecondFactor = true
 		}
-		var err error
 		res.Token, err = newSession(ctx, tx, c.id, stage, a.IP, a.UserAgent, now, lifetime)
 		if err != nil {
 			return err

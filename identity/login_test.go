@@ -168,7 +168,7 @@ func TestSessions(t *testing.T) {
 		s, _ := f.svc.Settings(ctx, f.h, f.admin)
 		// Idle timeout: 30 minutes unused ends the session; use keeps it alive.
 		f.clock.Add(29 * time.Minute)
-		p := f.session(r1.Token)
+		f.session(r1.Token)
 		f.clock.Add(29 * time.Minute)
 		f.session(r1.Token)
 		f.clock.Add(s.IdleTimeout + time.Second)
@@ -203,7 +203,7 @@ func TestSessions(t *testing.T) {
 
 		// A user ends their own session; not someone else's.
 		r4, _ := f.svc.Login(ctx, f.h, "clerk", pw, "192.0.2.1", "test")
-		p = f.session(r4.Token)
+		p := f.session(r4.Token)
 		ss, err := f.svc.ListSessions(ctx, f.h, p, p.User.ID)
 		if err != nil || len(ss) == 0 {
 			t.Fatalf("sessions: %v %v", ss, err)

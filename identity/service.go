@@ -38,6 +38,8 @@ type Service struct {
 	refused refusals
 	lanes   lanes
 	log     *slog.Logger
+	// PasswordGate, when set, may refuse password sign-in (external.go).
+	PasswordGate PasswordGate
 	// Now is the clock; tests replace it to reach expiry without waiting.
 	Now func() time.Time
 }
@@ -64,6 +66,18 @@ type Principal struct {
 	// MustEnrolTOTP is set when the tenant requires a second factor of
 	// this user and none is enrolled: until then, enrolling is all they may do.
 	MustEnrolTOTP bool
+	// Operator is the name of the service provider's operator acting under
+	// access grant GrantID (package grants); empty for the tenant's own
+	// users and tokens. Such a principal reads only, and the trail names it
+	// operator:NAME.
+	Operator string
+	GrantID  int64
+	// GrantText says, for the banner of every page, which grant the
+	// operator works under ("grant #4 (support, SUP-1) until …").
+	GrantText string
+	// ProviderNotices is the number of break-glass notices an administrator
+	// has not yet acknowledged, shown on every page (set by the web layer).
+	ProviderNotices int
 }
 
 // Restricted reports whether the principal may only change a temporary
@@ -80,6 +94,9 @@ func (p *Principal) actor() audit.Actor {
 	if p == nil {
 		return audit.Actor{Kind: audit.ActorAnonymous}
 	}
+	if p.Operator != "" {
+		return audit.Actor{Kind: audit.ActorOperator, ID: p.Operator}
+	}
 	if p.TokenID != 0 {
 		return audit.Actor{Kind: audit.ActorToken, ID: strconv.FormatInt(p.TokenID, 10)}
 	}
@@ -95,6 +112,9 @@ func (p *Principal) ip() string {
 
 // RequireAdmin refuses principals without edit on administration.
 func (p *Principal) RequireAdmin() error {
+	if p != nil && p.Operator != "" {
+		return strongroom.Errorf(strongroom.EFORBIDDEN, "Access by the service provider is read-only and never reaches administration.")
+	}
 	return p.Subject.Require(access.Administration, access.Edit)
 }
 

@@ -71,13 +71,19 @@ type sessionRow struct {
 	publicID       string
 	stage          string
 	lastSeen, ends time.Time
+	// method is how the session was opened (MethodPassword, MethodSSO);
+	// providerMFA: the identity provider's second factor stood for ours.
+	method      string
+	providerMFA bool
 }
 
 func findSession(ctx context.Context, q rowsQuerier, token string) (*sessionRow, error) {
 	var s sessionRow
 	var last, ends string
-	err := q.QueryRowContext(ctx, `SELECT user_id, public_id, stage, last_seen_at, expires_at FROM sessions WHERE id_hash = ?`,
-		hashSecret(token)).Scan(&s.userID, &s.publicID, &s.stage, &last, &ends)
+	var mfa int
+	err := q.QueryRowContext(ctx, `SELECT user_id, public_id, stage, last_seen_at, expires_at, method, provider_mfa FROM sessions WHERE id_hash = ?`,
+		hashSecret(token)).Scan(&s.userID, &s.publicID, &s.stage, &last, &ends, &s.method, &mfa)
+	s.providerMFA = mfa == 1
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errSessionEnded()
 	} else if err != nil {
@@ -127,6 +133,14 @@ func (svc *Service) authenticate(ctx context.Context, h *tenancy.Handle, token, 
 		return nil, err
 	}
 	p.SessionID = s.publicID
+	if s.providerMFA {
+		p.MustEnrolTOTP = false // the provider's second factor counts (external.go)
+	}
+	if s.method == MethodSSO {
+		// Signed in without the password: a temporary one need not be
+		// changed before anything else.
+		p.User.PasswordTemporary = false
+	}
 	if touch && now.Sub(s.lastSeen) >= touchEvery {
 		if _, err := h.DB.ExecContext(ctx, `UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?`, store.FormatTime(now), hashSecret(token)); err != nil {
 			return nil, err
@@ -154,7 +168,14 @@ func (svc *Service) principal(ctx context.Context, h *tenancy.Handle, userID int
 		return nil, err
 	}
 	p := &Principal{User: u, Subject: sub, IP: ip}
-	p.MustEnrolTOTP = !u.TOTPEnabled && mfaRequired(settings, p)
+	if p.MustEnrolTOTP = !u.TOTPEnabled && mfaRequired(settings, p); p.MustEnrolTOTP {
+		// A passkey satisfies the policy as well as an authenticator app.
+		passkey, err := hasPasskey(ctx, h.DB, u.ID)
+		if err != nil {
+			return nil, err
+		}
+		p.MustEnrolTOTP = !passkey
+	}
 	return p, nil
 }
 

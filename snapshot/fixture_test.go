@@ -77,6 +77,20 @@ func fillGaps(t *testing.T, h *tenancy.Handle) {
 		// The IP allowlist (migration 0016), its state row changed from the migration's.
 		{`INSERT INTO ip_allowlist (position, cidr, label) VALUES (1, '192.0.2.0/24', 'Office'), (2, '2001:db8::/32', '')`},
 		{`UPDATE ip_allowlist_state SET version = 3, updated_at = ? WHERE id = 1`, now},
+		// A passkey (migration 0019).
+		{`INSERT INTO passkey_users (user_id, handle) VALUES (?, 'uh1')`, user},
+		{`INSERT INTO passkeys (user_id, credential_id, name, credential, sign_count, created_at) VALUES (?, 'c1', 'Laptop ✓', '{}', 4294967295, ?)`, user, now},
+		// Single sign-on (migration 0017): a provider, a link and the policy changed.
+		{`INSERT INTO sso_providers (id, kind, name, issuer, client_id, sealed_secret, allowed_domains, created_at, updated_at)
+			VALUES (1, 'google', 'Google', '', 'client', ?, 'firm.example', ?, ?)`, []byte{3, 1, 4}, now, now},
+		{`INSERT INTO sso_links (provider_id, issuer, subject, user_id, created_at) VALUES (1, 'https://accounts.google.com', 'g-1', ?, ?)`, user, now},
+		{`UPDATE sso_policy SET provider_mfa = 1, version = 2, updated_at = ? WHERE id = 1`, now},
+		// The provider access setting and a break-glass notice (migration 0020).
+		{`INSERT INTO provider_access_settings (id, approval, updated_at) VALUES (1, 'required', ?)`, now},
+		{`INSERT INTO provider_access_notices (grant_id, operator, reason, ticket, created_at) VALUES (12, 'jane.doe', 'break_glass', 'INC-7', ?)`, now},
+		// A witness's size and cosignature (migration 0021).
+		{`INSERT INTO witness_state (witness, url, size, updated_at) VALUES ('w1.example', 'https://w1.example', 4294967296, ?)`, now},
+		{`INSERT INTO witness_cosignatures (witness, size, cosignature, created_at) VALUES ('w1.example', 4294967296, '— w1.example AAAA', ?)`, now},
 	}
 	// A group, a dashboard with a widget, shared with the group (migration 0011).
 	stmts = append(stmts,
@@ -86,6 +100,14 @@ func fillGaps(t *testing.T, h *tenancy.Handle) {
 		[]any{`INSERT INTO dashboard_widgets (id, dashboard_id, position, kind, title, source, options)
 			VALUES (1, 1, 0, 'kpi', 'Open', 'case:open_by_status', '{"period":"last_30_days"}')`},
 		[]any{`INSERT INTO dashboard_shares (dashboard_id, group_id, permission) VALUES (1, 1, 'view')`})
+	// SCIM provisioning (migration 0018): a token, the user and the group
+	// as the provider knows them, the group's role and the role it gave.
+	stmts = append(stmts,
+		[]any{`INSERT INTO scim_tokens (name, token_hash, created_at, created_by, last_used_at) VALUES ('Entra ID', 'sh1', ?, ?, ?)`, now, user, now},
+		[]any{`INSERT INTO scim_users (user_id, sealed, created_at, updated_at) VALUES (?, ?, ?, ?)`, user, []byte{7, 0, 255}, now, now},
+		[]any{`INSERT INTO scim_groups (group_id, external_id) VALUES (1, 'grp-1')`},
+		[]any{`INSERT INTO scim_group_roles (group_id, role_id) SELECT 1, MIN(id) FROM roles`},
+		[]any{`INSERT INTO scim_user_roles (user_id, role_id) SELECT ?, MIN(id) FROM roles`, user})
 	if kase != 0 {
 		stmts = append(stmts, []any{`INSERT INTO case_views (user_id, case_id, viewed_at) VALUES (?, ?, ?)`, user, kase, now},
 			[]any{`INSERT INTO case_users (case_id, user_id) VALUES (?, ?)`, kase, user})

@@ -18,6 +18,8 @@ var excluded = map[string]string{
 	"audit_subject_keys": "the per-subject key store, backed up on its own (ExportKeys) with a short retention, so that an erased subject's key does not outlive it in old backups",
 	"search_index":       "derived from the records: rebuilt after import (cases.RebuildIndex); on PostgreSQL its tsvector is a generated column",
 	"sessions":           "short-lived sign-ins: a restored tenant signs everyone in again",
+	"passkey_challenges": "passkey ceremonies begun and not finished, each good for five minutes: a restored tenant begins them again",
+	"sso_states":         "single sign-ons under way, ten minutes at most: a restored tenant starts them again",
 }
 
 // Kiosk links (kiosk_links, kiosk_link_dashboards, kiosk_link_classes) are
@@ -50,7 +52,7 @@ func ExcludedReason(table string) string {
 // migrationRows are tables whose migrations insert a row, so that a fresh
 // database already holds one: import replaces it (by primary key) instead
 // of refusing the database as not empty.
-var migrationRows = []string{"audit_head", "ip_allowlist_state"}
+var migrationRows = []string{"audit_head", "ip_allowlist_state", "sso_policy"}
 
 type column struct {
 	name     string

@@ -14,6 +14,7 @@ import (
 	"strongroom/audit"
 	"strongroom/keys"
 	"strongroom/store"
+	"strongroom/witness"
 )
 
 // Handle is what a request gets: its tenant and that tenant's database,
@@ -79,6 +80,9 @@ type Registry struct {
 	// while events arrive (audit.Log.RunCheckpointer); set it before the
 	// first Get. Default: a minute.
 	CheckpointEvery time.Duration
+	// Witnesses cosign every checkpoint (audit.Log.SetWitnesses); set it
+	// before the first Get.
+	Witnesses []*witness.Client
 	// MaxOpen is how many tenant databases may be open at once (0: no
 	// limit); set it before the first Get. The memory a SQLite tenant's
 	// connections use is sized per open tenant, so this bounds the whole.
@@ -227,6 +231,7 @@ func (r *Registry) open(ctx context.Context, t *strongroom.Tenant) (*entry, erro
 	} else if n > 0 {
 		r.log.Info("signed audit events left unsigned", "tenant", t.Slug, "events", n)
 	}
+	h.Audit.SetWitnesses(r.Witnesses)
 	// The checkpointer lives as long as the handle, not the request.
 	cpCtx, stop := context.WithCancel(context.Background())
 	done := make(chan struct{})

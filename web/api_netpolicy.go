@@ -26,12 +26,7 @@ func (h *Handler) netpolicyRoutes() {
 
 // withNetPolicy answers 404 on a server built without IP allowlists.
 func (h *Handler) withNetPolicy(fn authFunc) authFunc {
-	return func(w http.ResponseWriter, r *http.Request, t *tenancy.Handle, p *identity.Principal) error {
-		if h.svc.NetPolicy == nil {
-			return strongroom.Errorf(strongroom.ENOTFOUND, "Page not found.")
-		}
-		return fn(w, r, t, p)
-	}
+	return ifServed(func() bool { return h.svc.NetPolicy != nil }, fn)
 }
 
 type ipAllowlistJSON struct {

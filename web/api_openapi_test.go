@@ -147,6 +147,7 @@ var apiFiles = map[string][]string{
 	"api_documents.go": {"Documents"}, "api_reports.go": {"Reports"}, "api_search.go": {"Search"}, "audit_view.go": {"Audit"},
 	"api.go": {"Sign-in", "Administration"}, "api_audit.go": {"Audit"}, "api_metrics.go": {"Metrics"},
 	"api_dashboards.go": {"Dashboards"},
+	"api_sso.go":        {"Administration"},
 }
 
 // TestAPIDocumentListsQueryParameters fails when an API handler reads a

@@ -35,7 +35,7 @@ func nameAudit(ctx context.Context, t *tenancy.Handle, s *access.Subject, items 
 		if it.Redacted {
 			continue
 		}
-		if id, ok := auditID(it.Actor.ID); ok && (it.Actor.Kind == audit.ActorUser || it.Actor.Kind == audit.ActorToken) {
+		if id, ok := auditID(it.Actor.ID); ok && (it.Actor.Kind == audit.ActorUser || it.Actor.Kind == audit.ActorToken || it.Actor.Kind == audit.ActorSCIM) {
 			want[it.Actor.Kind] = appendNew(want[it.Actor.Kind], id)
 		}
 		if id, ok := auditID(it.ObjectID); ok {
@@ -59,6 +59,8 @@ func nameAudit(ctx context.Context, t *tenancy.Handle, s *access.Subject, items 
 	}{
 		{"api_token", `SELECT k.id, k.name FROM api_tokens k WHERE k.id IN (%s)`, nil},
 		{"role", `SELECT id, name FROM roles WHERE id IN (%s)`, nil},
+		{audit.ActorSCIM, `SELECT id, name FROM scim_tokens WHERE id IN (%s)`, nil},
+		{"scim_token", `SELECT id, name FROM scim_tokens WHERE id IN (%s)`, nil},
 		{"class", `SELECT id, name FROM security_classes WHERE id IN (%s)`, nil},
 		{"case", `SELECT c.id, c.number FROM cases c WHERE c.id IN (%s) AND ` + casePred.SQL, casePred.Args},
 	}
@@ -181,6 +183,11 @@ func (it auditItem) ActorText() string {
 		return "Strongroom"
 	case audit.ActorOperator:
 		return "Operator " + it.Actor.ID
+	case audit.ActorSCIM:
+		if name != "" {
+			return "Provisioning (SCIM token " + name + ")"
+		}
+		return "Provisioning (SCIM token " + it.Actor.ID + ")"
 	case audit.ActorAnonymous:
 		return "Someone not signed in"
 	}
@@ -193,6 +200,8 @@ var objectLabels = map[string]string{
 	"tenant": "Workspace", "ip_allowlist": "Network access list", "mdl": "MDL group", "search": "Search", "report": "Report", "audit_log": "Audit trail", "request": "Request",
 	string(cases.TypeCase): "Case", string(cases.TypeDocument): "Document", string(cases.TypeFinancial): "Financial record",
 	string(cases.TypeContact): "Contact", string(cases.TypeNote): "Note", string(cases.TypeEvent): "Event",
+	"sso_provider": "Identity provider", "sso_policy": "Single sign-on policy",
+	"scim_token": "SCIM token", "user_group": "User group",
 }
 
 // RecordText names what the event is about: "Case LIT-2021-00012", "User
@@ -218,6 +227,13 @@ var actionLabels = map[string]string{
 	"auth.lockout": "Account locked", "auth.unlock": "Account unlocked", "auth.password_change": "Changed password",
 	"auth.password_reset": "Password reset", "auth.totp_enrol": "Set up two-factor sign-in",
 	"auth.totp_reset": "Two-factor sign-in reset", "auth.session_end": "Session ended", "auth.refused": "Refused",
+	"auth.passkey_register": "Added a passkey", "auth.passkey_rename": "Renamed a passkey", "auth.passkey_remove": "Removed a passkey",
+	"auth.passkey_admin_remove": "Removed a user's passkey", "auth.passkey_counter_regression": "Passkey refused: its counter went backwards",
+	"auth.sso_ok": "Signed in at the identity provider, second factor pending", "sso.refused": "Single sign-on refused",
+	"sso.link": "Linked an identity", "sso.unlink": "Unlinked an identity", "sso.provider_create": "Added an identity provider",
+	"sso.provider_update": "Changed an identity provider", "sso.provider_delete": "Deleted an identity provider", "sso.policy_update": "Changed the single sign-on policy",
+	"scim.token_create": "Made a SCIM token", "scim.token_revoke": "Revoked a SCIM token", "scim.auth_failed": "Refused a SCIM token",
+	"scim.user_update": "Provisioning: user updated", "scim.user_delete": "Provisioning: user deleted (deactivated)", "scim.group_roles": "Mapped a group to roles",
 	"search.query": "Searched", "data.generate": "Generated sample data", "report.export": "Exported a report", "audit.export": "Exported the audit trail",
 }
 
@@ -240,6 +256,7 @@ func (it auditItem) ActionText() string {
 // auditFieldLabels name the fields a change or a detail may be about; others
 // are written from their names ("practice_group" → "Practice group").
 var auditFieldLabels = map[string]string{
+	"given_name": "Given name", "family_name": "Family name", "external_id": "Identity provider's id",
 	"display_name": "Display name", "username": "User name", "email": "Email address", "new_password": "Password",
 	"failed_logins": "Failed sign-ins", "restricted": "Restricted to their classes", "roles": "Roles", "grants": "Grants",
 	"classes": "Security classes", "own_classes": "Own security classes", "case_id": "Case", "contact_id": "Contact",
@@ -247,8 +264,12 @@ var auditFieldLabels = map[string]string{
 	"occurred_on": "Occurred on", "amount_e4": "Amount", "size_bytes": "Size (bytes)", "content_type": "Type of content",
 	"current_version": "Current version", "deleted_at": "Deleted at", "q": "Words searched", "by": "Grouped by",
 	"from": "From", "to": "To", "rows": "Rows", "format": "Format", "report": "Report", "types": "Record types",
+	"sso_only": "Single sign-on only", "break_glass_user_id": "Break-glass administrator", "provider_mfa": "Provider's second factor counts",
+	"jit": "Users created at first sign-in", "jit_role_ids": "Roles of new users", "jit_class_ids": "Classes of new users",
+	"client_id": "Client id", "client_secret": "Client secret", "allowed_domains": "Allowed domains", "directory_id": "Directory id",
 	"practice_group": "Practice group", "responsible": "Responsible", "mfa_required": "Two-factor sign-in required",
 	"lockout_threshold": "Failed sign-ins before locking",
+	"passkey_sign_in":   "Passkey sign-in without password", "passkey": "Passkey", "second_factor": "Second factor",
 }
 
 // auditFieldLabel is a field's name for people.

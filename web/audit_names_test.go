@@ -43,3 +43,30 @@ func TestAuditLabels(t *testing.T) {
 		t.Errorf("token: %q", token.ActorText())
 	}
 }
+
+// TestAuditLabelsNetPolicy checks that the IP allowlist's events read as
+// what happened, not as their raw action names.
+func TestAuditLabelsNetPolicy(t *testing.T) {
+	names := auditNames{}
+	for _, c := range []struct {
+		ev          audit.Event
+		actor, text string
+	}{
+		{audit.Event{Actor: audit.Actor{Kind: audit.ActorOperator, ID: "ops"}, Action: "netpolicy.clear", ObjectType: "ip_allowlist"},
+			"Operator ops", "Cleared the IP allowlist (operator)"},
+		{audit.Event{Actor: audit.Actor{Kind: audit.ActorAnonymous}, Action: "netpolicy.refused", ObjectType: "ip_allowlist"},
+			"Someone not signed in", "Request refused by the IP allowlist"},
+		{audit.Event{Actor: audit.Actor{Kind: audit.ActorUser, ID: "7"}, Action: "netpolicy.update", ObjectType: "ip_allowlist",
+			Changes: []audit.Change{{Field: "entries", Before: "", After: "192.0.2.0/24 office"}}},
+			"User 7 (no longer exists)", "Changed the IP allowlist"},
+	} {
+		it := auditItem{Event: c.ev, names: names}
+		if it.ActorText() != c.actor || it.ActionText() != c.text || it.RecordText() != "Network access list" {
+			t.Errorf("%s: %q %q %q", c.ev.Action, it.ActorText(), it.ActionText(), it.RecordText())
+		}
+	}
+	upd := auditItem{Event: audit.Event{Action: "netpolicy.update", Changes: []audit.Change{{Field: "entries", After: "x"}}}, names: names}
+	if d := upd.Diffs(); len(d) != 1 || d[0].Field != "Allowed networks" {
+		t.Errorf("diffs: %+v", d)
+	}
+}

@@ -103,7 +103,7 @@ func parseAuditActor(s string) (kind, id string, err error) {
 	}
 	kind, id, _ = strings.Cut(s, ":")
 	switch kind {
-	case audit.ActorUser, audit.ActorToken, audit.ActorOperator, audit.ActorSystem:
+	case audit.ActorUser, audit.ActorToken, audit.ActorOperator, audit.ActorSystem, audit.ActorSCIM:
 		return kind, id, nil
 	case audit.ActorAnonymous:
 		if id == "" {

@@ -80,6 +80,18 @@ func (h *Handler) authedScope(fn authFunc, open bool, need identity.TokenScope) 
 	return h.withTenant(func(w http.ResponseWriter, r *http.Request, t *tenancy.Handle) error {
 		api := strings.HasPrefix(r.URL.Path, "/api/")
 		p, token, err := h.principal(r, t)
+		if strongroom.ErrorCode(err) == strongroom.EUNAUTHORIZED {
+			// No session or token of the tenant: an operator under a
+			// running grant is served read-only (provider_access_principal.go);
+			// without one they are the anonymous visitor below.
+			op, g, oerr := h.operatorGrant(r, t)
+			if oerr != nil {
+				return oerr
+			}
+			if g != nil {
+				return h.asOperator(w, r, t, op, g, fn, need)
+			}
+		}
 		if err != nil {
 			if !api && strongroom.ErrorCode(err) == strongroom.EUNAUTHORIZED {
 				clearSession(w, t.Tenant.Slug)
@@ -92,6 +104,7 @@ func (h *Handler) authedScope(fn authFunc, open bool, need identity.TokenScope) 
 			h.recordDenied(r, t, p)
 			return strongroom.Errorf(strongroom.EFORBIDDEN, "This API token's scope does not cover this request; use a full token or sign in.")
 		}
+		h.providerNotices(r, t, p)
 		if !open && p.Restricted() {
 			if api {
 				return strongroom.Errorf(strongroom.EPASSWORD, "Change your temporary password (and set up two-factor sign-in if your workspace requires it) before anything else.")
@@ -160,4 +173,15 @@ func safeNext(t *tenancy.Handle, next string) string {
 		return home
 	}
 	return (&url.URL{Path: clean, RawQuery: u.RawQuery}).String()
+}
+
+// ifServed answers 404 ("Page not found.") while served reports false: the
+// routes of a service the server was built without (nil in Services).
+func ifServed(served func() bool, fn authFunc) authFunc {
+	return func(w http.ResponseWriter, r *http.Request, t *tenancy.Handle, p *identity.Principal) error {
+		if !served() {
+			return strongroom.Errorf(strongroom.ENOTFOUND, "Page not found.")
+		}
+		return fn(w, r, t, p)
+	}
 }

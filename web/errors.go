@@ -39,8 +39,26 @@ var retryAfter = map[int]string{
 // answered as such, with a Retry-After hint, and logged once per interval
 // (store.Faults) rather than once per request.
 func (h *Handler) renderError(w http.ResponseWriter, r *http.Request, err error) {
+	if isSCIMPath(r.URL.Path) {
+		h.renderSCIMError(w, r, err) // scim.go
+		return
+	}
+	code, status, err := h.answerError(w, r, err)
+	msg := strongroom.ErrorMessage(err)
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		_ = writeJSON(w, status, map[string]any{"error": errorBodyOf(code, msg, err)})
+		return
+	}
+	h.renderErrorPage(w, r, status, msg)
+}
+
+// answerError classifies err for an answer in any form (page, JSON, SCIM):
+// its code, HTTP status and the error as classified. On the way it logs an
+// internal error, notes a fault of the machine (logged once per interval)
+// and sets the Retry-After hint of a fault's status.
+func (h *Handler) answerError(w http.ResponseWriter, r *http.Request, err error) (code string, status int, classified error) {
 	err = store.Classify(err)
-	code := strongroom.ErrorCode(err)
+	code = strongroom.ErrorCode(err)
 	status, ok := statusOf[code]
 	if !ok {
 		status = http.StatusInternalServerError
@@ -54,12 +72,7 @@ func (h *Handler) renderError(w http.ResponseWriter, r *http.Request, err error)
 	if after, ok := retryAfter[status]; ok {
 		w.Header().Set("Retry-After", after)
 	}
-	msg := strongroom.ErrorMessage(err)
-	if strings.HasPrefix(r.URL.Path, "/api/") {
-		_ = writeJSON(w, status, map[string]any{"error": errorBodyOf(code, msg, err)})
-		return
-	}
-	h.renderErrorPage(w, r, status, msg)
+	return code, status, err
 }
 
 // errorBody is the JSON API's error: code and message always, the field

@@ -61,7 +61,7 @@ func apiSchemas() map[string]*schema {
 		"Settings": object("The workspace's settings: sign-in, formatting and documents.",
 			f("lockout_threshold", integer("Failed sign-ins that lock an account.")),
 			f("auto_unlock_after_minutes", integer("A locked account unlocks itself after this long; 0: only an administrator unlocks it.")),
-			f("mfa", enum("Whether two-factor sign-in is required.", "optional", "required")),
+			f("mfa", enum("Who must sign in with a second factor: nobody (optional), administrators, or everyone.", "optional", "admins", "everyone")),
 			f("idle_timeout_minutes", integer("A session ends after this long without a request.")),
 			f("absolute_timeout_minutes", integer("A session ends this long after sign-in.")),
 			f("locale", str("How numbers and dates are written on pages, e.g. en-GB.")),

@@ -91,6 +91,11 @@ func apiDocument() *openAPIDoc {
 	d.metricsOps()
 	d.dashboardOps()
 	d.netpolicyOps()
+	d.providerAccessOps()
+	d.trustOps()
+	d.passkeyOps()
+	d.ssoOps()
+	d.scimOps()
 	return d.doc
 }
 
@@ -393,7 +398,7 @@ func (d *apiDocBuilder) adminOps() {
 
 	settings := body("Fields left out keep their values; every field sent is checked before any is saved.",
 		f("lockout_threshold", integer("")), f("auto_unlock_after_minutes", integer("")),
-		f("mfa", enum("", "optional", "required")), f("idle_timeout_minutes", integer("")), f("absolute_timeout_minutes", integer("")),
+		f("mfa", enum("Who must sign in with a second factor: nobody (optional), administrators, or everyone.", "optional", "admins", "everyone")), f("idle_timeout_minutes", integer("")), f("absolute_timeout_minutes", integer("")),
 		f("locale", str("")), f("time_zone", str("")), f("currency", str("")), f("max_upload_bytes", integer("")))
 	d.op("GET", "settings", tag, "The workspace's settings").ok(200, "", wrap("settings", ref("Settings")))
 	d.op("PUT", "settings", tag, "Change the workspace's settings").json(settings).ok(200, "Changed.", wrap("settings", ref("Settings")))

@@ -12,6 +12,16 @@ import (
 	"strongroom/tenancy"
 )
 
+// The audit trail's words for the allowlist's events: a change by an
+// administrator, the operator's clear from the command line, and a request
+// refused for its address.
+func init() {
+	actionLabels["netpolicy.update"] = "Changed the IP allowlist"
+	actionLabels["netpolicy.clear"] = "Cleared the IP allowlist (operator)"
+	actionLabels["netpolicy.refused"] = "Request refused by the IP allowlist"
+	auditFieldLabels["entries"] = "Allowed networks"
+}
+
 // networkFields are the Network access form's fields, as the API names them.
 var networkFields = []string{"entries", "confirm_lockout"}
 

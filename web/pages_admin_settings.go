@@ -63,6 +63,13 @@ func (h *Handler) settingsView(r *http.Request, t *tenancy.Handle, p *identity.P
 	v.Form.Values.Set("time_zone", fm.TimeZone)
 	v.Form.Values.Set("currency", fm.Currency)
 	v.Form.Values.Set("max_upload_mib", mib(limit))
+	passkeys, err := h.identity.PasskeySignIn(ctx, t)
+	if err != nil {
+		return view{}, err
+	}
+	if passkeys {
+		v.Form.Values.Set("passkey_sign_in", "on")
+	}
 	f := h.formatter(t)
 	page := settingsPageView{Locales: format.Locales(), Currencies: format.CommonCurrencies(), Zones: format.CommonZones(),
 		CeilingMiB: h.svc.Documents.Ceiling() >> 20, ExampleTime: f.DateTime(time.Now())}

@@ -15,6 +15,7 @@ import (
 func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request, t *tenancy.Handle) error {
 	v := newView(r, t, nil)
 	v.Form.Values.Set("next", r.URL.Query().Get("next"))
+	v.Page = h.loginChoices(r, t, r.URL.Query().Get("next"), r.URL.Query().Get("done") == "signed-out")
 	return h.render(w, http.StatusOK, "login", v)
 }
 
@@ -26,6 +27,7 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request, t *tenancy
 	}
 	v := newView(r, t, nil)
 	v.Form.Values = formValues(r, "username", "next")
+	v.Page = h.loginChoices(r, t, r.PostForm.Get("next"), false)
 	next := r.PostForm.Get("next")
 	res, err := h.signIn(w, r, t, r.PostForm.Get("username"), r.PostForm.Get("password"))
 	if err != nil {
@@ -48,6 +50,7 @@ func (h *Handler) codePage(w http.ResponseWriter, r *http.Request, t *tenancy.Ha
 	}
 	v := newView(r, t, nil)
 	v.Form.Values.Set("next", r.URL.Query().Get("next"))
+	v.Page = h.secondFactorOf(r, t) // the code, a passkey or both
 	return h.render(w, http.StatusOK, "login_code", v)
 }
 
@@ -58,6 +61,7 @@ func (h *Handler) codeSubmit(w http.ResponseWriter, r *http.Request, t *tenancy.
 	}
 	v := newView(r, t, nil)
 	v.Form.Values = formValues(r, "next")
+	v.Page = h.secondFactorOf(r, t)
 	c, err := r.Cookie(sessionCookie(t.Tenant.Slug))
 	if err != nil {
 		return h.renderForm(w, "login_code", v, strongroom.Errorf(strongroom.EUNAUTHORIZED, "Sign in with your password first."), "code")
@@ -140,4 +144,22 @@ func (h *Handler) logoutSubmit(w http.ResponseWriter, r *http.Request, t *tenanc
 	h.liveSessionEnded(t, p.SessionID)
 	clearSession(w, t.Tenant.Slug)
 	return redirectDone(w, r, t, "login", "signed-out")
+}
+
+// loginView is what the sign-in page offers besides the password form:
+// the single sign-on buttons (sso.go) and passkey sign-in where the tenant
+// allows it (pages_account_passkeys.go).
+type loginView struct {
+	ssoLoginView
+	PasskeySignIn bool
+}
+
+// loginChoices reads both for the sign-in page; signedOut adds the
+// providers' sign-out links.
+func (h *Handler) loginChoices(r *http.Request, t *tenancy.Handle, next string, signedOut bool) loginView {
+	v := loginView{PasskeySignIn: h.loginOptionsOf(r, t).PasskeySignIn}
+	if s := h.ssoLogin(r.Context(), t, next, signedOut); s != nil {
+		v.ssoLoginView = *s
+	}
+	return v
 }

@@ -19,6 +19,7 @@ import (
 	"strongroom/documents"
 	"strongroom/erasure"
 	"strongroom/format"
+	"strongroom/grants"
 	"strongroom/home"
 	"strongroom/identity"
 	"strongroom/integrations"
@@ -26,10 +27,14 @@ import (
 	"strongroom/live"
 	"strongroom/metrics"
 	"strongroom/netpolicy"
+	"strongroom/operators"
 	"strongroom/reports"
+	"strongroom/scim"
 	"strongroom/search"
+	"strongroom/sso"
 	"strongroom/store"
 	"strongroom/tenancy"
+	"strongroom/trust"
 	"strongroom/widgets"
 )
 
@@ -62,6 +67,8 @@ type Config struct {
 	Live        live.Config
 	LiveOrigins []string
 	LiveTick    time.Duration
+	// TrustTLS is the TLS in force, as tenants' trust reports state it.
+	TrustTLS trust.TLSSection
 }
 
 // Handler serves every page and API route.
@@ -106,6 +113,22 @@ type Services struct {
 	// NetPolicy holds the tenants' IP allowlists (nil: none are enforced
 	// and the Network access page and API answer 404).
 	NetPolicy *netpolicy.Service
+	// SSO is single sign-on through OpenID Connect (nil: no providers,
+	// and its pages and API answer 404).
+	SSO *sso.Service
+	// SCIM serves identity providers' provisioning (nil: its routes and
+	// the Provisioning page answer 404).
+	SCIM *scim.Service
+	// Operators is the provider's staff realm: the console at /operator/
+	// (nil: it answers 404, and no operator works in a tenant).
+	Operators *operators.Service
+	// Grants is access by the service provider: operators' requests and
+	// grants, and the operator as a read-only principal in a tenant under
+	// one (nil: no operator works in a tenant, and its pages answer 404).
+	Grants *grants.Service
+	// OperatorTenants lists, creates, disables and enables tenants for
+	// the operator console (nil: its tenant list is empty).
+	OperatorTenants OperatorTenants
 }
 
 // New parses the templates (failing fast on a broken one) and builds routes.
@@ -189,6 +212,12 @@ func (h *Handler) routes() {
 	h.liveRoutes()
 	h.dashboardPageRoutes()
 	h.netpolicyRoutes()
+	h.providerAccessRoutes()
+	h.trustRoutes()
+	h.passkeyRoutes()
+	h.ssoRoutes()
+	h.scimRoutes()
+	h.operatorConsoleRoutes()
 	h.mux.Handle("/", h.page(func(w http.ResponseWriter, r *http.Request) error {
 		return strongroom.Errorf(strongroom.ENOTFOUND, "Page not found.")
 	}))

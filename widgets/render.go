@@ -223,11 +223,10 @@ func (r *Renderer) kpi(ctx context.Context, h *tenancy.Handle, p *identity.Princ
 		if err != nil {
 			return err
 		}
-		for _, g := range s.Groups {
-			for _, b := range g.Buckets {
+		if len(s.Groups) > 0 {
+			for _, b := range s.Groups[0].Buckets {
 				k.Spark = append(k.Spark, b.Value)
 			}
-			break
 		}
 	}
 	pn.Chart = k.SVG(o)

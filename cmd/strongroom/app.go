@@ -13,6 +13,7 @@ import (
 	"strongroom/identity"
 	"strongroom/identity/password"
 	"strongroom/keys"
+	"strongroom/operators"
 	"strongroom/store"
 	"strongroom/store/postgres"
 	"strongroom/store/sqlite"
@@ -28,9 +29,11 @@ type app struct {
 	keeper   keys.Keeper
 	tenants  *tenancy.Service
 	identity *identity.Service
-	hasher   *password.Hasher
-	throttle *identity.Throttle
-	log      *slog.Logger
+	// operators is the operator realm in the control plane.
+	operators *operators.Service
+	hasher    *password.Hasher
+	throttle  *identity.Throttle
+	log       *slog.Logger
 	// adminPassword is the temporary password of the first administrator
 	// of the tenant created last (read from --admin-password-file or made).
 	adminPassword   string
@@ -59,6 +62,7 @@ func openApp(ctx context.Context, cfg StorageConfig, log *slog.Logger) (*app, er
 	a.throttle = identity.NewThrottle(20, 30*time.Second)
 	a.hasher = password.NewHasher(password.DefaultParams, 0)
 	a.identity = identity.New(a.hasher, a.throttle, log)
+	a.operators = operators.New(db, a.keeper, a.hasher, log)
 	a.tenants = tenancy.NewService(engine, a.control, a.keeper, log)
 	a.tenants.Checkpoints = cfg.checkpoints()
 	a.tenants.Initialize = func(ctx context.Context, h *tenancy.Handle) error {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -17,6 +18,7 @@ import (
 
 	"strongroom"
 	"strongroom/audit"
+	"strongroom/operators"
 	"strongroom/tenancy"
 )
 
@@ -60,34 +62,73 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 }
 
 // openAuditLog opens one tenant's database and audit log, as the server's
-// registry would, for a command.
+// registry would, for a command that reaches no tenant data.
 func openAuditLog(ctx context.Context, cfg StorageConfig, stderr io.Writer, slug string) (*tenancy.Handle, func(), error) {
+	h, _, done, err := openTenantAs(ctx, cfg, stderr, slug, nil, "", nil)
+	return h, done, err
+}
+
+// openTenantAs opens a tenant for a command that reads or changes its
+// data: of identifies the operator (see identifyOperator), who must be
+// allowed to reach the tenant, and the command is written into the
+// tenant's audit trail as theirs before anything else is done. A nil of
+// opens the tenant with no operator, for commands touching no tenant data.
+func openTenantAs(ctx context.Context, cfg StorageConfig, stderr io.Writer, slug string, of *operatorFlags, command string, details map[string]string) (*tenancy.Handle, *operators.Operator, func(), error) {
 	a, err := openApp(ctx, cfg, newLogger(stderr, "warn"))
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	t, err := a.control.FindTenant(ctx, slug)
+	var op *operators.Operator
+	var grant string
+	if of != nil {
+		if op, grant, err = operatorForTenant(ctx, a, of, slug); err != nil {
+			a.Close()
+			return nil, nil, nil, err
+		}
+	}
+	h, closeDB, err := openHandle(ctx, a, cfg, slug)
 	if err != nil {
 		a.Close()
+		return nil, nil, nil, err
+	}
+	done := func() { closeDB(); a.Close() }
+	if op != nil {
+		if grant != "" {
+			details = maps.Clone(details)
+			if details == nil {
+				details = map[string]string{}
+			}
+			details["grant"] = grant
+		}
+		if err := recordOperatorCLIAccess(ctx, h, op, command, details); err != nil {
+			done()
+			return nil, nil, nil, err
+		}
+	}
+	return h, op, done, nil
+}
+
+// openHandle opens one tenant's database and audit log as the server's
+// registry would.
+func openHandle(ctx context.Context, a *app, cfg StorageConfig, slug string) (*tenancy.Handle, func(), error) {
+	t, err := a.control.FindTenant(ctx, slug)
+	if err != nil {
 		return nil, nil, err
 	}
 	key, err := a.keeper.Unwrap(ctx, t.WrappedKey)
 	if err != nil {
-		a.Close()
 		return nil, nil, fmt.Errorf("open the data key of tenant %s: %w", slug, err)
 	}
 	db, err := a.engine.OpenTenantDB(ctx, t.Slug, t.Placement)
 	if err != nil {
-		a.Close()
 		return nil, nil, err
 	}
 	h, err := tenancy.NewHandle(ctx, t, db, key, cfg.checkpoints())
 	if err != nil {
 		db.Close()
-		a.Close()
 		return nil, nil, err
 	}
-	return h, func() { db.Close(); a.Close() }, nil
+	return h, func() { db.Close() }, nil
 }
 
 // auditTenantCommand runs verify, checkpoint and key: one tenant, no flags
@@ -99,13 +140,18 @@ func auditTenantCommand(ctx context.Context, args []string, stdout, stderr io.Wr
 		"key":        "Prints the tenant's public verifier key: all that offline verification of proofs and\narchives needs. Keep a copy outside Strongroom.",
 	}[args[0]]
 	var cfg StorageConfig
+	var of *operatorFlags
 	fs := newFlagSet("audit "+args[0], stderr, "strongroom audit "+args[0]+" TENANT [flags]\n\n"+about)
 	cfg.register(fs)
+	if args[0] == "verify" { // reads every event; checkpoint and key read none
+		of = &operatorFlags{}
+		of.register(fs)
+	}
 	rest, err := parse(fs, args[1:], 1)
 	if err != nil {
 		return err
 	}
-	h, closeLog, err := openAuditLog(ctx, cfg, stderr, rest[0])
+	h, _, closeLog, err := openTenantAs(ctx, cfg, stderr, rest[0], of, "audit verify", nil)
 	if err != nil {
 		return err
 	}
@@ -159,6 +205,8 @@ func auditProof(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		"when needed) as JSON. It verifies offline: strongroom audit verify-proof FILE --key KEY.")
 	cfg.register(fs)
 	fs.StringVar(&out, "out", "", "write the proof to this file (0600) instead of standard output")
+	var of operatorFlags
+	of.register(fs)
 	rest, err := parse(fs, args, 2)
 	if err != nil {
 		return err
@@ -167,7 +215,7 @@ func auditProof(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil || seq < 1 {
 		return strongroom.FieldError("seq", "SEQ is the number of an audit event, a whole number from 1.")
 	}
-	h, closeLog, err := openAuditLog(ctx, cfg, stderr, rest[0])
+	h, _, closeLog, err := openTenantAs(ctx, cfg, stderr, rest[0], &of, "audit proof", map[string]string{"seq": rest[1]})
 	if err != nil {
 		return err
 	}
@@ -282,6 +330,8 @@ func auditArchive(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs.StringVar(&dir, "to", "", "directory to write the archive to (created 0700 if absent)")
 	fs.Var(&recipientList, "recipient", "an age recipient (age1…) to encrypt to; repeat for several")
 	fs.StringVar(&recipientsFile, "recipients-file", "", "a file of age recipients, one a line (# comments allowed)")
+	var of operatorFlags
+	of.register(fs)
 	rest, err := parse(fs, args, 1)
 	if err != nil {
 		return err
@@ -302,7 +352,7 @@ func auditArchive(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if _, err := os.Stat(path); err == nil {
 		return strongroom.Errorf(strongroom.ECONFLICT, "%s already exists; an archive is never overwritten.", path)
 	}
-	h, closeLog, err := openAuditLog(ctx, cfg, stderr, slug)
+	h, _, closeLog, err := openTenantAs(ctx, cfg, stderr, slug, &of, "audit archive", map[string]string{"before": day.Format("2006-01-02")})
 	if err != nil {
 		return err
 	}

@@ -89,6 +89,8 @@ func TestAuditCommands(t *testing.T) {
 		newAPIClient(t, m).signIn("clerk", temp)
 		s := storageFlags(m)
 		with := func(args ...string) []string { return append(args, s...) }
+		operatorSignedIn(t, s...)
+		operatorGranted(t, "demo", s...)
 
 		if out := mustCLI(t, with("audit", "verify", "demo")...); !strings.Contains(out, "OK") {
 			t.Fatalf("verify: %q", out)

@@ -18,6 +18,7 @@ func TestBackupAndRestoreCommands(t *testing.T) {
 	key := filepath.Join(dir, "master.key")
 	src := []string{"--data-dir", filepath.Join(dir, "one"), "--master-key-file", key}
 	dst := []string{"--data-dir", filepath.Join(dir, "two"), "--master-key-file", key}
+	operatorSignedIn(t, dst...)
 	id, err := age.GenerateX25519Identity()
 	if err != nil {
 		t.Fatal(err)
@@ -58,6 +59,7 @@ func TestBackupAndRestoreCommands(t *testing.T) {
 	if out := mustCLI(t, append([]string{"tenant", "list"}, dst...)...); !strings.Contains(out, "acme  Acme LLP  active") {
 		t.Fatalf("tenant list after restore: %s", out)
 	}
+	operatorGranted(t, "acme", dst...)
 	mustCLI(t, append([]string{"audit", "verify", "acme"}, dst...)...)
 	failCLI(t, `A tenant "acme" already exists`, append([]string{"restore", "acme", "--from", t2, "--backup-identity", idFile}, dst...)...)
 	failCLI(t, "as: ", append([]string{"restore", "acme", "--from", t2, "--backup-identity", idFile, "--as", "Not A Slug"}, dst...)...)
@@ -69,6 +71,7 @@ func TestBackupAndRestoreCommands(t *testing.T) {
 		!regexp.MustCompile(`acme +Acme LLP +active`).MatchString(out) {
 		t.Fatalf("tenant list after restore --as: %s", out)
 	}
+	operatorGranted(t, "acme-copy", dst...)
 	mustCLI(t, append([]string{"audit", "verify", "acme-copy"}, dst...)...)
 	failCLI(t, "no committed backup taken at or before", append([]string{"restore", "other", "--from", t1, "--backup-identity", idFile,
 		"--at", "2001-01-01"}, dst...)...)

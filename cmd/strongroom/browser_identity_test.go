@@ -334,7 +334,7 @@ func TestSignInPages(t *testing.T) {
 	if strings.Contains(body, "hunter2") {
 		t.Fatal("the password was sent back")
 	}
-	resp, body = post("/t/demo/login", url.Values{"username": {"admin"}, "password": {adminTemp}, "next": {"https://evil.example/"}}, nil)
+	resp, _ = post("/t/demo/login", url.Values{"username": {"admin"}, "password": {adminTemp}, "next": {"https://evil.example/"}}, nil)
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/t/demo/" {
 		t.Fatalf("sign-in with a foreign next: %d %q", resp.StatusCode, resp.Header.Get("Location"))
 	}

@@ -51,6 +51,8 @@ func TestBackupDrillCommand(t *testing.T) {
 			t.Errorf("left in the data directory: %s", e.Name())
 		}
 	}
+	operatorSignedIn(t, st...)
+	operatorGranted(t, "acme", st...)
 	mustCLI(t, append([]string{"audit", "verify", "acme"}, st...)...)
 	if out := mustCLI(t, append([]string{"tenant", "list"}, st...)...); !strings.Contains(out, "acme  Acme LLP  active") {
 		t.Fatalf("tenant list: %s", out)

@@ -42,6 +42,7 @@ func (m *Main) newRunner() {
 	m.registerReextract()
 	m.registerBackupJobs()
 	m.registerIntegrationJobs()
+	m.registerGrantJobs()
 	if m.drills != nil {
 		m.registerDrills(m.drills, m.Config.Drill)
 	}

@@ -45,9 +45,9 @@ func TestServeRunsPurgeJobs(t *testing.T) {
 			if _, err := m.runner.RunDue(ctx); err != nil {
 				t.Fatal(err)
 			}
-			want := "integrations/firm purge/firm"
+			want := "integrations/firm provider-access/firm purge/firm"
 			if engine == "sqlite" {
-				want = "integrations/firm optimize/firm purge/firm"
+				want = "integrations/firm optimize/firm provider-access/firm purge/firm"
 			}
 			if got := scheduleNames(t, m, ""); got != want {
 				t.Fatalf("schedules %q, want %q", got, want)

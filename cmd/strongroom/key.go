@@ -38,8 +38,16 @@ func runKey(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	defer next.Close()
+	// The operators' realm key gets a copy under the new key first, so
+	// that a rotation cut short leaves their authenticator apps working.
+	if err := a.operators.PrepareRotation(ctx, next); err != nil {
+		return err
+	}
 	n, err := a.tenants.RotateMasterKey(ctx, next)
 	if err != nil {
+		return err
+	}
+	if err := a.operators.FinishRotation(ctx); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "Re-wrapped %d tenant keys with the new master key. Start Strongroom with it from now on.\n", n)

@@ -29,8 +29,15 @@ Usage:
   strongroom tenant enable SLUG             restore a disabled tenant
   strongroom tenant ip-allowlist SLUG --show|--clear
                                             print a tenant's IP allowlist, or clear it (audited)
+  strongroom operator create|token|list|disable|enable …
+                                            the provider's staff: personal operator accounts
   strongroom key rotate --to URL            re-wrap tenant keys with a new master key
   strongroom audit verify|proof|archive …   verify, prove, sign and archive a tenant's audit trail
+  strongroom verify TENANT [--since DATE] [--checkpoint FILE] [--json]
+                                            write a tenant's signed trust report
+  strongroom verify --offline REPORT --key KEY [--witness-key K]…
+                                            check a trust report with the public keys alone
+  strongroom witness keygen|serve …         run a witness that cosigns audit checkpoints
   strongroom jobs list|schedules [--tenant SLUG]  show recent background jobs, or each schedule's last run
   strongroom backup run SLUG|--all          back tenants up to every --backup-target
   strongroom backup list SLUG               list a tenant's backups as the targets hold them
@@ -83,6 +90,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		// Verifying or archiving a whole log reads it in one pass: the
 		// operator's command, not bounded like a request's work.
 		err = runAudit(store.WithTimeout(ctx, 0), args[1:], stdout, stderr)
+	case "witness":
+		err = runWitness(ctx, args[1:], stdout, stderr)
+	case "verify":
+		err = runVerify(store.WithTimeout(ctx, 0), args[1:], stdout, stderr)
+	case "operator":
+		err = runOperator(ctx, args[1:], stdout, stderr)
 	case "jobs":
 		err = runJobs(ctx, args[1:], stdout, stderr)
 	case "backup":

@@ -37,6 +37,7 @@ func storage(t *testing.T) []string {
 
 func TestTenantCommands(t *testing.T) {
 	s := storage(t)
+	operatorSignedIn(t, s...)
 	steps := []struct {
 		args     []string
 		code     int
@@ -54,7 +55,10 @@ func TestTenantCommands(t *testing.T) {
 		{[]string{"tenant", "frobnicate"}, 2, "unknown subcommand"},
 		{[]string{"tenant", "show"}, 2, "strongroom tenant show"},
 	}
-	for _, st := range steps {
+	for i, st := range steps {
+		if i == 1 {
+			operatorGranted(t, "acme-law", s...) // tenant show reaches the tenant's data
+		}
 		code, out, errs := cli(t, append(st.args, s...)...)
 		if code != st.code || !strings.Contains(out+errs, st.contains) {
 			t.Errorf("%v: exit %d, out %q, err %q; want exit %d containing %q", st.args, code, out, errs, st.code, st.contains)
@@ -116,7 +120,9 @@ func TestStartupFaults(t *testing.T) {
 	})
 	t.Run("KeyRotation", func(t *testing.T) {
 		s := storage(t)
+		operatorSignedIn(t, s...)
 		cli(t, append([]string{"tenant", "create", "rotated"}, s...)...)
+		operatorGranted(t, "rotated", s...)
 		next := filepath.Join(t.TempDir(), "next.key")
 		if code, out, errs := cli(t, append([]string{"key", "rotate", "--to", next}, s...)...); code != 0 || !strings.Contains(out, "Re-wrapped 1 tenant keys") {
 			t.Fatalf("rotate: %d %q %q", code, out, errs)

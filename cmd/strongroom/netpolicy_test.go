@@ -92,6 +92,9 @@ func allowlistStorage(m *Main) []string {
 func TestIPAllowlistOverHTTPS(t *testing.T) {
 	forEachServer(t, func(c *ServeConfig) {
 		c.TrustedProxies = "127.0.0.1"
+		// The open socket left out by a new list closes at the hub's next
+		// sweep: a short one, so the test does not wait for the default.
+		c.Live = live.Config{SweepInterval: 200 * time.Millisecond, AuthTTL: time.Millisecond}
 		c.Kiosk = KioskConfig{NoFloor: true, DashboardExists: func(_ context.Context, _ *tenancy.Handle, _ *identity.Principal, id int64) (bool, error) {
 			return id >= 1 && id <= 5, nil
 		}}
@@ -235,11 +238,13 @@ func testIPAllowlist(t *testing.T, m *Main, adminTemp string) {
 	}
 
 	// The operator lifts the list.
+	operatorSignedIn(t, allowlistStorage(m)...)
+	operatorGranted(t, "demo", allowlistStorage(m)...)
 	code, out, errs := cli(t, append([]string{"tenant", "ip-allowlist", "demo", "--show"}, allowlistStorage(m)...)...)
 	if code != 0 || !strings.Contains(out, "2001:db8:5::/48") || !strings.Contains(out, "Lobby") {
 		t.Fatalf("--show: %d %s %s", code, out, errs)
 	}
-	if code, out, errs := cli(t, append([]string{"tenant", "ip-allowlist", "demo", "--clear", "--operator", "ops-jane"}, allowlistStorage(m)...)...); code != 0 {
+	if code, out, errs := cli(t, append([]string{"tenant", "ip-allowlist", "demo", "--clear"}, allowlistStorage(m)...)...); code != 0 {
 		t.Fatalf("--clear: %d %s %s", code, out, errs)
 	}
 	deadline := time.Now().Add(20 * time.Second) // the server's cache is a few seconds old at most
@@ -258,7 +263,7 @@ func testIPAllowlist(t *testing.T, m *Main, adminTemp string) {
 		t.Fatalf("clear audited: %v", evs)
 	}
 	b, _ := json.Marshal(evs[0])
-	if !strings.Contains(string(b), "ops-jane") {
+	if !strings.Contains(string(b), "test.operator") {
 		t.Fatalf("clear event: %s", b)
 	}
 }

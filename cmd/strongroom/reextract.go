@@ -123,6 +123,8 @@ func runDocuments(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		"and a standby promotion queue it themselves: restored documents are searchable by title at once and by\n"+
 		"their text once the job has run. Running it again changes nothing.")
 	cfg.register(fs)
+	var of operatorFlags
+	of.register(fs)
 	rest, err := parse(fs, args[1:], 1)
 	if err != nil {
 		return err
@@ -131,6 +133,12 @@ func runDocuments(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err := strongroom.ValidateSlug(slug); err != nil {
 		return strongroom.FieldError("slug", "%s", strongroom.ErrorMessage(err))
 	}
+	// The job reads every document: the operator is named in the tenant's trail.
+	_, _, closeTenant, err := openTenantAs(ctx, cfg, stderr, slug, &of, "documents reextract", nil)
+	if err != nil {
+		return err
+	}
+	closeTenant()
 	engine, err := newEngine(cfg)
 	if err != nil {
 		return err

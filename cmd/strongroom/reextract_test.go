@@ -228,6 +228,7 @@ func TestReextractAfterRestore(t *testing.T) {
 			if engine == "postgres" {
 				dst = append(dst, "--database", storetest.PostgresDSN(t))
 			}
+			operatorSignedIn(t, dst...)
 			id, err := age.GenerateX25519Identity()
 			if err != nil {
 				t.Fatal(err)
@@ -291,6 +292,7 @@ func TestReextractAfterRestore(t *testing.T) {
 			}
 			two.close()
 
+			operatorGranted(t, "acme", dst...)
 			out = mustCLI(t, append([]string{"documents", "reextract", "acme"}, dst...)...)
 			if !strings.Contains(out, "Queued the re-extraction of acme's document text as job") {
 				t.Fatalf("documents reextract: %s", out)

@@ -14,6 +14,7 @@ import (
 	"strongroom/backup"
 	"strongroom/blob"
 	"strongroom/erasure"
+	"strongroom/operators"
 	"strongroom/store"
 	"strongroom/store/sqlite"
 )
@@ -34,6 +35,8 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	stringFlag(fs, &identity, "backup-identity", "", "age identity file that opens the backups")
 	fs.StringVar(&as, "as", "", "restore the backup as a new tenant with this slug, beside the original")
 	fs.StringVar(&name, "display-name", "", "the restored tenant's display name (default: the backup's; with --as, the backup's marked \"(copy)\")")
+	var of operatorFlags
+	of.register(fs)
 	rest, err := parse(fs, args, 1)
 	if err != nil {
 		return err
@@ -77,6 +80,10 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	defer a.Close()
+	op, _, err := operatorForTenant(ctx, a, &of, opt.Slug) // a tenant held here is never restored over: no grant
+	if err != nil {
+		return err
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
@@ -100,6 +107,9 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		out.Backup.Time.UTC().Format("2006-01-02 15:04:05Z"), time.Since(begin).Round(time.Second), out.Files)
 	if out.KeystoreMissing {
 		fmt.Fprintln(stdout, "The backup's audit key store had expired: personal values in its audit trail stay sealed.")
+	}
+	if err := recordRestore(ctx, a, cfg, op, out.Tenant.Slug, out.Backup.ID); err != nil {
+		return err
 	}
 	reextractAfterRestore(ctx, a.db, stdout, out.Tenant.Slug)
 	return nil
@@ -189,4 +199,14 @@ func (p *progress) finish() {
 		p.bar.Finish()
 		p.bar = nil
 	}
+}
+
+// recordRestore writes who restored the tenant into its (restored) trail.
+func recordRestore(ctx context.Context, a *app, cfg StorageConfig, op *operators.Operator, slug, backupID string) error {
+	h, closeDB, err := openHandle(ctx, a, cfg, slug)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	return recordOperatorCLIAccess(ctx, h, op, "restore", map[string]string{"backup": backupID})
 }

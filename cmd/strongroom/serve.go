@@ -11,6 +11,7 @@ import (
 	"strongroom/dashboards"
 	"strongroom/metrics"
 	"strongroom/netpolicy"
+	"strongroom/sso"
 	"time"
 
 	"strongroom"
@@ -23,12 +24,15 @@ import (
 	"strongroom/jobs"
 	"strongroom/live"
 	"strongroom/reports"
+	"strongroom/scim"
 	"strongroom/search"
 	"strongroom/seed"
 	"strongroom/server"
 	"strongroom/store"
 	"strongroom/tenancy"
+	"strongroom/trust"
 	"strongroom/web"
+	"strongroom/witness"
 )
 
 // ServeConfig is everything "strongroom serve" is told.
@@ -56,6 +60,8 @@ type ServeConfig struct {
 	// MaxConnsPerAddr caps the connections open from one client address
 	// (0: no cap); trusted proxies are exempt.
 	MaxConnsPerAddr int
+	// Witnesses cosign every tenant's audit checkpoints: URL=KEY each.
+	Witnesses targetList
 	// SignIn is the tenant-wide budget of failed sign-ins.
 	SignIn SignInConfig
 	// MaxUploadMiB is the largest upload limit a tenant may set, in MiB.
@@ -69,6 +75,11 @@ type ServeConfig struct {
 	Integrations IntegrationConfig
 	// Kiosk tunes the kiosk links.
 	Kiosk KioskConfig
+	// SSO is how single sign-on reaches identity providers (zero: the
+	// system's roots; tests trust their loopback provider).
+	SSO sso.Config
+	// SMTPURL and SMTPFrom send break-glass alerts (grants); empty: none.
+	SMTPURL, SMTPFrom string
 	// Live tunes the live-update hub and LiveTick how often followed
 	// dashboards are looked at for a due redraw (zero: the production
 	// settings; tests shorten them).
@@ -116,6 +127,8 @@ func (m *Main) ParseFlags(args []string, stderr io.Writer) error {
 	stringFlag(fs, &c.TenantHostSuffix, "tenant-host-suffix", "", "also address tenants by host name SLUG.SUFFIX (e.g. example.com)")
 	durationFlag(fs, &c.IdleClose, "idle-close", 5*time.Minute, "close a tenant's database after it has been idle this long")
 	stringFlag(fs, &c.LogLevel, "log-level", "info", "debug, info, warn or error")
+	targetListVar(fs, &c.Witnesses, "witness",
+		"a witness that cosigns every audit checkpoint, URL=KEY (its cosignature key), repeatable")
 	intFlag(fs, &c.ThrottleBurst, "login-throttle-burst", 20, "failed sign-ins allowed from one address before it must wait")
 	durationFlag(fs, &c.ThrottleRefill, "login-throttle-refill", 30*time.Second, "an address regains one failed sign-in this often")
 	durationFlag(fs, &c.BodyTimeout, "body-timeout", server.DefaultBodyTimeout, "time a request body may take to arrive; an upload gets it anew for every 64 KiB it delivers")
@@ -126,6 +139,8 @@ func (m *Main) ParseFlags(args []string, stderr io.Writer) error {
 	c.Integrations.register(fs)
 	intFlag(fs, &c.MaxUploadMiB, "max-upload-mib", int(documents.DefaultUploadCeiling>>20),
 		"largest upload limit, in MiB, a tenant's administrator may set (each tenant chooses its own below it; 100 MiB unless set)")
+	stringFlag(fs, &c.SMTPURL, "smtp-url", "", "mail server for break-glass alerts to tenants' administrators, smtp://user:password@host:port (STARTTLS required); empty: no e-mail")
+	stringFlag(fs, &c.SMTPFrom, "smtp-from", "", "sender address of the alerts (with --smtp-url)")
 	boolFlag(fs, &c.DemoEmpty, "demo-empty", "with --demo: create the demo tenant without sample cases and users")
 	boolFlag(fs, &c.Demo, "demo", "create a demo tenant named \"demo\" when it does not exist")
 	_, err := parse(fs, args, 0)
@@ -222,8 +237,20 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	m.registry = tenancy.NewRegistry(m.app.engine, m.app.control, m.app.keeper, m.Log, c.IdleClose, c.Storage.checkpoints())
 	m.registry.MaxOpen = c.Storage.maxOpenTenants()
+	for _, spec := range c.Witnesses {
+		w, err := witness.NewClient(spec)
+		if err != nil {
+			return strongroom.FieldError("witness", "Witness %q: %s.", spec, err.Error())
+		}
+		m.registry.Witnesses = append(m.registry.Witnesses, w)
+	}
 	m.dashboards = dashboards.New()
 	m.svc = m.services()
+	if m.svc.Grants, err = m.grantsService(); err != nil {
+		return err
+	}
+	m.svc.Operators = m.app.operators // the console at /operator/
+	m.svc.OperatorTenants = &consoleTenants{a: m.app}
 	m.svc.Documents.UploadCeiling = int64(c.MaxUploadMiB) << 20
 	m.svc.Integrations = m.newIntegrations()
 	m.faults = store.NewFaults(m.Log, c.Storage.DataDir, c.Storage.files(), c.Storage.checkpoints())
@@ -234,7 +261,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	handler, err := web.New(m.registry, m.svc, m.Log, web.Config{HostSuffix: c.TenantHostSuffix, Faults: m.faults, BodyTimeout: c.BodyTimeout,
-		Live: c.Live, LiveTick: c.LiveTick})
+		Live: c.Live, LiveTick: c.LiveTick, TrustTLS: c.trustTLS()})
 	if err != nil {
 		return err
 	}
@@ -327,6 +354,11 @@ func (m *Main) activeTenants(ctx context.Context) ([]string, error) {
 
 // services builds the domain services the web layer and jobs share.
 func (m *Main) services() web.Services {
+	// An Entra ID identity signing in for the first time is linked to the
+	// user the same directory provisioned by SCIM with its object id.
+	scimSvc := m.scimService()
+	ssoSvc := sso.New(m.app.identity, m.Config.SSO, m.Log)
+	ssoSvc.Provisioned = scimSvc.UserByExternalID
 	return web.Services{
 		Identity:   m.app.identity,
 		Documents:  documents.New(m.Config.Storage.files(), m.Log),
@@ -338,7 +370,16 @@ func (m *Main) services() web.Services {
 		Dashboards: m.dashboards,
 		Kiosk:      m.kioskService(),
 		NetPolicy:  netpolicy.New(m.Log),
+		SSO:        ssoSvc,
+		SCIM:       scimSvc,
 	}
+}
+
+// scimService serves identity providers' provisioning.
+func (m *Main) scimService() *scim.Service {
+	s := scim.New(m.app.identity, m.Log)
+	s.Dashboards = m.dashboards
+	return s
 }
 
 // demoMade is what ensureDemo made, to print once the address is known.
@@ -470,4 +511,23 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 		l = slog.LevelInfo
 	}
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// trustTLS states the TLS in force for tenants' trust reports.
+func (c *ServeConfig) trustTLS() trust.TLSSection {
+	minV, suites := server.TLSSettings()
+	t := trust.TLSSection{MinVersion: minV, CipherSuites: suites}
+	switch {
+	case c.ACMEDomains != "":
+		t.Mode = "ACME (certificates issued automatically for " + c.ACMEDomains + ")"
+	case c.TLSCert != "":
+		t.Mode = "certificate files installed by the operator"
+	default:
+		t.Mode = "self-signed certificate"
+		t.Notes = "A self-signed certificate is for trials: browsers warn about it."
+	}
+	if t.Notes == "" {
+		t.Notes = "TLS 1.3 is offered with Go's fixed, sound suites; TLS 1.2 only with the forward-secret AEAD suites listed."
+	}
+	return t
 }

@@ -179,6 +179,10 @@ func testStandbyFollowsAndPromotes(t *testing.T, pg bool) {
 	if got := counts(t, r.standby, "acme"); got != want {
 		t.Fatalf("promoted tenant holds %s, want %s", got, want)
 	}
+	// Verifying the promoted tenant reads its data: the standby's own
+	// operator does it under a grant.
+	operatorSignedIn(t, r.standby...)
+	operatorGranted(t, "acme", r.standby...)
 	mustCLI(t, append([]string{"audit", "verify", "acme"}, r.standby...)...)
 }
 

@@ -21,6 +21,7 @@ func runTenant(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return runTenantIPAllowlist(ctx, args[1:], stdout, stderr)
 	}
 	var cfg StorageConfig
+	var of operatorFlags
 	var name, adminPasswordFile string
 	fs := newFlagSet("tenant "+args[0], stderr, "strongroom tenant "+args[0]+" [SLUG] [flags]")
 	cfg.register(fs)
@@ -31,7 +32,9 @@ func runTenant(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fs.StringVar(&adminPasswordFile, "admin-password-file", "", "read the first administrator's temporary password from this file instead of making one")
 	case "list":
 		want = 0
-	case "show", "disable", "enable":
+	case "show":
+		of.register(fs)
+	case "disable", "enable":
 	default:
 		fmt.Fprintf(stderr, "strongroom tenant: unknown subcommand %q\n", args[0])
 		return errUsage
@@ -83,6 +86,11 @@ func runTenant(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		return tw.Flush()
 	case "show":
+		_, _, closeTenant, err := openTenantAs(ctx, cfg, stderr, rest[0], &of, "tenant show", nil)
+		if err != nil {
+			return err
+		}
+		closeTenant()
 		t, err := a.tenants.Show(ctx, rest[0])
 		if err != nil {
 			return err

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"os/user"
 	"text/tabwriter"
 
 	"strongroom/netpolicy"
@@ -14,19 +12,19 @@ import (
 const ipAllowlistAbout = `Shows (--show) or clears (--clear) a tenant's IP allowlist. Clearing is the operator's way
 back in when the tenant's administrators have saved a list that leaves them all out: every
 address is allowed again at once on this node, and within seconds on the others. The clearing
-is written into the tenant's audit trail as done by the operator (--operator, default the
-login name running the command).`
+is written into the tenant's audit trail as done by the operator, who identifies with
+--operator NAME --code CODE or --operator-token.`
 
 // runTenantIPAllowlist runs "strongroom tenant ip-allowlist SLUG --show|--clear".
 func runTenantIPAllowlist(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cfg StorageConfig
 	var show, clear bool
-	var operator string
+	var of operatorFlags
 	fs := newFlagSet("tenant ip-allowlist", stderr, "strongroom tenant ip-allowlist SLUG --show|--clear [flags]\n\n"+ipAllowlistAbout)
 	cfg.register(fs)
 	fs.BoolVar(&show, "show", false, "print the tenant's allowlist")
 	fs.BoolVar(&clear, "clear", false, "empty the tenant's allowlist: every address is allowed again")
-	fs.StringVar(&operator, "operator", defaultOperator(), "the operator named in the audit trail")
+	of.register(fs)
 	rest, err := parse(fs, args, 1)
 	if err != nil {
 		return err
@@ -35,7 +33,11 @@ func runTenantIPAllowlist(ctx context.Context, args []string, stdout, stderr io.
 		fmt.Fprint(stderr, "strongroom tenant ip-allowlist: say --show or --clear\n")
 		return errUsage
 	}
-	h, closeTenant, err := openAuditLog(ctx, cfg, stderr, rest[0])
+	var who *operatorFlags // showing the list reads no tenant data
+	if clear {
+		who = &of
+	}
+	h, op, closeTenant, err := openTenantAs(ctx, cfg, stderr, rest[0], who, "tenant ip-allowlist --clear", nil)
 	if err != nil {
 		return err
 	}
@@ -43,7 +45,7 @@ func runTenantIPAllowlist(ctx context.Context, args []string, stdout, stderr io.
 	svc := netpolicy.New(newLogger(stderr, "warn"))
 	var pol *netpolicy.Policy
 	if clear {
-		if pol, err = svc.Clear(ctx, h, operator); err != nil {
+		if _, err = svc.Clear(ctx, h, op.Name); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "The IP allowlist of tenant %s is cleared: every address is allowed.\n", rest[0])
@@ -62,12 +64,4 @@ func runTenantIPAllowlist(ctx context.Context, args []string, stdout, stderr io.
 		fmt.Fprintf(tw, "%s\t%s\n", e.Prefix, e.Label)
 	}
 	return tw.Flush()
-}
-
-// defaultOperator is the login name running the command.
-func defaultOperator() string {
-	if u, err := user.Current(); err == nil && u.Username != "" {
-		return u.Username
-	}
-	return os.Getenv("USER")
 }

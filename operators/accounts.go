@@ -109,7 +109,7 @@ func (s *Service) create(ctx context.Context, by *Operator, n NewOperator, ip st
 	if err != nil {
 		return nil, err
 	}
-	op := &Operator{Name: n.Name, DisplayName: n.DisplayName, Role: n.Role}
+	op := &Operator{Name: n.Name, DisplayName: n.DisplayName, Role: n.Role, MustChangePassword: true}
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
 		var count, same int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*), COUNT(CASE WHEN name = ? THEN 1 END) FROM operators`, n.Name).Scan(&count, &same); err != nil {
@@ -121,7 +121,7 @@ func (s *Service) create(ctx context.Context, by *Operator, n NewOperator, ip st
 		if same > 0 {
 			return &strongroom.Error{Code: strongroom.ECONFLICT, Field: "name", Message: fmt.Sprintf("An operator named %q exists already.", n.Name)}
 		}
-		if err := tx.QueryRowContext(ctx, `INSERT INTO operators (name, display_name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id`,
+		if err := tx.QueryRowContext(ctx, `INSERT INTO operators (name, display_name, role, password_hash, must_change_password, created_at) VALUES (?, ?, ?, ?, 1, ?) RETURNING id`,
 			n.Name, n.DisplayName, string(n.Role), hash, store.FormatTime(s.Now())).Scan(&op.ID); err != nil {
 			return err
 		}
@@ -219,14 +219,14 @@ func load(ctx context.Context, q interface {
 }, where string, arg any) (*credentials, error) {
 	var c credentials
 	var role string
-	var totpOn, disabled int
-	err := q.QueryRowContext(ctx, `SELECT id, name, display_name, role, password_hash, totp_secret, totp_enabled, totp_last_step, disabled, failed_logins, locked_until
-		FROM operators WHERE `+where+` = ?`, arg).Scan(&c.ID, &c.Name, &c.DisplayName, &role, &c.hash, &c.totpSecret, &totpOn, &c.totpLastStep, &disabled, &c.failed, &c.lockedUntil)
+	var totpOn, disabled, mustChange int
+	err := q.QueryRowContext(ctx, `SELECT id, name, display_name, role, password_hash, totp_secret, totp_enabled, totp_last_step, disabled, failed_logins, locked_until, must_change_password
+		FROM operators WHERE `+where+` = ?`, arg).Scan(&c.ID, &c.Name, &c.DisplayName, &role, &c.hash, &c.totpSecret, &totpOn, &c.totpLastStep, &disabled, &c.failed, &c.lockedUntil, &mustChange)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	} else if err != nil {
 		return nil, err
 	}
-	c.Role, c.totpEnabled, c.disabled = Role(role), totpOn == 1, disabled == 1
+	c.Role, c.totpEnabled, c.disabled, c.MustChangePassword = Role(role), totpOn == 1, disabled == 1, mustChange == 1
 	return &c, nil
 }

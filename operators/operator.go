@@ -33,6 +33,10 @@ type Operator struct {
 	Name        string // the sign-in name, unique; how tenants' audit trails name them
 	DisplayName string
 	Role        Role
+	// MustChangePassword: the operator still has the password their
+	// account was made with, which its maker knows; the console lets them
+	// do nothing else until they choose their own.
+	MustChangePassword bool
 }
 
 // Limits of the realm. They are fixed, not settings: the provider's staff

@@ -119,7 +119,7 @@ func TestOperators(t *testing.T) {
 	for name, fn := range map[string]func(*testing.T, *fixture){
 		"FirstAndOwnerOnly": testFirstAndOwnerOnly, "SignIn": testSignIn, "Lockout": testLockout,
 		"Throttle": testThrottle, "Expiry": testExpiry, "CLI": testCLI, "Disabled": testDisabled,
-		"EventsAppendOnly": testEventsAppendOnly, "KeyRotation": testKeyRotation,
+		"EventsAppendOnly": testEventsAppendOnly, "KeyRotation": testKeyRotation, "ChangePassword": testChangePassword,
 	} {
 		t.Run(name, func(t *testing.T) {
 			storetest.ForEachEngine(t, func(t *testing.T, e store.Engine) { fn(t, newFixture(t, e)) })
@@ -377,5 +377,76 @@ func testKeyRotation(t *testing.T, f *fixture) {
 	f.clock.Add(30 * time.Second)
 	if _, err := fresh().VerifyCode(f.ctx, "jane.doe", f.code(secret)); err != nil {
 		t.Fatalf("after the rotation: %v", err)
+	}
+}
+
+// A new account must choose its own password; the change checks the
+// current one (a wrong one counts toward the lockout), refuses the same or
+// a weak password, and ends every other session and CLI token.
+func testChangePassword(t *testing.T, f *fixture) {
+	f.svc.CreateFirst(f.ctx, operators.NewOperator{Name: "jane.doe", DisplayName: "Jane Doe", Password: pw})
+	full, secret := f.enrolled("jane.doe")
+	op, err := f.svc.Authenticate(f.ctx, full, "192.0.2.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !op.MustChangePassword {
+		t.Fatal("a new operator is not asked to choose their own password")
+	}
+	other, _ := f.svc.SignIn(f.ctx, "jane.doe", pw, "192.0.2.9")
+	otherFull, err := f.svc.SecondFactor(f.ctx, other.Token, f.code(secret), "192.0.2.9")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Add(30 * time.Second)
+	tok, _, err := f.svc.IssueToken(f.ctx, op)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const mine = "lantern cobalt meadow frigate 4417"
+	if err := f.svc.ChangePassword(f.ctx, op, "not the password at all", mine, full, "192.0.2.1"); strongroom.ErrorField(err) != "current_password" {
+		t.Fatalf("wrong current password: %v", err)
+	}
+	if err := f.svc.ChangePassword(f.ctx, op, pw, pw, full, "192.0.2.1"); strongroom.ErrorField(err) != "new_password" {
+		t.Fatalf("the same password: %v", err)
+	}
+	if err := f.svc.ChangePassword(f.ctx, op, pw, "jane.doe operator", full, "192.0.2.1"); strongroom.ErrorField(err) != "new_password" {
+		t.Fatalf("a weak password: %v", err)
+	}
+	if err := f.svc.ChangePassword(f.ctx, op, pw, mine, full, "192.0.2.1"); err != nil {
+		t.Fatal(err)
+	}
+	if op, err := f.svc.Authenticate(f.ctx, full, "192.0.2.1"); err != nil || op.MustChangePassword {
+		t.Fatalf("the session it was changed in: %+v %v", op, err)
+	}
+	if _, err := f.svc.Authenticate(f.ctx, otherFull, "192.0.2.9"); strongroom.ErrorCode(err) != strongroom.EUNAUTHORIZED {
+		t.Fatalf("another session after the change: %v", err)
+	}
+	if _, err := f.svc.AuthenticateToken(f.ctx, tok); strongroom.ErrorCode(err) != strongroom.EUNAUTHORIZED {
+		t.Fatalf("a CLI token after the change: %v", err)
+	}
+	if _, err := f.svc.SignIn(f.ctx, "jane.doe", pw, "192.0.2.1"); strongroom.ErrorCode(err) != strongroom.EUNAUTHORIZED {
+		t.Fatalf("the old password still signs in: %v", err)
+	}
+	if _, err := f.svc.SignIn(f.ctx, "jane.doe", mine, "192.0.2.1"); err != nil {
+		t.Fatal(err)
+	}
+	evs, _ := f.svc.Events(f.ctx, 100)
+	var changed, wrong bool
+	for _, e := range evs {
+		changed = changed || (e.Action == "operator.password_changed" && e.Details["first"] == "true")
+		wrong = wrong || (e.Action == "operator.sign_in_failed" && e.Details["reason"] == "wrong_current_password")
+	}
+	if !changed || !wrong {
+		t.Fatalf("events: changed %v, wrong current %v", changed, wrong)
+	}
+
+	// Wrong current passwords lock the account like wrong sign-ins.
+	op.MustChangePassword = false
+	for i := 0; i < operators.LockoutThreshold; i++ {
+		f.svc.ChangePassword(f.ctx, op, "still not the password", "another fine passphrase 9921", full, "192.0.2.1")
+	}
+	if _, err := f.svc.Authenticate(f.ctx, full, "192.0.2.1"); strongroom.ErrorCode(err) != strongroom.EUNAUTHORIZED {
+		t.Fatalf("the session after %d wrong current passwords: %v", operators.LockoutThreshold, err)
 	}
 }

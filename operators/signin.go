@@ -109,7 +109,7 @@ func (s *Service) fail(ctx context.Context, c *credentials, name, reason, ip str
 			Details: map[string]string{"reason": reason}}); err != nil {
 			return err
 		}
-		if c == nil || (reason != "wrong_password" && reason != "wrong_code") {
+		if c == nil || (reason != "wrong_password" && reason != "wrong_code" && reason != "wrong_current_password") {
 			return nil
 		}
 		failed := c.failed + 1

@@ -3,6 +3,7 @@ package trust
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"strongroom/identity"
 	"strongroom/netpolicy"
@@ -17,7 +18,7 @@ func PolicySettings(id *identity.Settings, np *netpolicy.Policy, sp *sso.Policy)
 	if id != nil {
 		unlock := "only an administrator unlocks"
 		if id.AutoUnlockAfter > 0 {
-			unlock = "unlocks by itself after " + id.AutoUnlockAfter.String()
+			unlock = "unlocks by itself after " + durationPhrase(id.AutoUnlockAfter)
 		}
 		mfa := map[string]string{identity.MFAOptional: "optional", identity.MFAAdmins: "required for administrators",
 			identity.MFAEveryone: "required for everyone"}[id.MFA]
@@ -25,8 +26,8 @@ func PolicySettings(id *identity.Settings, np *netpolicy.Policy, sp *sso.Policy)
 			Setting{Area: "Sign-in lockout", Name: "Failed sign-ins that lock an account", Value: fmt.Sprint(id.LockoutThreshold)},
 			Setting{Area: "Sign-in lockout", Name: "A locked account", Value: unlock},
 			Setting{Area: "Two-factor", Name: "Second factor", Value: mfa},
-			Setting{Area: "Sessions", Name: "Idle timeout", Value: id.IdleTimeout.String()},
-			Setting{Area: "Sessions", Name: "Absolute timeout", Value: id.AbsoluteTimeout.String()})
+			Setting{Area: "Sessions", Name: "Idle timeout", Value: durationPhrase(id.IdleTimeout)},
+			Setting{Area: "Sessions", Name: "Absolute timeout", Value: durationPhrase(id.AbsoluteTimeout)})
 	} else {
 		out = append(out, Setting{Area: "Sign-in lockout", Name: "Policy", Value: "not read"})
 	}
@@ -58,4 +59,29 @@ func PolicySettings(id *identity.Settings, np *netpolicy.Policy, sp *sso.Policy)
 		out = append(out, Setting{Area: "Single sign-on", Name: "Policy", Value: "not read"})
 	}
 	return out
+}
+
+// durationPhrase says a policy's duration in words: "30 minutes",
+// "12 hours", "1 hour 30 minutes", "1 day"; seconds only when there are
+// any ("45 seconds").
+func durationPhrase(d time.Duration) string {
+	d = d.Round(time.Second)
+	if d <= 0 {
+		return "0 seconds"
+	}
+	var parts []string
+	for _, u := range []struct {
+		size time.Duration
+		name string
+	}{{24 * time.Hour, "day"}, {time.Hour, "hour"}, {time.Minute, "minute"}, {time.Second, "second"}} {
+		if n := d / u.size; n > 0 {
+			w := u.name
+			if n != 1 {
+				w += "s"
+			}
+			parts = append(parts, fmt.Sprintf("%d %s", n, w))
+			d -= n * u.size
+		}
+	}
+	return strings.Join(parts, " ")
 }

@@ -47,6 +47,9 @@ func (h *Handler) operatorGrantsAuthed(fn operatorFunc, api bool) handlerFunc {
 			}
 			return redirect(w, r, "/operator/?next="+url.QueryEscape(r.URL.Path))
 		}
+		if done, err := mustChooseFirst(w, r, op, api); done {
+			return err
+		}
 		return fn(w, r, op)
 	}
 }
@@ -120,13 +123,12 @@ type operatorAccessView struct {
 	Areas    []access.Area
 }
 
-// operatorAccessView is the page's view: no tenant and no tenant user, so
-// the layout shows the product's bar only (the console's layout takes its
-// place once the console is served).
-func (h *Handler) operatorAccessView(r *http.Request, op *operators.Operator) (view, error) {
+// operatorAccessView is the page's view, in the console's layout: no
+// tenant and no tenant user.
+func (h *Handler) operatorAccessView(r *http.Request, op *operators.Operator) (*operatorView, error) {
 	gs, err := h.svc.Grants.Own(r.Context(), op)
 	if err != nil {
-		return view{}, err
+		return nil, err
 	}
 	var areas []access.Area
 	for _, a := range access.Areas() {
@@ -134,7 +136,7 @@ func (h *Handler) operatorAccessView(r *http.Request, op *operators.Operator) (v
 			areas = append(areas, a)
 		}
 	}
-	v := view{Form: form{Values: url.Values{"duration_minutes": {"60"}}}, Here: r.URL.Path,
+	v := &operatorView{Me: op, Active: "access", Form: form{Values: url.Values{"duration_minutes": {"60"}}},
 		Page: operatorAccessView{Operator: op, Requests: ownRows(gs, h.svc.Grants.Now()), Reasons: grants.Reasons(), Areas: areas}}
 	switch r.URL.Query().Get("done") {
 	case "filed":
@@ -150,7 +152,7 @@ func (h *Handler) operatorAccessPage(w http.ResponseWriter, r *http.Request, op 
 	if err != nil {
 		return err
 	}
-	return h.render(w, http.StatusOK, "operator_access", v)
+	return h.renderOperator(w, http.StatusOK, "operator_access", v)
 }
 
 func (h *Handler) operatorAccessSubmit(w http.ResponseWriter, r *http.Request, op *operators.Operator) error {
@@ -177,7 +179,7 @@ func (h *Handler) operatorAccessSubmit(w http.ResponseWriter, r *http.Request, o
 		return verr
 	}
 	v.Form = form{Values: r.PostForm, Field: strongroom.ErrorField(err), Error: strongroom.ErrorMessage(err), Problems: strongroom.ErrorProblems(err)}
-	return h.render(w, http.StatusBadRequest, "operator_access", v)
+	return h.renderOperator(w, http.StatusBadRequest, "operator_access", v)
 }
 
 func (h *Handler) operatorAccessEnd(w http.ResponseWriter, r *http.Request, op *operators.Operator) error {

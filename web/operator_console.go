@@ -47,6 +47,11 @@ type operatorView struct {
 	Confirm   *operatorConfirm
 	Created   *operatorCreated
 	CanCreate bool // tenants can be created (the server has a tenant service)
+
+	// Page and Form are a page's own data and its form, for the pages
+	// whose forms use the shared partials (formerror) as tenant pages do.
+	Page any
+	Form form
 }
 
 type operatorTenantRow struct {
@@ -70,7 +75,8 @@ var (
 	operatorPagesErr  error
 )
 
-// operatorTemplates parses the console's pages, each with operator_layout.
+// operatorTemplates parses the console's pages, each with operator_layout
+// and the shared partials.
 func operatorTemplates() (map[string]*template.Template, error) {
 	operatorPagesOnce.Do(func() {
 		names, err := fs.Glob(templateFS, "templates/operator_*.html")
@@ -84,7 +90,7 @@ func operatorTemplates() (map[string]*template.Template, error) {
 			if base == "operator_layout" {
 				continue
 			}
-			t, err := template.New("operator_layout.html").Funcs(templateFuncs(format.Default)).ParseFS(templateFS, "templates/operator_layout.html", name)
+			t, err := template.New("operator_layout.html").Funcs(templateFuncs(format.Default)).ParseFS(templateFS, "templates/operator_layout.html", "templates/partials/*.html", name)
 			if err != nil {
 				operatorPagesErr = err
 				return
@@ -145,8 +151,19 @@ func (h *Handler) console(fn handlerFunc) http.Handler {
 	})
 }
 
-// operatorAuthed serves fn to a signed-in operator; others go to sign-in.
+// operatorAuthed serves fn to a signed-in operator who has chosen their
+// own password; others go to sign-in, or to the password page.
 func (h *Handler) operatorAuthed(fn operatorFunc) http.Handler {
+	return h.operatorSignedIn(func(w http.ResponseWriter, r *http.Request, op *operators.Operator) error {
+		if done, err := mustChooseFirst(w, r, op, false); done {
+			return err
+		}
+		return fn(w, r, op)
+	})
+}
+
+// operatorSignedIn serves fn to a signed-in operator; others go to sign-in.
+func (h *Handler) operatorSignedIn(fn operatorFunc) http.Handler {
 	return h.console(func(w http.ResponseWriter, r *http.Request) error {
 		op, err := h.signedInOperator(r)
 		if err != nil {
@@ -190,6 +207,7 @@ func (h *Handler) operatorConsoleRoutes() {
 	}))
 	h.operatorTenantRoutes()
 	h.operatorAccountRoutes()
+	h.operatorPasswordRoutes()
 }
 
 func (h *Handler) operatorSignIn(w http.ResponseWriter, r *http.Request) error {

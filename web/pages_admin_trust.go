@@ -2,9 +2,11 @@ package web
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"strongroom"
 	"strongroom/audit"
@@ -21,7 +23,7 @@ func init() {
 	actionLabels["trust.report"] = "Made the trust report"
 }
 
-// maxCheckpointPaste bounds a pasted checkpoint: a few hundred bytes each.
+// maxCheckpointPaste bounds a pasted or uploaded checkpoint: a few hundred bytes each.
 const maxCheckpointPaste = 16 << 10
 
 // trustRoutes registers the tenant's trust report: its page for
@@ -175,17 +177,54 @@ func (h *Handler) trustPage(w http.ResponseWriter, r *http.Request, t *tenancy.H
 }
 
 func (h *Handler) trustSubmit(w http.ResponseWriter, r *http.Request, t *tenancy.Handle, p *identity.Principal) error {
-	if err := parseForm(w, r); err != nil {
-		return err
+	cp, err := postedCheckpoint(w, r)
+	if err != nil {
+		return h.renderTrust(w, r, t, p, nil, err)
 	}
-	cp := strings.ReplaceAll(r.PostForm.Get("checkpoint"), "\r\n", "\n")
-	if strings.TrimSpace(cp) == "" || len(cp) > maxCheckpointPaste {
-		return h.renderTrust(w, r, t, p, nil, strongroom.FieldError("checkpoint", "Paste the checkpoint you kept (the text of checkpoint.txt)."))
+	return h.renderTrust(w, r, t, p, cp, nil)
+}
+
+// postedCheckpoint reads the checkpoint an administrator kept: the file
+// they chose (checkpoint_file) or, without one, the text they pasted
+// (checkpoint). The form comes as multipart (the page's, with its file
+// field) or URL-encoded (pasted text alone, from a script).
+func postedCheckpoint(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	missing := strongroom.FieldError("checkpoint", "Choose the checkpoint file you kept (checkpoint.txt), or paste its text.")
+	var cp string
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
+		if err := r.ParseMultipartForm(maxFormBody); err != nil {
+			return nil, strongroom.Errorf(strongroom.EINVALID, "The form could not be read; send it again.")
+		}
+		defer r.MultipartForm.RemoveAll()
+		if f, _, err := r.FormFile("checkpoint_file"); err == nil {
+			b, err := io.ReadAll(io.LimitReader(f, maxCheckpointPaste+1))
+			f.Close()
+			if err != nil {
+				return nil, strongroom.Errorf(strongroom.EINVALID, "The file could not be read; send it again.")
+			}
+			if !utf8.Valid(b) {
+				return nil, strongroom.FieldError("checkpoint", "That file is not a checkpoint: choose the checkpoint.txt you downloaded from this page.")
+			}
+			cp = string(b)
+		}
+	} else if err := parseForm(w, r); err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(cp) == "" {
+		cp = r.PostFormValue("checkpoint")
+	}
+	cp = strings.ReplaceAll(cp, "\r\n", "\n")
+	if strings.TrimSpace(cp) == "" {
+		return nil, missing
+	}
+	if len(cp) > maxCheckpointPaste {
+		return nil, strongroom.FieldError("checkpoint", "That is too long for a checkpoint: choose the checkpoint.txt you downloaded from this page.")
 	}
 	if !strings.HasSuffix(cp, "\n") {
 		cp += "\n"
 	}
-	return h.renderTrust(w, r, t, p, []byte(cp), nil)
+	return []byte(cp), nil
 }
 
 func (h *Handler) trustDownload(w http.ResponseWriter, r *http.Request, t *tenancy.Handle, p *identity.Principal) error {

@@ -34,8 +34,8 @@ func (h *Handler) operatorGrant(r *http.Request, t *tenancy.Handle) (*operators.
 		return nil, nil, nil // a tenant session is the tenant's user, never the operator
 	}
 	op, err := h.signedInOperator(r)
-	if err != nil || op == nil {
-		return nil, nil, err
+	if err != nil || op == nil || op.MustChangePassword {
+		return nil, nil, err // one who has still to choose their password works under no grant
 	}
 	g, err := h.svc.Grants.Active(r.Context(), t.Tenant.Slug, op, h.svc.Grants.Now().UTC().Truncate(time.Second))
 	if err != nil || g == nil {

@@ -203,7 +203,7 @@ func TestProviderAccessPagesRender(t *testing.T) {
 	g := &grants.Grant{ID: 3, Reason: grants.Support, Ticket: "SUP-9", State: grants.Active, StartsAt: at, EndsAt: at.Add(time.Hour)}
 	under := grants.Principal(op, g, "")
 	under.GrantText = "grant #3 (Customer-initiated support, SUP-9) until 1 Dec 2026 10:00 UTC"
-	ov := view{Form: form{Values: url.Values{"duration_minutes": {"60"}}}, Page: operatorAccessView{Operator: op,
+	ov := &operatorView{Me: op, Active: "access", Form: form{Values: url.Values{"duration_minutes": {"60"}}}, Page: operatorAccessView{Operator: op,
 		Requests: []grantRow{{ID: 3, Reason: "support", Ticket: "SUP-9", Scope: "read-only: all areas; no classified records", State: "active", From: rfc(at), Until: rfc(at.Add(time.Hour))}},
 		Reasons:  grants.Reasons(), Areas: []access.Area{access.Cases, access.Documents}}}
 	for _, c := range []struct {
@@ -212,12 +212,18 @@ func TestProviderAccessPagesRender(t *testing.T) {
 		want       []string
 	}{
 		{"admin", "admin_provider_access", v, []string{"Break-glass access", "Acknowledge", "Approve", "Revoke", "GET /t/demo/cases", "id=\"break-glass-notice\""}},
-		{"operator", "operator_access", ov, []string{"File a request", "SUP-9", "End now"}},
+		{"operator", "operator_access", ov, []string{"File a request", "SUP-9", "End now", "Operator console", `aria-current="page" href="/operator/access"`}},
 		{"banner", "confirm", view{Tenant: tenant, Me: under, Form: form{Values: url.Values{}}, Page: confirmView{Title: "x"}},
 			[]string{"You are working in <strong>Demo Law LLP</strong> as operator <strong>olga</strong> under grant #3", "operator <strong>olga</strong>"}},
 	} {
 		w := httptest.NewRecorder()
-		if err := h.render(w, http.StatusOK, c.page, c.data); err != nil {
+		render := h.render
+		if ov, ok := c.data.(*operatorView); ok {
+			render = func(w http.ResponseWriter, status int, page string, _ any) error {
+				return h.renderOperator(w, status, page, ov)
+			}
+		}
+		if err := render(w, http.StatusOK, c.page, c.data); err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
 		body := w.Body.String()

@@ -149,7 +149,7 @@ func (v *auditViewer) leaks(body string) bool {
 // shows each of its events only as a withheld number, in the API, the
 // pages and both exports.
 func TestAuditHidesRecords(t *testing.T) {
-	forEachServer(t, nil, func(t *testing.T, m *Main, adminTemp string) {
+	forEachServerAtOnce(t, nil, func(t *testing.T, m *Main, adminTemp string) {
 		admin := newAPIClient(t, m)
 		admin.signIn("admin", adminTemp)
 		hw := newAuditHiddenWorld(t, newCaseWorld(t, m, admin))

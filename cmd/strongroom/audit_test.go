@@ -242,7 +242,7 @@ func auditEvents(t *testing.T, c *apiClient, query string) ([]map[string]any, ma
 // redaction of records the reader may not see, and no stored user names
 // for failed sign-ins.
 func TestAuditAPI(t *testing.T) {
-	forEachServer(t, nil, func(t *testing.T, m *Main, adminTemp string) {
+	forEachServerAtOnce(t, nil, func(t *testing.T, m *Main, adminTemp string) {
 		admin := newAPIClient(t, m)
 		admin.signIn("admin", adminTemp)
 		class := num(admin.must("POST", "classes", map[string]string{"name": "Sealed matters"})["class"].(map[string]any)["id"])

@@ -18,7 +18,7 @@ import (
 // engine. One server per engine serves every part: each part tags its cases
 // so that it only ever looks at its own.
 func TestCasesOverHTTPS(t *testing.T) {
-	forEachServer(t, nil, func(t *testing.T, m *Main, adminTemp string) {
+	forEachServerAtOnce(t, nil, func(t *testing.T, m *Main, adminTemp string) {
 		admin := newAPIClient(t, m)
 		admin.signIn("admin", adminTemp)
 		w := newCaseWorld(t, m, admin)

@@ -65,7 +65,7 @@ func widgetForm(kind, title, source string, extra ...string) url.Values {
 // dashboard; bad input is shown beside its field and changes nothing;
 // deletion needs its confirmation.
 func TestDashboardPagesOverHTTPS(t *testing.T) {
-	forEachServer(t, nil, func(t *testing.T, m *Main, adminTemp string) {
+	forEachServerAtOnce(t, nil, func(t *testing.T, m *Main, adminTemp string) {
 		w := newDashWorld(t, m, adminTemp)
 		ed := w.editor
 		get := func(c *apiClient, path string, status int, texts ...string) string {

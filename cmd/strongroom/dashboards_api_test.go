@@ -13,7 +13,7 @@ import (
 // changes a shared dashboard, what a refusal says, validation naming its
 // fields, and every operation once.
 func TestDashboardsAPI(t *testing.T) {
-	forEachServer(t, nil, func(t *testing.T, m *Main, adminTemp string) {
+	forEachServerAtOnce(t, nil, func(t *testing.T, m *Main, adminTemp string) {
 		admin := newAPIClient(t, m)
 		admin.signIn("admin", adminTemp)
 		role := func(name string, grants map[string]string) int64 {

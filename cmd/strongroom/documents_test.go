@@ -196,7 +196,7 @@ func (f *docFixture) mustUpload(c *apiClient, caseID int64, title, classes, file
 }
 
 func TestDocumentsOverHTTPS(t *testing.T) {
-	forEachServer(t, nil, func(t *testing.T, m *Main, adminTemp string) {
+	forEachServerAtOnce(t, nil, func(t *testing.T, m *Main, adminTemp string) {
 		f := newDocFixture(t, m, adminTemp)
 		t.Run("UploadAndDownload", func(t *testing.T) { testDocumentRoundTrip(t, f) })
 		t.Run("SizeLimit", func(t *testing.T) { testDocumentSizeLimit(t, f) })

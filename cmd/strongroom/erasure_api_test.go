@@ -14,7 +14,7 @@ import (
 // administrator are refused and learn nothing; afterwards none of the
 // person's values is readable through the contact, search or audit API.
 func TestErasureOverHTTPS(t *testing.T) {
-	forEachServer(t, nil, func(t *testing.T, m *Main, adminTemp string) {
+	forEachServerAtOnce(t, nil, func(t *testing.T, m *Main, adminTemp string) {
 		admin := newAPIClient(t, m)
 		admin.signIn("admin", adminTemp)
 		w := &caseWorld{m: m, admin: admin}

@@ -106,10 +106,17 @@ func TestOldKeyLocationStillWorks(t *testing.T) {
 	}
 }
 
-// The start-up output begins with the full sign-in address, then the
-// demo's logins, each with the full address.
+// --demo fills the demo tenant with realistic data; the start-up output
+// begins with the full sign-in address, then the demo's logins, each with
+// the full address.
 func TestStartupOutputOrder(t *testing.T) {
 	m, _, out := startServer(t, func(c *ServeConfig) { c.Demo, c.DemoEmpty = true, false })
+	// The demo with its sample data says what it made.
+	for _, want := range []string{"cases with", "temporary password", "local counsel"} {
+		if !strings.Contains(strings.ToLower(out.String()), strings.ToLower(want)) {
+			t.Errorf("demo output lacks %q:\n%s", want, out)
+		}
+	}
 	signIn := m.URL() + "t/demo/login"
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	if lines[0] != "Sign in at "+signIn {

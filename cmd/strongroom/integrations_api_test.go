@@ -65,7 +65,7 @@ func TestIntegrationsAPI(t *testing.T) {
 			http.NotFound(w, r)
 		}
 	}))
-	defer third.Close()
+	t.Cleanup(third.Close) // after the engines' subtests, which run side by side
 	allow := func(c *ServeConfig) { c.Integrations.AllowCIDRs = prefixList{netip.MustParsePrefix("127.0.0.0/8")} }
 
 	forEachServer(t, allow, func(t *testing.T, m *Main, adminTemp string) {

@@ -55,6 +55,7 @@ func (s *screen) get(path string) (*http.Response, string) {
 func TestKioskOverHTTPS(t *testing.T) {
 	for _, engine := range []string{"sqlite", "postgres"} {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel() // the two engines side by side, as forEachServerAtOnce
 			if engine == "postgres" && os.Getenv(storetest.PostgresEnv) == "" {
 				t.Skip(storetest.PostgresEnv + " is not set")
 			}

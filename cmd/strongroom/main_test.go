@@ -324,14 +324,3 @@ func TestHelperCreateAndHang(t *testing.T) {
 	}
 	a.tenants.Create(context.Background(), "half-made", "Half made")
 }
-
-// --demo fills the demo tenant with realistic data and prints the logins.
-func TestServeDemoData(t *testing.T) {
-	_, _, out := startServer(t, func(c *ServeConfig) { c.Demo, c.DemoEmpty = true, false })
-	s := out.String()
-	for _, want := range []string{"cases with", "temporary password", "local counsel"} {
-		if !strings.Contains(strings.ToLower(s), strings.ToLower(want)) {
-			t.Errorf("demo output lacks %q:\n%s", want, s)
-		}
-	}
-}

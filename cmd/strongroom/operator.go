@@ -261,7 +261,7 @@ func operatorCreate(ctx context.Context, a *app, of *operatorFlags, name, displa
 	if made {
 		fmt.Fprintf(stdout, "Their password, shown only now:\n  %s\n", pw)
 	}
-	fmt.Fprintln(stdout, "At the first sign-in at /operator/ they set up an authenticator app; until then the command line does not accept them.")
+	fmt.Fprintln(stdout, "At the first sign-in at /operator/ they set up an authenticator app (until then the command line does not accept them) and choose their own password.")
 	return nil
 }
 

@@ -91,8 +91,32 @@ func TestOperatorConsole(t *testing.T) {
 	s, b, h = send("POST", "enrol", url.Values{"code": {code}})
 	expect(s, b, h, http.StatusSeeOther, "/operator/tenants?notice=enrolled")
 
+	// Nothing but the password page until the one-time password is replaced.
 	s, b, h = send("GET", "tenants?notice=enrolled", nil)
+	expect(s, b, h, http.StatusSeeOther, "/operator/password?notice=enrolled")
+	s, b, h = send("GET", "password?notice=enrolled", nil)
+	expect(s, b, h, 200, "Choose your own password")
+	keep("password", b)
+	for _, p := range []string{"tenants", "operators", "events", "access"} {
+		s, b, h = send("GET", p, nil)
+		expect(s, b, h, http.StatusSeeOther, "/operator/password")
+	}
+	s, b, h = send("POST", "tenants", url.Values{"slug": {"too-soon"}})
+	expect(s, b, h, http.StatusForbidden, "Choose your own password first")
+	s, b, h = send("POST", "password", url.Values{"current_password": {testOperatorPassword}, "new_password": {testOperatorPassword}, "confirm": {testOperatorPassword}})
+	expect(s, b, h, http.StatusUnprocessableEntity, "other than the one you have now")
+	s, b, h = send("POST", "password", url.Values{"current_password": {testOperatorPassword}, "new_password": {ownOperatorPassword}, "confirm": {"something else"}})
+	expect(s, b, h, http.StatusUnprocessableEntity, "not the same")
+	s, b, h = send("POST", "password", url.Values{"current_password": {"wrong horse battery staple"}, "new_password": {ownOperatorPassword}, "confirm": {ownOperatorPassword}})
+	expect(s, b, h, http.StatusUnprocessableEntity, "not your current password")
+	s, b, h = send("POST", "password", url.Values{"current_password": {testOperatorPassword}, "new_password": {ownOperatorPassword}, "confirm": {ownOperatorPassword}})
+	expect(s, b, h, http.StatusSeeOther, "/operator/tenants?notice=password")
+
+	s, b, h = send("GET", "tenants?notice=password", nil)
 	expect(s, b, h, 200, `href="/operator/access">Access requests</a>`)
+	if !strings.Contains(b, "Your password is changed") {
+		t.Errorf("no notice of the change: %s", b)
+	}
 	keep("tenants", b)
 	// Another site's form is refused.
 	s, b, h = send("POST", "tenants", url.Values{"slug": {"evil"}}, "Sec-Fetch-Site", "cross-site")
@@ -123,7 +147,7 @@ func TestOperatorConsole(t *testing.T) {
 	s, b, h = send("GET", "events", nil)
 	expect(s, b, h, 200, "tenant.disabled")
 	keep("events", b)
-	for _, want := range []string{"tenant.created", "operator.created", "operator.totp_enrolled", "operator.sign_in_failed"} {
+	for _, want := range []string{"tenant.created", "operator.created", "operator.totp_enrolled", "operator.sign_in_failed", "operator.password_changed"} {
 		if !strings.Contains(b, want) {
 			t.Errorf("event log lacks %s", want)
 		}

@@ -19,6 +19,10 @@ import (
 
 const testOperatorPassword = "correct horse battery staple"
 
+// ownOperatorPassword is the one an operator chooses at their first
+// console sign-in, in place of testOperatorPassword.
+const ownOperatorPassword = "lantern cobalt meadow frigate 4417"
+
 // testOperator makes the first operator of the installation the storage
 // flags name, with an authenticator app set up, and returns its TOTP
 // secret.

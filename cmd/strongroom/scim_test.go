@@ -105,7 +105,7 @@ func q(filter string) string { return "?filter=" + url.QueryEscape(filter) }
 // revoked and other tenants' tokens, bad bodies, a taken userName, and a
 // client outside the tenant's IP allowlist.
 func TestSCIMOverHTTPS(t *testing.T) {
-	forEachServer(t, func(c *ServeConfig) { c.TrustedProxies = "127.0.0.1" }, testSCIM)
+	forEachServerAtOnce(t, func(c *ServeConfig) { c.TrustedProxies = "127.0.0.1" }, testSCIM)
 }
 
 func testSCIM(t *testing.T, m *Main, adminTemp string) {

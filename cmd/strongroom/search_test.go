@@ -201,7 +201,7 @@ func (w *searchWorld) financialTotals(t *testing.T, s *access.Subject, rng repor
 // class, unrestricted users, users without an area; hits walked page by
 // page, totals, facets, report totals, CSV exports and their audit events.
 func TestSearchAndReportsOverHTTPS(t *testing.T) {
-	forEachServer(t, nil, func(t *testing.T, m *Main, adminTemp string) {
+	forEachServerAtOnce(t, nil, func(t *testing.T, m *Main, adminTemp string) {
 		w := newSearchWorld(t, m, adminTemp)
 		type matrixUser struct {
 			name, role string

@@ -61,6 +61,10 @@ func TestSupportSessionEndToEnd(t *testing.T) {
 	if status, _ := form("operator/enrol", url.Values{"code": {code}}); status != 303 {
 		t.Fatalf("enrol: %d", status)
 	}
+	if status, _ := form("operator/password", url.Values{"current_password": {testOperatorPassword},
+		"new_password": {ownOperatorPassword}, "confirm": {ownOperatorPassword}}); status != 303 {
+		t.Fatalf("choosing her own password: %d", status)
+	}
 
 	// Signed in to the console, but no grant: the firm's pages treat the
 	// operator as a stranger, and the command line refuses them.

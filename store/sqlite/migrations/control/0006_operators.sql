@@ -1,7 +1,9 @@
 -- The operator realm (package operators): the provider's staff, each with
 -- a personal account. password_hash is argon2id (identity/password);
 -- totp_secret is sealed with the realm key, itself wrapped by the master
--- key. Times are fixed-width UTC text; '' means none.
+-- key. must_change_password is set on every new account: its password was
+-- given by whoever made it, so the operator chooses their own at the first
+-- console sign-in. Times are fixed-width UTC text; '' means none.
 CREATE TABLE operators (
 	id INTEGER PRIMARY KEY,
 	name TEXT NOT NULL UNIQUE,
@@ -12,6 +14,7 @@ CREATE TABLE operators (
 	totp_enabled INTEGER NOT NULL DEFAULT 0,
 	totp_last_step INTEGER NOT NULL DEFAULT 0,
 	disabled INTEGER NOT NULL DEFAULT 0,
+	must_change_password INTEGER NOT NULL DEFAULT 0,
 	failed_logins INTEGER NOT NULL DEFAULT 0,
 	locked_until TEXT NOT NULL DEFAULT '',
 	created_at TEXT NOT NULL

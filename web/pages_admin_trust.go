@@ -193,7 +193,7 @@ func postedCheckpoint(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	var cp string
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
 		r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
-		if err := r.ParseMultipartForm(maxFormBody); err != nil {
+		if err := r.ParseMultipartForm(maxFormBody); err != nil { // #nosec G120 -- the body is bounded by MaxBytesReader on the line above
 			return nil, strongroom.Errorf(strongroom.EINVALID, "The form could not be read; send it again.")
 		}
 		defer r.MultipartForm.RemoveAll()

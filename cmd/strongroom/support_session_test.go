@@ -90,10 +90,12 @@ func TestSupportSessionEndToEnd(t *testing.T) {
 	if json.Unmarshal([]byte(body), &filed); status != 201 || filed.Request.State != "pending" {
 		t.Fatalf("file a request: %d %s", status, body)
 	}
+	t.Logf("1. jane.doe files access request #%d (support, SR-1042, 60 min): %s", filed.Request.ID, filed.Request.State)
 	if status, _ := op.csSend("GET", root+"t/demo/cases", "", nil); status != 303 {
 		t.Fatalf("a pending request opened the firm's pages: %d", status)
 	}
 	admin.must("POST", fmt.Sprintf("provider-access/grants/%d/approve", filed.Request.ID), nil)
+	t.Logf("2. the firm's administrator approves #%d on Access by the service provider", filed.Request.ID)
 
 	// Under the grant: pages read, with the banner; nothing changed.
 	for _, p := range []string{"t/demo/", "t/demo/cases", "t/demo/search?q=contract"} {
@@ -109,6 +111,7 @@ func TestSupportSessionEndToEnd(t *testing.T) {
 		t.Fatalf("a write under a read-only grant: %d", status)
 	}
 	mustCLI(t, append([]string{"tenant", "show", "demo"}, storageFlags(m)...)...)
+	t.Log("3. under the grant: /t/demo/, /t/demo/cases and a search read (200, with the banner); administration and a new case refused (403); strongroom tenant show demo on the command line")
 
 	// The firm's access page lists the grant and every action under it.
 	pa := admin.must("GET", "provider-access", nil)["provider_access"].(map[string]any)
@@ -119,9 +122,11 @@ func TestSupportSessionEndToEnd(t *testing.T) {
 			t.Errorf("the access page lacks %s: %.2000s", want, b)
 		}
 	}
-	if _, csv := admin.csPage("GET", "admin/provider-access/export/csv"); !strings.Contains(csv, "SR-1042") || !strings.Contains(csv, "/t/demo/cases") {
+	_, csv := admin.csPage("GET", "admin/provider-access/export/csv")
+	if !strings.Contains(csv, "SR-1042") || !strings.Contains(csv, "/t/demo/cases") {
 		t.Errorf("export: %.500s", csv)
 	}
+	t.Logf("4. the firm's access page, exported as CSV:\n%s", csv)
 
 	// A witness run elsewhere, knowing only the firm's log key.
 	key := strings.TrimSpace(mustCLI(t, append([]string{"audit", "key", "demo"}, storageFlags(m)...)...))
@@ -157,6 +162,7 @@ func TestSupportSessionEndToEnd(t *testing.T) {
 	if !strings.Contains(out, "signature verified") {
 		t.Fatalf("verify --offline: %s", out)
 	}
+	t.Logf("5. strongroom verify --offline, with the firm's key and the witness's only:\n%s", out)
 	// The report is evidence only while whole.
 	tampered := bytes.Replace(signed, []byte("SR-1042"), []byte("SR-1043"), 1)
 	if bytes.Equal(tampered, signed) {

@@ -450,3 +450,14 @@ func testChangePassword(t *testing.T, f *fixture) {
 		t.Fatalf("the session after %d wrong current passwords: %v", operators.LockoutThreshold, err)
 	}
 }
+
+// A one-time password is random, readable and passes the password rules.
+func TestOneTimePassword(t *testing.T) {
+	a, b := operators.OneTimePassword(), operators.OneTimePassword()
+	if a == b || len(a) != 29 {
+		t.Fatalf("one-time passwords %q and %q", a, b)
+	}
+	if err := password.Check(a, "jane.doe", true, "Jane Doe"); err != nil {
+		t.Fatalf("%q fails the password rules: %v", a, err)
+	}
+}

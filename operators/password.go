@@ -2,6 +2,8 @@ package operators
 
 import (
 	"context"
+	"crypto/rand"
+	"strings"
 
 	"strongroom"
 	"strongroom/identity/password"
@@ -72,4 +74,22 @@ func (s *Service) ChangePassword(ctx context.Context, op *Operator, current, nex
 		}
 		return s.record(ctx, tx, Event{Operator: c.Name, Action: "operator.password_changed", Object: c.Name, SourceIP: ip, Details: details})
 	})
+}
+
+// OneTimePassword makes a new operator's first password: 24 letters and
+// digits in groups of four (about 118 bits), easy to read out and type.
+// The console and the command line show it once; the operator replaces it
+// at their first console sign-in.
+func OneTimePassword() string {
+	const alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+	b := make([]byte, 24)
+	rand.Read(b)
+	var sb strings.Builder
+	for i, c := range b {
+		if i > 0 && i%4 == 0 {
+			sb.WriteByte('-')
+		}
+		sb.WriteByte(alphabet[int(c)%len(alphabet)])
+	}
+	return sb.String()
 }

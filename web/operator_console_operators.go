@@ -1,7 +1,6 @@
 package web
 
 import (
-	"crypto/rand"
 	"net/http"
 	"strings"
 
@@ -35,7 +34,7 @@ func (h *Handler) operatorList(w http.ResponseWriter, r *http.Request, op *opera
 
 func (h *Handler) operatorCreate(w http.ResponseWriter, r *http.Request, op *operators.Operator) error {
 	n := operators.NewOperator{Name: strings.TrimSpace(r.PostFormValue("name")), DisplayName: strings.TrimSpace(r.PostFormValue("display_name")),
-		Role: operators.RoleStaff, Password: consolePassword()}
+		Role: operators.RoleStaff, Password: operators.OneTimePassword()}
 	if r.PostFormValue("role") == string(operators.RoleOwner) {
 		n.Role = operators.RoleOwner
 	}
@@ -57,22 +56,6 @@ func (h *Handler) operatorCreate(w http.ResponseWriter, r *http.Request, op *ope
 	v.Created = &operatorCreated{What: "operator " + created.Name, Name: created.Name, Password: n.Password,
 		Hint: "Give this password to " + created.DisplayName + " in person or by a separate channel. At their first sign-in they set up their own authenticator app."}
 	return h.renderOperator(w, http.StatusOK, "operator_operators", v)
-}
-
-// consolePassword is a new operator's one-time password: 24 letters and
-// digits in groups of four.
-func consolePassword() string {
-	const alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
-	b := make([]byte, 24)
-	rand.Read(b)
-	var sb strings.Builder
-	for i, c := range b {
-		if i > 0 && i%4 == 0 {
-			sb.WriteByte('-')
-		}
-		sb.WriteByte(alphabet[int(c)%len(alphabet)])
-	}
-	return sb.String()
 }
 
 func (h *Handler) operatorConfirmAccount(w http.ResponseWriter, r *http.Request, op *operators.Operator) error {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"flag"
 	"fmt"
 	"io"
@@ -226,7 +225,7 @@ func operatorCreate(ctx context.Context, a *app, of *operatorFlags, name, displa
 	pw, made := "", false
 	switch passwordFile {
 	case "":
-		pw, made = oneTimePassword(), true
+		pw, made = operators.OneTimePassword(), true
 	case "-":
 		b, err := io.ReadAll(io.LimitReader(os.Stdin, 4096))
 		if err != nil {
@@ -263,22 +262,6 @@ func operatorCreate(ctx context.Context, a *app, of *operatorFlags, name, displa
 	}
 	fmt.Fprintln(stdout, "At the first sign-in at /operator/ they set up an authenticator app (until then the command line does not accept them) and choose their own password.")
 	return nil
-}
-
-// oneTimePassword makes a random password of 24 letters and digits in
-// groups of four (about 124 bits), easy to read out and type.
-func oneTimePassword() string {
-	const alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
-	b := make([]byte, 24)
-	rand.Read(b)
-	var sb strings.Builder
-	for i, c := range b {
-		if i > 0 && i%4 == 0 {
-			sb.WriteByte('-')
-		}
-		sb.WriteByte(alphabet[int(c)%len(alphabet)])
-	}
-	return sb.String()
 }
 
 // consoleTenants is the tenant service as the operator console uses it.
